@@ -1,0 +1,7 @@
+"""`python -m squeezeapp` is the same as the `squeezeapp` command."""
+
+import sys
+
+from squeezeapp.cli import main
+
+sys.exit(main())

@@ -1,0 +1,280 @@
+"""The `squeezeapp` command: classify, info, models, bench, gui (the default)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from squeezeapp import __version__
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_USAGE = 2
+EXIT_NO_DISPLAY = 3
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", "-m", metavar="NAME_OR_PATH",
+                        help="model name (looked up in the model folders) or .onnx path; "
+                             "default: $SQUEEZEAPP_MODEL or squeezenet1.1")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="inference threads (default: onnxruntime's choice, all cores)")
+    parser.add_argument("--provider", metavar="NAME", default="auto",
+                        help="execution provider: auto (best available), cpu, cuda, dml, "
+                             "coreml, openvino")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="squeezeapp",
+        description="Classify images, videos and webcam frames with SqueezeNet. "
+                    "With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"squeezeapp {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    parser.add_argument("--selftest", action="store_true",
+                        help="check the installation (model, checksum, inference, window) and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    classify = commands.add_parser("classify", help="classify image files and folders")
+    _add_model_options(classify)
+    classify.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
+    classify.add_argument("--top", "-k", type=int, default=5, metavar="K",
+                          help="predictions per image (default 5)")
+    classify.add_argument("--format", "-f", choices=("table", "jsonl", "csv"), default="table")
+    classify.add_argument("--recursive", "-r", action="store_true", help="descend into folders")
+
+    info = commands.add_parser("info", help="versions, providers and the model's layers")
+    _add_model_options(info)
+
+    models = commands.add_parser("models", help="list, download or quantise models")
+    model_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    model_commands.add_parser("list", help="local and downloadable models")
+    download = model_commands.add_parser("download", help="download a model into the cache")
+    download.add_argument("name", help="a downloadable model name (see 'models list')")
+    quantize = model_commands.add_parser("quantize", help="write an int8 copy of a model")
+    quantize.add_argument("--model", "-m", metavar="NAME_OR_PATH")
+    quantize.add_argument("--calibrate", metavar="DIR", type=Path,
+                          help="your images to calibrate on (default: synthetic frames)")
+    quantize.add_argument("--output", "-o", type=Path, metavar="FILE",
+                          help="where to write (default: <stem>-int8.onnx in the user cache)")
+
+    bench = commands.add_parser("bench", help="measure latency and throughput")
+    _add_model_options(bench)
+    bench.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    bench.add_argument("--images", type=Path, metavar="DIR",
+                       help="folder for the folder-throughput comparison")
+    bench.add_argument("--repeat", type=int, default=200, metavar="N",
+                       help="timed runs per latency figure (default 200)")
+
+    gui = commands.add_parser("gui", help="open the window (the default)")
+    _add_model_options(gui)
+    gui.add_argument("--source", metavar="camera:N|PATH",
+                     help="open a camera, video, image or folder at start")
+    gui.add_argument("--exit-after", type=float, metavar="SECONDS",
+                     help="close by itself after this long (measurements, demos)")
+    gui.add_argument("--metrics-json", type=Path, metavar="FILE",
+                     help="write display/inference metrics here on exit")
+    gui.add_argument("--screenshot", type=Path, metavar="PNG",
+                     help="save a picture of the window just before --exit-after closes it")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(args.verbose, 2),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.selftest:
+        from squeezeapp.selftest import run_selftest
+
+        return run_selftest()
+    command = args.command or "gui"
+    if command == "gui" and args.command is None:
+        args = parser.parse_args([*(argv if argv is not None else sys.argv[1:]), "gui"])
+    handlers = {
+        "classify": _classify,
+        "info": _info,
+        "models": _models,
+        "bench": _bench,
+        "gui": _gui,
+    }
+    from squeezeapp.core.errors import SqueezeappError
+
+    try:
+        return handlers[command](args)
+    except SqueezeappError as error:
+        print(f"squeezeapp: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("squeezeapp: interrupted", file=sys.stderr)
+        return 130
+
+
+def _session_settings(args: argparse.Namespace):
+    from squeezeapp.core.classifier import SessionSettings
+
+    if args.threads is not None and args.threads < 1:
+        raise _usage("--threads must be at least 1")
+    return SessionSettings(threads=args.threads, provider=args.provider)
+
+
+def _usage(message: str) -> Exception:
+    from squeezeapp.core.errors import SqueezeappError
+
+    return SqueezeappError(message)
+
+
+def _classify(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from squeezeapp.core.classifier import Classifier
+    from squeezeapp.core.imageio import expand_image_paths
+    from squeezeapp.core.pipeline import classify_files
+    from squeezeapp.formats import make_writer
+
+    if args.top < 1:
+        raise _usage("--top must be at least 1")
+    classifier = Classifier.load(args.model, _session_settings(args))
+    paths = list(expand_image_paths(args.paths, recursive=args.recursive))
+    if not paths:
+        print("squeezeapp: no image files found in " + ", ".join(args.paths), file=sys.stderr)
+        return EXIT_SOME_FAILED
+    show_bar = sys.stderr.isatty() and len(paths) > 1
+    bar = tqdm(total=len(paths), unit="img", file=sys.stderr, disable=not show_bar)
+
+    def emit(text: str) -> None:
+        bar.write(text, file=sys.stdout)
+
+    writer = make_writer(args.format, sys.stdout, emit)
+    failures = 0
+    with bar:
+        for result in classify_files(paths, classifier, top_k=args.top):
+            writer.write(result)
+            if not result.ok:
+                failures += 1
+                if args.format != "table":
+                    bar.write(f"squeezeapp: {result.error}", file=sys.stderr)
+            bar.update()
+    if failures:
+        print(f"squeezeapp: {failures} of {len(paths)} files failed", file=sys.stderr)
+    return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+def _info(args: argparse.Namespace) -> int:
+    from squeezeapp.core.classifier import Classifier
+    from squeezeapp.core.errors import ModelError
+    from squeezeapp.info import info_report
+
+    try:
+        classifier, error = Classifier.load(args.model, _session_settings(args)), None
+    except ModelError as failure:
+        classifier, error = None, str(failure)
+    print(info_report(classifier, error))
+    return EXIT_OK if classifier else EXIT_USAGE
+
+
+def _models(args: argparse.Namespace) -> int:
+    if args.models_command == "list":
+        return _models_list()
+    if args.models_command == "download":
+        return _models_download(args.name)
+    from squeezeapp.core.quantize import quantize_model
+
+    output = quantize_model(args.model, calibration_dir=args.calibrate, output=args.output,
+                            progress=_stderr_progress("calibrating"))
+    print(output)
+    return EXIT_OK
+
+
+def _models_list() -> int:
+    from squeezeapp.core.models import list_local_models
+    from squeezeapp.core.paths import model_search_dirs
+    from squeezeapp.core.registry import downloadable_models
+
+    local = list_local_models()
+    print("Local models (searched: " + ", ".join(str(d) for d in model_search_dirs()) + ")")
+    if not local:
+        print("  none")
+    width = max((len(m.name) for m in local), default=4)
+    for model in local:
+        print(f"  {model.name:<{width}}  {model.size / 1e6:6.2f} MB  {model.sha256[:12]}  "
+              f"{model.path}")
+    print("Downloadable ('squeezeapp models download NAME')")
+    for known in downloadable_models():
+        state = "downloaded" if any(m.sha256 == known.sha256 for m in local) else ""
+        print(f"  {known.name:<{width}}  {known.description}  [{known.licence}] {state}".rstrip())
+    return EXIT_OK
+
+
+def _models_download(name: str) -> int:
+    from squeezeapp.core.download import download_known_model
+    from squeezeapp.core.registry import downloadable_models, known_by_name
+
+    known = known_by_name(name)
+    if known is None or not known.downloadable:
+        names = ", ".join(m.name for m in downloadable_models())
+        raise _usage(f"'{name}' is not a downloadable model (choose from: {names})")
+    path = download_known_model(known, progress=_stderr_progress(f"downloading {name}", "B"))
+    print(path)
+    return EXIT_OK
+
+
+def _stderr_progress(description: str, unit: str = "it"):
+    """A progress callback that draws a tqdm bar on stderr when it is a terminal."""
+    from tqdm import tqdm
+
+    bar: dict[str, tqdm] = {}
+
+    def update(done: int, total: int | None) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=description, unit=unit, unit_scale=unit == "B",
+                              file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
+        current = bar["bar"]
+        current.update(done - current.n)
+        if total is not None and done >= total:
+            current.close()
+
+    return update
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from squeezeapp.core.bench import BenchSettings, run_benchmark
+    from squeezeapp.core.bench_report import render_json, render_table
+
+    if args.images is not None and not args.images.is_dir():
+        raise _usage(f"--images {args.images}: not a folder")
+    result = run_benchmark(BenchSettings(model=args.model, threads=args.threads,
+                                         provider=args.provider, images=args.images,
+                                         repeat=max(10, args.repeat)))
+    print(render_json(result) if args.format == "json" else render_table(result))
+    return EXIT_OK
+
+
+def _gui(args: argparse.Namespace) -> int:
+    if not _display_available():
+        print(
+            "squeezeapp: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window "
+            "cannot open.\n"
+            "  Headless alternatives:  squeezeapp classify PATH...   squeezeapp info\n"
+            "  Or on a virtual screen: xvfb-run squeezeapp",
+            file=sys.stderr,
+        )
+        return EXIT_NO_DISPLAY
+    from squeezeapp.ui.app import run_gui
+
+    return run_gui(args)
+
+
+def _display_available() -> bool:
+    if os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

@@ -1,0 +1,209 @@
+"""Finding model files by name or path, and working out their labels and pre-processing.
+
+Lookup order for a NAME: $SQUEEZEAPP_MODEL_DIR, the bundled resources/models/, the user cache.
+Facts about a model come, in order, from its ONNX metadata, a sidecar `<stem>.json` (plus an
+optional `<stem>.labels.txt` or `synset.txt`), or the registry entry of its SHA-256.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from squeezeapp.core.errors import ModelError
+from squeezeapp.core.hashing import file_sha256
+from squeezeapp.core.labels import read_labels_file
+from squeezeapp.core.modelspec import NUM_CLASSES, ModelSpec, OutputKind, PreprocessSpec
+from squeezeapp.core.paths import DEFAULT_MODEL_ENV, model_search_dirs
+from squeezeapp.core.registry import known_by_sha256
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL_NAME = "squeezenet1.1"
+MODEL_SUFFIX = ".onnx"
+_LABEL_FILES = ("{stem}.labels.txt", "{stem}.synset.txt", "synset.txt", "labels.txt")
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    """A model file found on this machine."""
+
+    name: str
+    path: Path
+    size: int
+    sha256: str
+
+
+def default_model_request() -> str:
+    return os.environ.get(DEFAULT_MODEL_ENV) or DEFAULT_MODEL_NAME
+
+
+def resolve_model_path(name_or_path: str | os.PathLike[str] | None = None) -> Path:
+    """The model file for a name (looked up in the search folders) or a path."""
+    request = os.fspath(name_or_path) if name_or_path else default_model_request()
+    candidate = Path(request).expanduser()
+    if candidate.is_file():
+        return candidate
+    looks_like_path = (candidate.suffix.lower() == MODEL_SUFFIX
+                       or "/" in request or os.sep in request)
+    if looks_like_path:
+        raise ModelError(f"model file not found: {candidate}")
+    for folder in model_search_dirs():
+        path = folder / f"{request}{MODEL_SUFFIX}"
+        if path.is_file():
+            return path
+    searched = ", ".join(str(d) for d in model_search_dirs())
+    raise ModelError(
+        f"model '{request}' not found (searched {searched}); pass --model PATH, set "
+        f"SQUEEZEAPP_MODEL_DIR, or run 'squeezeapp models download squeezenet1.1-zoo'"
+    )
+
+
+def list_local_models() -> list[LocalModel]:
+    """Every .onnx file in the search folders; a name found twice is listed where it wins."""
+    found: dict[str, LocalModel] = {}
+    for folder in model_search_dirs():
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob(f"*{MODEL_SUFFIX}")):
+            if path.stem in found or not path.is_file():
+                continue
+            found[path.stem] = LocalModel(path.stem, path, path.stat().st_size, file_sha256(path))
+    return list(found.values())
+
+
+def build_spec(
+    path: Path,
+    metadata: dict[str, str],
+    inputs: list[tuple[str, list[Any]]],
+    outputs: list[tuple[str, list[Any]]],
+) -> ModelSpec:
+    """Validate a model's interface and gather its labels and pre-processing."""
+    sha256 = file_sha256(path)
+    sidecar = _read_sidecar(path)
+    known = known_by_sha256(sha256)
+    if len(inputs) != 1:
+        raise ModelError(f"{path.name}: expected one image input, found {len(inputs)}")
+    if not outputs:
+        raise ModelError(f"{path.name}: the model has no output")
+    input_name, input_shape = inputs[0]
+    output_name, output_shape = outputs[0]
+
+    preprocess, source = _preprocess(path, metadata, sidecar, known)
+    _check_input_shape(path, input_shape, preprocess)
+    _check_output_shape(path, output_shape)
+    labels, wnids = _labels(path, metadata, sidecar)
+    if len(labels) != NUM_CLASSES:
+        raise ModelError(f"{path.name}: {len(labels)} labels found, expected {NUM_CLASSES}")
+    if len(wnids) != len(labels):
+        wnids = ("",) * len(labels)
+    name = metadata.get("model_name") or sidecar.get("model_name") or path.stem
+    return ModelSpec(
+        name=str(name),
+        path=path,
+        sha256=sha256,
+        labels=labels,
+        wnids=wnids,
+        preprocess=preprocess,
+        output_kind=_output_kind(metadata, sidecar, known, output_name),
+        input_name=input_name,
+        output_name=output_name,
+        input_shape=tuple(input_shape),
+        source=source,
+    )
+
+
+def _read_sidecar(path: Path) -> dict[str, Any]:
+    sidecar = path.with_suffix(".json")
+    if not sidecar.is_file():
+        return {}
+    try:
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ModelError(f"{sidecar}: not readable JSON ({error})") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{sidecar}: expected a JSON object")
+    return data
+
+
+def _json_field(path: Path, metadata: dict[str, str], key: str) -> Any:
+    raw = metadata.get(key)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ModelError(f"{path.name}: metadata '{key}' is not valid JSON") from None
+
+
+def _preprocess(path, metadata, sidecar, known) -> tuple[PreprocessSpec, str]:
+    from_metadata = _json_field(path, metadata, "preprocess")
+    if isinstance(from_metadata, dict):
+        return PreprocessSpec.from_mapping(from_metadata, f"{path.name} metadata"), "metadata"
+    if isinstance(sidecar.get("preprocess"), dict):
+        return PreprocessSpec.from_mapping(sidecar["preprocess"], f"{path.stem}.json"), "sidecar"
+    if known is not None:
+        return known.preprocess, "registry"
+    raise ModelError(
+        f"{path.name}: no pre-processing known: add 'preprocess' to its ONNX metadata or to a "
+        f"sidecar {path.stem}.json (keys size, resize, color, scale, mean, std)"
+    )
+
+
+def _labels(path, metadata, sidecar) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    labels = _json_field(path, metadata, "labels")
+    wnids = _json_field(path, metadata, "wnids")
+    if not isinstance(labels, list):
+        labels, wnids = sidecar.get("labels"), sidecar.get("wnids")
+    if isinstance(labels, list):
+        return tuple(map(str, labels)), tuple(map(str, wnids)) if isinstance(wnids, list) else ()
+    for pattern in _LABEL_FILES:
+        candidate = path.with_name(pattern.format(stem=path.stem))
+        if candidate.is_file():
+            return read_labels_file(candidate)
+    raise ModelError(
+        f"{path.name}: no class labels: add 'labels' to its ONNX metadata or sidecar "
+        f"{path.stem}.json, or put {path.stem}.labels.txt (one label or '<wnid> <label>' a line) "
+        "beside it"
+    )
+
+
+def _output_kind(metadata, sidecar, known, output_name: str) -> OutputKind | None:
+    declared = metadata.get("output") or sidecar.get("output")
+    if declared in ("logits", "probabilities"):
+        return declared
+    if known is not None and known.output_kind:
+        return known.output_kind
+    if "softmax" in output_name.lower() or "prob" in output_name.lower():
+        return "probabilities"
+    return None
+
+
+def _check_input_shape(path: Path, shape: list[Any], preprocess: PreprocessSpec) -> None:
+    expected = f"[N,3,{preprocess.size},{preprocess.size}]"
+    if len(shape) != 4:
+        raise ModelError(f"{path.name}: input shape {shape} is not an image batch {expected}")
+    fixed = [(axis, dim) for axis, dim in enumerate(shape) if isinstance(dim, int) and dim > 0]
+    wanted = {1: 3, 2: preprocess.size, 3: preprocess.size}
+    for axis, dim in fixed:
+        if axis in wanted and dim != wanted[axis]:
+            raise ModelError(f"{path.name}: input shape {shape} does not match {expected}")
+
+
+def _check_output_shape(path: Path, shape: list[Any]) -> None:
+    per_image = shape[1:]
+    if not per_image:
+        raise ModelError(f"{path.name}: output shape {shape} is not [N,1000]")
+    if all(isinstance(d, int) and d > 0 for d in per_image):
+        count = 1
+        for dim in per_image:
+            count *= dim
+        if count != NUM_CLASSES:
+            raise ModelError(
+                f"{path.name}: output shape {shape} has {count} classes; only 1000-class "
+                "ImageNet classifiers are supported"
+            )

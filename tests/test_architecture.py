@@ -1,0 +1,26 @@
+"""Structure rules that keep the code clean: the core never imports Qt."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def test_import_linter_contract_holds() -> None:
+    lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint_imports, "import-linter is not installed in this environment"
+    result = subprocess.run([lint_imports], check=False, cwd=REPO, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "The core never imports Qt KEPT" in result.stdout
+
+
+def test_core_imports_without_qt_loaded() -> None:
+    code = ("import sys, squeezeapp.core.classifier, squeezeapp.core.pipeline, "
+            "squeezeapp.core.download, squeezeapp.core.model_summary; "
+            "assert not [m for m in sys.modules if m.startswith('PySide6')]")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, timeout=60)

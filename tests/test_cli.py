@@ -1,0 +1,128 @@
+"""The CLI as people and scripts use it: real models, the 100 real photos, bad input, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+def _accuracy(records: list[dict]) -> tuple[int, int]:
+    top1 = top5 = 0
+    for record in records:
+        truth = Path(record["path"]).name.split("_", 1)[0]
+        wnids = [p["wnid"] for p in record["predictions"]]
+        top1 += wnids[0] == truth
+        top5 += truth in wnids
+    return top1, top5
+
+
+@pytest.mark.parametrize("model", ["squeezenet1.1", "squeezenet1.1-caffe"])
+def test_jsonl_accuracy_on_the_100_photos(model, model_dir, sample_dir, sample_images) -> None:
+    result = run_cli("classify", "--model", model, "--format", "jsonl", str(sample_dir))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["path"] for r in records] == [str(p) for p in sample_images]  # input order
+    first = records[0]
+    assert set(first) == {"path", "model", "predictions"} and first["model"] == model
+    assert [p["rank"] for p in first["predictions"]] == [1, 2, 3, 4, 5]
+    assert set(first["predictions"][0]) == {"rank", "index", "wnid", "label", "probability"}
+    top1, top5 = _accuracy(records)
+    print(f"{model}: top-1 {top1} %, top-5 {top5} % on the 100 shared photos")
+    assert top1 >= 60 and top5 >= 84
+
+
+def test_bad_files_do_not_stop_the_batch(model_dir, sample_images, tmp_path) -> None:
+    good = [shutil.copy(p, tmp_path / p.name) for p in sample_images[:3]]
+    (tmp_path / "b_broken.jpg").write_bytes(b"\xff\xd8\xff" + b"garbage" * 50)
+    (tmp_path / "c_empty.png").write_bytes(b"")
+    inputs = [str(good[0]), str(tmp_path / "b_broken.jpg"), str(tmp_path / "missing.jpg"),
+              str(good[1]), str(tmp_path / "c_empty.png"), str(good[2])]
+    result = run_cli("classify", "--format", "jsonl", *inputs)
+    assert result.returncode == 1
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["path"] for r in records] == inputs
+    errors = {Path(r["path"]).name: r["error"] for r in records if "error" in r}
+    assert set(errors) == {"b_broken.jpg", "missing.jpg", "c_empty.png"}
+    assert "no such file" in errors["missing.jpg"] and "empty file" in errors["c_empty.png"]
+    assert "3 of 6 files failed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_csv_and_table_formats(model_dir, sample_images) -> None:
+    paths = [str(p) for p in sample_images[:2]]
+    as_csv = run_cli("classify", "--format", "csv", "--top", "3", *paths)
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert len(rows) == 6 and rows[0]["rank"] == "1" and rows[0]["path"] == paths[0]
+    as_table = run_cli("classify", *paths)
+    assert as_table.returncode == 0
+    assert paths[0] in as_table.stdout and " %  " in as_table.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["classify", "--model", "nope", "x.jpg"], "model 'nope' not found"),
+        (["classify", "--top", "0", "x.jpg"], "--top must be at least 1"),
+        (["classify", "--threads", "0", "x.jpg"], "--threads must be at least 1"),
+        (["models", "download", "nope"], "not a downloadable model"),
+        (["classify", "--provider", "warp-drive", "x.jpg"], "not available"),
+    ],
+)
+def test_usage_and_model_errors_exit_2(model_dir, args, fragment) -> None:
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert fragment in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_model_that_is_not_a_classifier(tmp_path) -> None:
+    from tests.modelfiles import tiny_model
+
+    path = tiny_model(tmp_path / "ten.onnx", classes=10)
+    result = run_cli("classify", "--model", str(path), str(tmp_path))
+    assert result.returncode == 2 and "only 1000-class" in result.stderr
+
+
+def test_empty_folder(tmp_path, model_dir) -> None:
+    result = run_cli("classify", str(tmp_path))
+    assert result.returncode == 1 and "no image files found" in result.stderr
+
+
+def test_info_shows_fire_modules(model_dir) -> None:
+    result = run_cli("info")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for fragment in ("onnxruntime", "OpenCV", "Qt ", "CPU", "sha256", "8482f46dbae3",
+                     "[N,3,224,224]", "1,235,496", "0.349 GMAC", "8 Fire modules",
+                     "squeeze 1×1 (16) → expand 1×1 (64) + 3×3 (64) → concat 128"):
+        assert fragment in out, fragment
+    assert len(re.findall(r"^  fire\d+ +Fire ", out, flags=re.MULTILINE)) == 8
+
+
+def test_models_list(model_dir) -> None:
+    result = run_cli("models", "list")
+    assert result.returncode == 0
+    assert "squeezenet1.1-caffe" in result.stdout and "squeezenet1.1-zoo" in result.stdout
+    assert "8482f46dbae3" in result.stdout
+
+
+def test_version_and_help() -> None:
+    assert run_cli("--version").stdout.startswith("squeezeapp 0.1.0")
+    help_text = run_cli("--help").stdout
+    for command in ("classify", "info", "models", "bench", "gui"):
+        assert command in help_text
+
+
+def test_no_display_message(model_dir) -> None:
+    result = run_cli("gui", env={"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""})
+    assert result.returncode == 3
+    assert "no display" in result.stderr and "squeezeapp classify" in result.stderr

@@ -1,0 +1,145 @@
+"""Reading images: every format and oddity the brief names, and one clear error for bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from squeezeapp.core.errors import ImageReadError
+from squeezeapp.core.imageio import decode_image, expand_image_paths, read_image, to_bgr8
+from tests.images import bomb_png, cmyk_jpeg, gradient_bgr, jpeg_with_orientation, palette_png
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _encode(ext: str, image: np.ndarray, *params: int) -> bytes:
+    ok, encoded = cv2.imencode(ext, image, list(params))
+    assert ok
+    return encoded.tobytes()
+
+
+def test_non_ascii_path(tmp_path: Path) -> None:
+    image = gradient_bgr()
+    path = _write(tmp_path / "bilder ünïcødé" / "猫 café.png", _encode(".png", image))
+    result = read_image(path)
+    assert result.dtype == np.uint8 and result.shape == image.shape
+    assert np.array_equal(result, image)
+
+
+@pytest.mark.parametrize(("orientation", "rotated"), [(1, False), (6, True), (8, True), (3, False)])
+def test_exif_orientation_is_applied(tmp_path: Path, orientation: int, rotated: bool) -> None:
+    image = gradient_bgr(120, 160)
+    path = _write(tmp_path / "photo.jpg", jpeg_with_orientation(image, orientation))
+    result = read_image(path)
+    assert result.shape[:2] == ((160, 120) if rotated else (120, 160))
+    if orientation == 6:  # rotate 90° clockwise: the top row (green 0) becomes the right column
+        assert result[:, -1, 1].mean() < result[:, 0, 1].mean()
+    if orientation == 3:  # 180°: red now falls left to right
+        assert result[:, 0, 2].mean() > result[:, -1, 2].mean()
+
+
+def test_grayscale_png(tmp_path: Path) -> None:
+    grey = np.tile(np.arange(0, 256, 2, dtype=np.uint8), (50, 1))
+    result = read_image(_write(tmp_path / "g.png", _encode(".png", grey)))
+    assert result.shape == (50, 128, 3)
+    assert np.array_equal(result[:, :, 0], grey) and np.array_equal(result[:, :, 2], grey)
+
+
+def test_rgba_png_is_composited_over_white(tmp_path: Path) -> None:
+    bgra = np.zeros((10, 20, 4), np.uint8)
+    bgra[:, :10] = (0, 0, 255, 255)  # opaque red
+    bgra[:, 10:] = (0, 255, 0, 0)  # fully transparent green: must not show
+    result = read_image(_write(tmp_path / "a.png", _encode(".png", bgra)))
+    assert tuple(result[5, 2]) == (0, 0, 255)
+    assert tuple(result[5, 15]) == (255, 255, 255)
+
+
+def test_palette_png_with_transparency(tmp_path: Path) -> None:
+    result = read_image(_write(tmp_path / "p.png", palette_png()))
+    assert result.shape == (48, 64, 3)
+    assert tuple(result[10, 5]) == (0, 0, 255)
+    assert tuple(result[10, 60]) == (255, 255, 255)
+
+
+@pytest.mark.parametrize("ext", [".png", ".tiff"])
+def test_16_bit_images(tmp_path: Path, ext: str) -> None:
+    deep = (gradient_bgr().astype(np.uint16) * 257)
+    result = read_image(_write(tmp_path / f"deep{ext}", _encode(ext, deep)))
+    assert result.dtype == np.uint8
+    assert np.abs(result.astype(int) - gradient_bgr().astype(int)).max() <= 1
+
+
+def test_cmyk_jpeg(qapp, tmp_path: Path) -> None:
+    image = gradient_bgr()
+    path = tmp_path / "cmyk.jpg"
+    cmyk_jpeg(path, image)
+    result = read_image(path)
+    assert result.shape == image.shape
+    assert np.abs(result.astype(int) - image.astype(int)).mean() < 12
+
+
+@pytest.mark.parametrize("ext", [".bmp", ".webp"])
+def test_bmp_and_webp(tmp_path: Path, ext: str) -> None:
+    image = gradient_bgr()
+    result = read_image(_write(tmp_path / f"x{ext}", _encode(ext, image, cv2.IMWRITE_WEBP_QUALITY,
+                                                            101)))
+    assert np.abs(result.astype(int) - image.astype(int)).max() <= 2
+
+
+def test_float_and_odd_arrays_normalise() -> None:
+    assert to_bgr8(np.full((4, 4), 0.5, np.float32)).tolist()[0][0] == [128, 128, 128]
+    assert to_bgr8(np.zeros((4, 4, 2), np.uint8)).shape == (4, 4, 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fragment"),
+    [
+        ("empty.jpg", b"", "empty file"),
+        ("notes.jpg", b"this is a text file, not a photo\n" * 10, "not a readable image"),
+        ("corrupt.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4, "not a readable image"),
+        ("bomb.png", bomb_png(), "decompression bomb"),
+    ],
+)
+def test_bad_files_give_one_clear_line(tmp_path: Path, name: str, data: bytes,
+                                       fragment: str) -> None:
+    path = _write(tmp_path / name, data)
+    with pytest.raises(ImageReadError) as caught:
+        read_image(path)
+    message = str(caught.value)
+    assert fragment in message and name in message and "\n" not in message
+
+
+def test_truncated_png(tmp_path: Path) -> None:
+    data = _encode(".png", gradient_bgr(200, 200))
+    with pytest.raises(ImageReadError, match="not a readable image"):
+        read_image(_write(tmp_path / "cut.png", data[: len(data) // 3]))
+
+
+def test_missing_file_and_folder(tmp_path: Path) -> None:
+    with pytest.raises(ImageReadError, match="no such file"):
+        read_image(tmp_path / "nope.jpg")
+    with pytest.raises(ImageReadError, match="is a folder"):
+        read_image(tmp_path)
+
+
+def test_bomb_is_refused_before_decoding() -> None:
+    with pytest.raises(ImageReadError, match="1600 MP"):
+        decode_image(bomb_png())
+
+
+def test_expand_paths(tmp_path: Path) -> None:
+    for name in ("b.jpg", "a.PNG", "notes.txt", "sub/c.webp"):
+        _write(tmp_path / name, b"x")
+    flat = [p.name for p in expand_image_paths([tmp_path])]
+    assert flat == ["a.PNG", "b.jpg"]
+    deep = [p.name for p in expand_image_paths([tmp_path], recursive=True)]
+    assert deep == ["a.PNG", "b.jpg", "c.webp"]
+    # a file named explicitly is kept whatever its extension, so it can be reported
+    assert list(expand_image_paths([tmp_path / "notes.txt"])) == [tmp_path / "notes.txt"]
