@@ -63,17 +63,20 @@ def resolve_model_path(name_or_path: str | os.PathLike[str] | None = None) -> Pa
     )
 
 
-def list_local_models() -> list[LocalModel]:
+def local_model_paths() -> list[Path]:
     """Every .onnx file in the search folders; a name found twice is listed where it wins."""
-    found: dict[str, LocalModel] = {}
+    found: dict[str, Path] = {}
     for folder in model_search_dirs():
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob(f"*{MODEL_SUFFIX}")):
-            if path.stem in found or not path.is_file():
-                continue
-            found[path.stem] = LocalModel(path.stem, path, path.stat().st_size, file_sha256(path))
+        if folder.is_dir():
+            for path in sorted(folder.glob(f"*{MODEL_SUFFIX}")):
+                if path.is_file():
+                    found.setdefault(path.stem, path)
     return list(found.values())
+
+
+def list_local_models() -> list[LocalModel]:
+    """`local_model_paths()` with sizes and checksums (reads every file)."""
+    return [LocalModel(p.stem, p, p.stat().st_size, file_sha256(p)) for p in local_model_paths()]
 
 
 def build_spec(

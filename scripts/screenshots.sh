@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Regenerate docs/screenshot-*.png and print live metrics: the real window under Xvfb, on a real
+# photo and on a 30 fps 1280x720 clip made from the shared photos.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+images=${SQUEEZEAPP_SAMPLE_IMAGES:?point SQUEEZEAPP_SAMPLE_IMAGES at the shared photos}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export XDG_CONFIG_HOME="$work/config"   # do not touch the user's settings
+photos=("$images"/n01820546_*.JPEG "$images"/n01530575_*.JPEG "$images"/n02114548_*.JPEG \
+        "$images"/n02444819_*.JPEG "$images"/n04562935_*.JPEG)
+.venv/bin/python -m tests.fakes "$work/clip.mp4" 1280x720 "${photos[@]}"
+run() { xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/squeezeapp gui "$@"; }
+run --source "$images/n02007558_flamingo.JPEG" --exit-after 3 --screenshot docs/screenshot-photo.png
+run --source "$work/clip.mp4" --exit-after 6 --screenshot docs/screenshot-live.png
+QT_QPA_PLATFORM=offscreen .venv/bin/squeezeapp gui --source "$work/clip.mp4" --exit-after 20 \
+  --metrics-json "$work/metrics.json"
+cat "$work/metrics.json"

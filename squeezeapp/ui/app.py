@@ -1,0 +1,130 @@
+"""Starting the window: QApplication, the main window, and the --exit-after measurement hook."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from squeezeapp import APP_NAME, __version__
+from squeezeapp.core.classifier import SessionSettings
+from squeezeapp.core.metrics import GapTracker
+from squeezeapp.core.paths import resources_dir
+from squeezeapp.ui.main_window import MainWindow
+from squeezeapp.ui.settings import open_settings
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_MS = 5
+_STARTED = time.perf_counter()
+
+
+class MetricsRecorder:
+    """Collects what --metrics-json reports, from the real window's signals."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.gaps = GapTracker()
+        self.first_frame_s: float | None = None
+        self.first_prediction_s: float | None = None
+        self.window_shown_s: float | None = None
+        self.heartbeat = QTimer(window)
+        self.heartbeat.setInterval(HEARTBEAT_MS)
+        self.heartbeat.timeout.connect(self.gaps.beat)
+        window.view.frameDisplayed.connect(self._on_frame)
+        window.inference.resultReady.connect(self._on_result)
+
+    def _on_frame(self, _frame_id: int) -> None:
+        if self.first_frame_s is None:
+            self.first_frame_s = time.perf_counter() - _STARTED
+            self.heartbeat.start()  # stalls are measured while frames flow
+
+    def _on_result(self, _result) -> None:
+        if self.first_prediction_s is None:
+            self.first_prediction_s = time.perf_counter() - _STARTED
+
+    def snapshot(self) -> dict[str, object]:
+        window = self.window
+        last = window.last_result
+        return {
+            "frames_displayed": window.display_meter.count,
+            "display_fps": round(window.display_meter.overall_rate(), 2),
+            "predictions": window.inference_meter.count,
+            "inference_fps": round(window.inference_meter.overall_rate(), 2),
+            "latency_ms_p50": round(window.latency.percentile(50), 3),
+            "latency_ms_p95": round(window.latency.percentile(95), 3),
+            "dropped_frames": window.inference.dropped,
+            "gui_stall_ms_max": round(self.gaps.max_gap_ms, 2),
+            "top1_label": last.predictions[0].label if last else None,
+            "model": window.loaded_model.name if window.loaded_model else None,
+            "provider": window.loaded_model.provider if window.loaded_model else None,
+            "window_shown_s": _round(self.window_shown_s),
+            "first_frame_s": _round(self.first_frame_s),
+            "first_prediction_s": _round(self.first_prediction_s),
+            "max_rss_mb": _max_rss_mb(),
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _max_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    scale = 1 / 1024 if sys.platform != "darwin" else 1 / (1024 * 1024)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale, 1)
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    icon = resources_dir() / "icons" / "squeezeapp.svg"
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    app = create_application()
+    session = SessionSettings(threads=args.threads, provider=args.provider)
+    window = MainWindow(open_settings(), model=args.model, session=session)
+    recorder = MetricsRecorder(window)
+    window.show()
+    recorder.window_shown_s = time.perf_counter() - _STARTED
+    if args.source:
+        window.open_source_text(args.source)
+    if args.exit_after is not None:
+        QTimer.singleShot(int(args.exit_after * 1000),
+                          lambda: _finish(window, recorder, args.metrics_json, args.screenshot))
+    return app.exec()
+
+
+def _finish(window: MainWindow, recorder: MetricsRecorder, metrics_json: Path | None,
+            screenshot: Path | None) -> None:
+    recorder.heartbeat.stop()
+    metrics = recorder.snapshot()
+    if screenshot is not None:
+        window.grab().save(str(screenshot), "PNG")
+    if metrics_json is not None:
+        metrics_json.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    logger.info("metrics: %s", metrics)
+    window.close()
+
+
+def main() -> int:
+    """Entry point of the windowed executable (`squeezeapp-gui`)."""
+    from squeezeapp.cli import main as cli_main
+
+    return cli_main(["gui", *sys.argv[1:]])

@@ -1,0 +1,146 @@
+"""The central widget: the picture scaled to fit (aspect kept), the overlay, or the drop zone."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QHelpEvent, QImage, QPainter, QPen
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
+
+from squeezeapp.core.sources import Frame
+from squeezeapp.ui.inference_worker import InferenceResult
+from squeezeapp.ui.overlay import LiveStats, is_stale, paint_badge, paint_predictions, paint_stats
+
+BACKGROUND = QColor(24, 26, 30)
+DROP_HINT = "Drop images or folders here, open a camera, or paste an image"
+SHORTCUT_HINT = "Ctrl+O  open image   ·   Ctrl+Shift+O  open folder   ·   Ctrl+V  paste"
+
+
+class FrameView(QWidget):
+    frameDisplayed = Signal(int)  # frame id, once per newly painted frame
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Picture and predictions")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 240)
+        self.setMouseTracking(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._frame: Frame | None = None
+        self._image: QImage | None = None
+        self._result: InferenceResult | None = None
+        self._stats: LiveStats | None = None
+        self._badge = ""
+        self._caption = ""
+        self._rows: list[tuple[QRectF, str]] = []
+        self._painted_id = 0
+        self.setAccessibleDescription(DROP_HINT)
+
+    # --- state ------------------------------------------------------------------------------
+    @property
+    def frame(self) -> Frame | None:
+        return self._frame
+
+    @property
+    def result(self) -> InferenceResult | None:
+        return self._result
+
+    @property
+    def result_is_stale(self) -> bool:
+        return self._result is not None and is_stale(self._result, self._frame)
+
+    def show_frame(self, frame: Frame, image: QImage) -> None:
+        self._frame, self._image = frame, image
+        self.update()
+
+    def show_result(self, result: InferenceResult | None) -> None:
+        self._result = result
+        if result is not None:
+            summary = "; ".join(f"{p.label}: {p.probability * 100:.1f} percent"
+                                for p in result.predictions)
+            self.setAccessibleDescription(summary)
+        self.update()
+
+    def set_stats(self, stats: LiveStats | None) -> None:
+        self._stats = stats
+        self.update()
+
+    def set_badge(self, text: str) -> None:
+        self._badge = text
+        self.update()
+
+    def set_caption(self, text: str) -> None:
+        self._caption = text
+        self.update()
+
+    def clear(self) -> None:
+        self._frame = self._image = self._result = self._stats = None
+        self._badge = ""
+        self.setAccessibleDescription(DROP_HINT)
+        self.update()
+
+    def picture_rect(self) -> QRectF:
+        """Where the picture is drawn: fitted to the widget with its aspect ratio kept."""
+        if self._image is None:
+            return QRectF()
+        area = QRectF(self.rect())
+        size = self._image.size().toSizeF().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        rect = QRectF(QPointF(0, 0), size)
+        rect.moveCenter(area.center())
+        return rect
+
+    # --- painting ---------------------------------------------------------------------------
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHints(QPainter.RenderHint.Antialiasing
+                               | QPainter.RenderHint.SmoothPixmapTransform
+                               | QPainter.RenderHint.TextAntialiasing)
+        painter.fillRect(self.rect(), BACKGROUND)
+        if self._image is None or self._frame is None:
+            self._paint_drop_zone(painter)
+            return
+        # drawn at device pixels: Qt maps the logical rect through the device pixel ratio
+        painter.drawImage(self.picture_rect(), self._image)
+        if self._frame.id != self._painted_id:
+            self._painted_id = self._frame.id
+            self.frameDisplayed.emit(self._frame.id)
+        area = QRectF(self.rect())
+        self._rows = []
+        if self._result is not None:
+            self._rows = paint_predictions(painter, area, self._result,
+                                           is_stale(self._result, self._frame), self._caption)
+        if self._stats is not None:
+            paint_stats(painter, area, self._stats)
+        if self._badge:
+            paint_badge(painter, area, self._badge)
+
+    def _paint_drop_zone(self, painter: QPainter) -> None:
+        zone = QRectF(self.rect()).adjusted(24, 24, -24, -24)
+        pen = QPen(QColor(110, 118, 130), 2, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(zone, 16, 16)
+        title = QFont(painter.font())
+        title.setPointSizeF(15)
+        painter.setFont(title)
+        painter.setPen(QColor(225, 229, 235))
+        upper = QRectF(zone.left() + 20, zone.top(), zone.width() - 40, zone.height() / 2 + 10)
+        painter.drawText(upper, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
+                         | Qt.TextFlag.TextWordWrap, DROP_HINT)
+        hint = QFont(painter.font())
+        hint.setPointSizeF(10)
+        painter.setFont(hint)
+        painter.setPen(QColor(150, 158, 170))
+        lower = QRectF(zone.left() + 20, zone.center().y() + 22, zone.width() - 40, 60)
+        painter.drawText(lower, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+                         | Qt.TextFlag.TextWordWrap, SHORTCUT_HINT)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            label = next((text for rect, text in self._rows if rect.contains(event.pos())), None)
+            if label:
+                QToolTip.showText(event.globalPos(), label, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)

@@ -1,0 +1,80 @@
+"""Fake cameras for GUI tests: a generated video played as if it were a webcam."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from squeezeapp.core.imageio import read_image
+from squeezeapp.core.sources import SourceError, VideoFileSource
+
+
+def make_video(path: Path, photos: list[Path], size: tuple[int, int] = (640, 360),
+               fps: float = 30.0, frames_per_photo: int = 15) -> Path:
+    """An mp4 made of the given photos, each letterboxed into `size` for a few frames."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    assert writer.isOpened(), "OpenCV cannot write mp4v here"
+    width, height = size
+    for photo in photos:
+        image = read_image(photo)
+        scale = min(width / image.shape[1], height / image.shape[0])
+        resized = cv2.resize(image, (int(image.shape[1] * scale), int(image.shape[0] * scale)))
+        canvas = np.zeros((height, width, 3), np.uint8)
+        top, left = (height - resized.shape[0]) // 2, (width - resized.shape[1]) // 2
+        canvas[top:top + resized.shape[0], left:left + resized.shape[1]] = resized
+        for _ in range(frames_per_photo):
+            writer.write(canvas)
+    writer.release()
+    return path
+
+
+class FakeCamera(VideoFileSource):
+    """A 'camera' backed by a looping video: live, reconnecting, paced at the video's rate."""
+
+    reconnects = True
+
+    def __init__(self, path: Path, index: int = 99) -> None:
+        super().__init__(path, loop=True)
+        self.key = f"camera:{index}"
+        self.description = f"Fake camera {index}"
+
+
+class FlakyCamera(FakeCamera):
+    """Fails to open `fail_opens` times, then delivers `frames_before_loss` frames, is lost
+    once, and recovers on the next open."""
+
+    def __init__(self, path: Path, fail_opens: int = 2, frames_before_loss: int = 20) -> None:
+        super().__init__(path, index=98)
+        self.fail_opens = fail_opens
+        self.frames_left = frames_before_loss
+        self.opens = 0
+        self.lost_once = False
+
+    def open(self) -> None:
+        self.opens += 1
+        if self.opens <= self.fail_opens:
+            raise SourceError(f"{self.description} could not be opened")
+        super().open()
+
+    def read(self) -> np.ndarray | None:
+        if not self.lost_once:
+            self.frames_left -= 1
+            if self.frames_left < 0:
+                self.lost_once = True
+                return None
+        return super().read()
+
+
+def main() -> None:
+    """`python -m tests.fakes OUT.mp4 WxH PHOTO...`: a demo/measurement clip from photos."""
+    import sys
+
+    out, size, *photos = sys.argv[1:]
+    width, height = (int(v) for v in size.split("x"))
+    make_video(Path(out), [Path(p) for p in photos], (width, height), frames_per_photo=60)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,293 @@
+"""The real window, driven as a user would: drops, paste, keys, a fake camera, model switches."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+
+from squeezeapp.core.sources import Frame
+from squeezeapp.ui.inference_worker import InferenceResult, InferenceWorker
+from squeezeapp.ui.main_window import MainWindow
+from squeezeapp.ui.overlay import STALE_AFTER_S, is_stale
+from tests.conftest import run_cli
+from tests.fakes import FakeCamera, FlakyCamera, make_video
+
+WAIT_MS = 20_000
+
+
+@pytest.fixture(scope="session")
+def video(sample_images, tmp_path_factory) -> Path:
+    """A 30 fps clip made from a few of the shared photos."""
+    folder = tmp_path_factory.mktemp("video")
+    return make_video(folder / "clip.mp4", sample_images[:4], frames_per_photo=15)
+
+
+@pytest.fixture
+def settings_file(tmp_path) -> Path:
+    return tmp_path / "settings.ini"
+
+
+def _make_window(qtbot, settings_file: Path, tmp_path: Path) -> MainWindow:
+    store = QSettings(str(settings_file), QSettings.Format.IniFormat)
+    window = MainWindow(store, retry_interval_s=0.2, snapshot_dir=tmp_path / "snapshots")
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+@pytest.fixture
+def window(qtbot, model_dir, settings_file, tmp_path):
+    window = _make_window(qtbot, settings_file, tmp_path)
+    qtbot.waitUntil(lambda: window.loaded_model is not None, timeout=WAIT_MS)
+    yield window
+    window.close()
+    _assert_threads_joined(window)
+
+
+def _assert_threads_joined(window: MainWindow) -> None:
+    for worker in (window.capture, window.loader, window.inference):
+        assert worker.isFinished() and not worker.isRunning(), worker.objectName()
+
+
+def _drop(window: MainWindow, mime: QMimeData) -> QDropEvent:
+    position = QPointF(window.width() / 2, window.height() / 2)
+    enter = QDragEnterEvent(position.toPoint(), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    return drop
+
+
+def _file_mime(*paths: Path) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    return mime
+
+
+def _wait_result(qtbot, window: MainWindow, source: Path | str) -> InferenceResult:
+    qtbot.waitUntil(lambda: window.view.result is not None
+                    and window.view.result.source == str(source), timeout=WAIT_MS)
+    return window.view.result
+
+
+def test_drop_one_image_matches_cli(qtbot, window, sample_images) -> None:
+    photo = sample_images[7]
+    drop = _drop(window, _file_mime(photo))
+    assert drop.isAccepted()
+    result = _wait_result(qtbot, window, photo)
+    assert not window.view.result_is_stale
+    cli = run_cli("classify", "--format", "jsonl", str(photo))
+    expected = json.loads(cli.stdout)["predictions"][0]
+    assert result.predictions[0].index == expected["index"]
+    assert result.predictions[0].label == expected["label"]
+    assert len(result.predictions) == 5 and not result.smoothed
+
+
+def test_drop_folder_then_browse_with_arrow_keys(qtbot, window, sample_images, tmp_path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    copies = [Path(shutil.copy(p, folder / p.name)) for p in sample_images[:3]]
+    _drop(window, _file_mime(folder))
+    _wait_result(qtbot, window, copies[0])
+    assert window.view._badge == "1 / 3"
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    _wait_result(qtbot, window, copies[1])
+    assert window.view._badge == "2 / 3"
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    first = _wait_result(qtbot, window, copies[0])
+    # each still image is classified once: going back shows the cached result
+    assert first is window.still_results[str(copies[0])]
+
+
+def test_corrupt_file_among_good_ones(qtbot, window, sample_images, tmp_path) -> None:
+    good = [Path(shutil.copy(p, tmp_path / p.name)) for p in sample_images[10:12]]
+    corrupt = tmp_path / "broken.jpg"
+    corrupt.write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg" * 20)
+    _drop(window, _file_mime(good[0], corrupt, good[1]))
+    _wait_result(qtbot, window, good[0])
+    with qtbot.waitSignal(window.errorShown, timeout=WAIT_MS) as error:
+        qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert "broken.jpg" in error.args[0] and "not a readable image" in error.args[0]
+    _wait_result(qtbot, window, good[1])  # skipped to the next good one
+    assert window.images == good and corrupt.exists()  # the user's file is untouched
+
+
+def test_paste_image_data_and_files(qtbot, window, sample_images) -> None:
+    image = QImage(str(sample_images[3]))
+    assert not image.isNull()
+    QGuiApplication.clipboard().setImage(image)
+    qtbot.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.view.result is not None
+                    and window.view.result.source.startswith("clipboard:"), timeout=WAIT_MS)
+    assert window.view.result.predictions[0].probability > 0
+    QGuiApplication.clipboard().setMimeData(_file_mime(sample_images[4]))
+    window.paste()
+    _wait_result(qtbot, window, sample_images[4])
+
+
+def test_fake_camera_streams_with_at_most_one_pending_frame(qtbot, window, video) -> None:
+    window.open_live(FakeCamera(video))
+    qtbot.waitUntil(lambda: window.display_meter.count >= 45, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.inference_meter.count >= 20, timeout=WAIT_MS)
+    assert window.inference.max_pending == 1
+    assert window.view.frame.live and window.view.result.smoothed
+    assert "Fake camera" in window.source_label.text()
+    qtbot.waitUntil(lambda: window.view._stats is not None, timeout=WAIT_MS)
+    assert window.view._stats.display_fps > 5
+
+
+def test_pause_keeps_the_frozen_frame(qtbot, window, video) -> None:
+    window.open_live(FakeCamera(video))
+    qtbot.waitUntil(lambda: window.view.result is not None, timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.capture.paused and window.view._badge == "Paused"
+    frozen = window.view.frame.id
+    qtbot.wait(300)
+    assert window.view.frame.id in (frozen, frozen + 1)  # at most the frame already in flight
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.view.frame.id > frozen + 2, timeout=WAIT_MS)
+
+
+def test_model_switch_mid_stream(qtbot, window, video, model_dir) -> None:
+    window.open_live(FakeCamera(video))
+    qtbot.waitUntil(lambda: window.view.result is not None, timeout=WAIT_MS)
+    assert window.view.result.model == "squeezenet1.1"
+    window.load_model(str(model_dir / "squeezenet1.1-caffe.onnx"))
+    qtbot.waitUntil(lambda: window.view.result is not None
+                    and window.view.result.model == "squeezenet1.1-caffe", timeout=WAIT_MS)
+    assert window.loaded_model.name == "squeezenet1.1-caffe"
+    assert "squeezenet1.1-caffe" in window.model_label.text()
+
+
+def test_bad_model_keeps_the_old_one(qtbot, window, tmp_path) -> None:
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"nope" * 100)
+    with qtbot.waitSignal(window.errorShown, timeout=WAIT_MS) as error:
+        window.load_model(str(junk))
+    assert "not a usable ONNX model" in error.args[0]
+    assert window.loaded_model.name == "squeezenet1.1"
+
+
+def test_camera_that_fails_then_recovers(qtbot, window, video) -> None:
+    camera = FlakyCamera(video, fail_opens=2, frames_before_loss=20)
+    errors: list[str] = []
+    window.errorShown.connect(errors.append)
+    window.open_live(camera)
+    qtbot.waitUntil(lambda: window.display_meter.count >= 10, timeout=WAIT_MS)
+    assert camera.opens == 3 and any("retrying" in e for e in errors)
+    qtbot.waitUntil(lambda: camera.lost_once, timeout=WAIT_MS)
+    count_at_loss = window.display_meter.count
+    qtbot.waitUntil(lambda: window.display_meter.count >= count_at_loss + 10, timeout=WAIT_MS)
+    assert any("lost" in e for e in errors) and camera.opens == 4
+
+
+def test_close_during_inference_joins_threads(qtbot, model_dir, video, settings_file,
+                                              tmp_path) -> None:
+    window = _make_window(qtbot, settings_file, tmp_path)
+    window.open_live(FakeCamera(video))
+    qtbot.waitUntil(lambda: window.inference_meter.count >= 3, timeout=WAIT_MS)
+    window.close()
+    _assert_threads_joined(window)
+
+
+def test_snapshot_writes_png_and_json(qtbot, window, sample_images) -> None:
+    _drop(window, _file_mime(sample_images[0]))
+    result = _wait_result(qtbot, window, sample_images[0])
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    saved = sorted((window.snapshot_dir).glob("*.png"))
+    assert len(saved) == 1
+    assert not QImage(str(saved[0])).isNull()
+    record = json.loads(saved[0].with_suffix(".json").read_text())
+    assert record["predictions"][0]["label"] == result.predictions[0].label
+    assert window.snapshot() != saved[0]  # a second snapshot never overwrites the first
+
+
+def test_settings_are_remembered(qtbot, model_dir, settings_file, tmp_path) -> None:
+    first = _make_window(qtbot, settings_file, tmp_path)
+    first.smoothing_action.setChecked(False)
+    first.mirror_action.setChecked(False)
+    first.resize(700, 500)
+    first.close()
+    second = _make_window(qtbot, settings_file, tmp_path)
+    assert not second.smoothing_action.isChecked() and not second.mirror_action.isChecked()
+    assert second.size().width() == 700
+    second.close()
+
+
+def test_first_run_without_any_model(qtbot, tmp_path, monkeypatch, settings_file) -> None:
+    monkeypatch.setenv("SQUEEZEAPP_MODEL_DIR", str(tmp_path / "empty"))
+    window = _make_window(qtbot, settings_file, tmp_path)
+    qtbot.waitUntil(lambda: getattr(window, "first_run_box", None) is not None
+                    and window.first_run_box.isVisible(), timeout=WAIT_MS)
+    assert "not found" in window.last_error
+    assert window.model_label.text() == "Model: none"
+    window.first_run_box.reject()
+    window.close()
+    _assert_threads_joined(window)
+
+
+def test_empty_state_and_drop_of_nothing_useful(qtbot, window, tmp_path) -> None:
+    assert window.view.frame is None
+    assert "Drop images or folders here" in window.view.accessibleDescription()
+    (tmp_path / "notes.txt").write_text("hello")
+    _drop(window, _file_mime(tmp_path))
+    assert "No images found" in window.last_error
+
+
+def test_latest_frame_slot_drops_and_counts(qtbot, classifier, sample_images) -> None:
+    """Frames offered while the worker is busy replace each other; only the newest is run."""
+    from squeezeapp.core.classifier import SessionSettings
+    from squeezeapp.core.imageio import read_image
+
+    worker = InferenceWorker()
+    results: list[InferenceResult] = []
+    worker.resultReady.connect(results.append)
+    worker.start()
+    try:
+        with qtbot.waitSignal(worker.modelLoaded, timeout=WAIT_MS):
+            worker.load_model(classifier.spec.path, SessionSettings())
+        image = read_image(sample_images[0])
+        frames = [Frame.capture(image.copy(), "burst", live=False) for _ in range(50)]
+        for frame in frames:
+            worker.submit(frame)
+        qtbot.waitUntil(lambda: worker.idle and results
+                        and results[-1].frame_id == frames[-1].id, timeout=WAIT_MS)
+        assert worker.max_pending == 1
+        assert worker.dropped == 50 - len(results) and worker.dropped > 0
+    finally:
+        worker.stop()
+        worker.wait()
+
+
+def test_stale_rule() -> None:
+    import numpy as np
+
+    frame = Frame.capture(np.zeros((4, 4, 3), np.uint8), "camera:0", live=True)
+    fresh = InferenceResult(frame.id, frame.timestamp, "camera:0", True, (), 1.0, "m", True)
+    old = InferenceResult(frame.id - 1, frame.timestamp - STALE_AFTER_S - 0.1, "camera:0", True,
+                          (), 1.0, "m", True)
+    other = InferenceResult(frame.id, frame.timestamp, "other.jpg", False, (), 1.0, "m", False)
+    assert not is_stale(fresh, frame) and is_stale(old, frame) and is_stale(other, frame)
+
+
+def test_metrics_json_from_the_command_line(video, model_dir, tmp_path) -> None:
+    metrics = tmp_path / "metrics.json"
+    result = run_cli("gui", "--source", str(video), "--exit-after", "4", "--metrics-json",
+                     str(metrics), env={"QT_QPA_PLATFORM": "offscreen",
+                                        "XDG_CONFIG_HOME": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    data = json.loads(metrics.read_text())
+    for key in ("frames_displayed", "display_fps", "predictions", "inference_fps",
+                "latency_ms_p50", "latency_ms_p95", "dropped_frames", "gui_stall_ms_max",
+                "top1_label"):
+        assert key in data
+    assert data["frames_displayed"] > 30 and data["predictions"] > 10
+    assert isinstance(data["top1_label"], str)
