@@ -15,4 +15,8 @@ run --source "$images/n02007558_flamingo.JPEG" --exit-after 3 --screenshot docs/
 run --source "$work/clip.mp4" --exit-after 6 --screenshot docs/screenshot-live.png
 QT_QPA_PLATFORM=offscreen .venv/bin/squeezeapp gui --source "$work/clip.mp4" --exit-after 20 \
   --metrics-json "$work/metrics.json"
+# keep the committed pictures small (a 256-colour palette is plenty for a UI screenshot)
+if command -v convert >/dev/null && convert -version 2>/dev/null | grep -q ImageMagick; then
+  for png in docs/screenshot-photo.png docs/screenshot-live.png; do convert "$png" +dither -colors 256 "$png"; done
+fi
 cat "$work/metrics.json"
