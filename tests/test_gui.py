@@ -123,14 +123,19 @@ def test_corrupt_file_among_good_ones(qtbot, window, sample_images, tmp_path) ->
 def test_paste_image_data_and_files(qtbot, window, sample_images) -> None:
     image = QImage(str(sample_images[3]))
     assert not image.isNull()
-    QGuiApplication.clipboard().setImage(image)
-    qtbot.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.view.result is not None
-                    and window.view.result.source.startswith("clipboard:"), timeout=WAIT_MS)
-    assert window.view.result.predictions[0].probability > 0
-    QGuiApplication.clipboard().setMimeData(_file_mime(sample_images[4]))
-    window.paste()
-    _wait_result(qtbot, window, sample_images[4])
+    clipboard = QGuiApplication.clipboard()
+    try:
+        clipboard.setImage(image)
+        qtbot.keyClick(window, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: window.view.result is not None
+                        and window.view.result.source.startswith("clipboard:"), timeout=WAIT_MS)
+        assert window.view.result.predictions[0].probability > 0
+        clipboard.setMimeData(_file_mime(sample_images[4]))
+        window.paste()
+        _wait_result(qtbot, window, sample_images[4])
+    finally:
+        # the clipboard owns that QMimeData: free it while Qt is alive, not at interpreter exit
+        clipboard.clear()
 
 
 def test_fake_camera_streams_with_at_most_one_pending_frame(qtbot, window, video) -> None:

@@ -1,0 +1,63 @@
+"""selftest, bench and int8 quantisation, run as commands."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from tests.conftest import run_cli
+
+
+def test_selftest_passes(model_dir) -> None:
+    result = run_cli("--selftest", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "self-test passed"
+    assert sum(line.startswith("ok ") for line in lines) == 5
+    assert "matches registry entry squeezenet1.1" in result.stdout
+
+
+def test_selftest_fails_cleanly_without_a_model(tmp_path) -> None:
+    result = run_cli("--selftest", env={"QT_QPA_PLATFORM": "offscreen",
+                                        "SQUEEZEAPP_MODEL_DIR": str(tmp_path)})
+    assert result.returncode == 1
+    assert "FAIL  model found and loaded" in result.stdout
+    assert result.stdout.splitlines()[-1] == "self-test FAILED"
+
+
+def test_bench_json_has_stable_keys(model_dir, sample_images, tmp_path) -> None:
+    for photo in sample_images[:12]:
+        shutil.copy(photo, tmp_path / photo.name)
+    result = run_cli("bench", "--format", "json", "--repeat", "10", "--images", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    for key in ("raw_ms_p50", "raw_ms_p95", "classify_ms_p50", "classify_vs_raw",
+                "folder_images_per_s", "naive_images_per_s", "folder_speedup", "provider",
+                "threads"):
+        assert data[key] is not None, key
+    assert set(data["preprocess_ms_p50"]) == {"640x480", "1280x720", "1920x1080"}
+    assert data["folder_images"] == 12 and data["raw_ms_p50"] > 0
+
+
+def test_quantize_then_classify_by_name(model_dir, sample_images, tmp_path,
+                                        isolated_cache) -> None:
+    calibration = tmp_path / "mine"
+    calibration.mkdir()
+    for photo in sample_images[::5]:
+        shutil.copy(photo, calibration / photo.name)
+    made = run_cli("models", "quantize", "--calibrate", str(calibration))
+    assert made.returncode == 0, made.stderr
+    target = isolated_cache / "models" / "squeezenet1.1-int8.onnx"
+    assert made.stdout.strip() == str(target) and target.is_file()
+    result = run_cli("classify", "--format", "jsonl", "--model", "squeezenet1.1-int8",
+                     *[str(p) for p in sample_images])
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["model"] == "squeezenet1.1-int8"
+    top1 = sum(r["predictions"][0]["wnid"] == r["path"].rsplit("/", 1)[1].split("_")[0]
+               for r in records)
+    assert top1 >= 58, f"int8 top-1 {top1} %"
+
+
+def test_quantize_needs_calibration_images(model_dir, tmp_path) -> None:
+    result = run_cli("models", "quantize", "--calibrate", str(tmp_path))
+    assert result.returncode == 2 and "calibration needs at least" in result.stderr
