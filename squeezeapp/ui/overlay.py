@@ -97,6 +97,18 @@ def paint_predictions(painter: QPainter, area: QRectF, result: InferenceResult, 
     return rows
 
 
+def _paint_pill(painter: QPainter, rect: QRectF, font: QFont, text: str) -> None:
+    """Text centred on a rounded translucent panel."""
+    painter.save()
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(PANEL)
+    painter.drawRoundedRect(rect, 6, 6)
+    painter.setFont(font)
+    painter.setPen(TEXT)
+    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    painter.restore()
+
+
 def paint_stats(painter: QPainter, area: QRectF, stats: LiveStats) -> None:
     """The FPS line in a strip at the bottom left."""
     font = _font(painter, 9.0)
@@ -105,14 +117,7 @@ def paint_stats(painter: QPainter, area: QRectF, stats: LiveStats) -> None:
     metrics = QFontMetricsF(font)
     strip = QRectF(area.left() + MARGIN, area.bottom() - MARGIN - metrics.height() - 8,
                    metrics.horizontalAdvance(text) + 16, metrics.height() + 8)
-    painter.save()
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(PANEL)
-    painter.drawRoundedRect(strip, 6, 6)
-    painter.setFont(font)
-    painter.setPen(TEXT)
-    painter.drawText(strip, Qt.AlignmentFlag.AlignCenter, text)
-    painter.restore()
+    _paint_pill(painter, strip, font, text)
 
 
 def paint_badge(painter: QPainter, area: QRectF, text: str) -> None:
@@ -121,11 +126,4 @@ def paint_badge(painter: QPainter, area: QRectF, text: str) -> None:
     metrics = QFontMetricsF(font)
     badge = QRectF(0, 0, metrics.horizontalAdvance(text) + 18, metrics.height() + 8)
     badge.moveTopRight(area.topRight() + QRectF(-MARGIN, MARGIN, 0, 0).topLeft())
-    painter.save()
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(PANEL)
-    painter.drawRoundedRect(badge, 6, 6)
-    painter.setFont(font)
-    painter.setPen(TEXT)
-    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
-    painter.restore()
+    _paint_pill(painter, badge, font, text)
