@@ -12,7 +12,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QMimeData, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -451,8 +451,8 @@ class MainWindow(QMainWindow):
 
     def _on_image_failed(self, path: str, message: str) -> None:
         self.show_error(message)
-        if str(self.images[self.image_index]) != path if self.images else True:
-            return
+        if not self.images or str(self.images[self.image_index]) != path:
+            return  # not the picture being shown (the user moved on, or a pasted file)
         del self.images[self.image_index]  # skip it from now on; the file itself is untouched
         if self.images:
             self.show_image_at(min(self.image_index, len(self.images) - 1))
@@ -644,6 +644,3 @@ class MainWindow(QMainWindow):
             if worker is not None:
                 worker.wait()
 
-
-def url_list(paths: list[Path]) -> list[QUrl]:
-    return [QUrl.fromLocalFile(str(p)) for p in paths]
