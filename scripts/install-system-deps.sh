@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian/Ubuntu packages Qt's xcb platform plugin and the tests need.
+# Install the Debian/Ubuntu packages Qt's xcb/Wayland plugins and the tests need (binutils:
+# objdump for the .deb's libc6 version; desktop-file-utils: the .desktop entry's validator).
 # Runs apt-get only for missing packages, and only as root with apt available; otherwise it
 # prints the command to run and carries on (the CLI works without them).
 set -euo pipefail
@@ -8,7 +9,8 @@ packages=(
   libegl1 libgl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6
   fonts-dejavu-core libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 libx11-xcb1
-  xvfb xauth binutils
+  libwayland-client0 libwayland-cursor0 libwayland-egl1
+  xvfb xauth binutils desktop-file-utils
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

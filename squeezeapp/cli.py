@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = commands.add_parser("gui", help="open the window (the default)")
     _add_model_options(gui)
+    gui.add_argument("path", nargs="?", metavar="PATH",
+                     help="an image, folder or video to open at start (what file managers pass)")
     gui.add_argument("--source", metavar="camera:N|PATH",
                      help="open a camera, video, image or folder at start")
     gui.add_argument("--exit-after", type=float, metavar="SECONDS",
@@ -117,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("squeezeapp: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `squeezeapp classify DIR | head`: the reader has gone, stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that flushing at exit cannot raise again
+        return EXIT_SOME_FAILED
 
 
 def _session_settings(args: argparse.Namespace):

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFileOpenEvent, QGuiApplication, QImage
 
 from squeezeapp.core.sources import Frame
+from squeezeapp.ui.app import FileOpenForwarder
 from squeezeapp.ui.inference_worker import InferenceResult, InferenceWorker
 from squeezeapp.ui.main_window import MainWindow
 from squeezeapp.ui.overlay import STALE_AFTER_S, is_stale
@@ -296,3 +297,28 @@ def test_metrics_json_from_the_command_line(video, model_dir, tmp_path) -> None:
         assert key in data
     assert data["frames_displayed"] > 30 and data["predictions"] > 10
     assert isinstance(data["top1_label"], str)
+
+
+def test_file_handed_over_by_the_desktop_opens(qtbot, window, sample_images) -> None:
+    """macOS sends "Open With" as a QFileOpenEvent to the application, not in argv."""
+    app = QGuiApplication.instance()
+    forwarder = FileOpenForwarder(window)
+    app.installEventFilter(forwarder)
+    try:
+        assert QGuiApplication.sendEvent(app, QFileOpenEvent(str(sample_images[1])))
+        result = _wait_result(qtbot, window, sample_images[1])
+        assert result.predictions[0].wnid == sample_images[1].name.split("_")[0]
+    finally:
+        app.removeEventFilter(forwarder)
+
+
+def test_gui_accepts_a_path_as_file_managers_pass_it(sample_images, model_dir, tmp_path) -> None:
+    """`squeezeapp gui PATH` (the .desktop entry's `%f`) opens PATH, like --source."""
+    metrics = tmp_path / "metrics.json"
+    done = run_cli("gui", str(sample_images[0]), "--exit-after", "4",
+                   "--metrics-json", str(metrics), env={"QT_QPA_PLATFORM": "offscreen"},
+                   timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(metrics.read_text())
+    assert report["predictions"] >= 1
+    assert report["top1_label"].startswith("tench")

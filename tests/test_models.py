@@ -35,6 +35,18 @@ def test_name_lookup_order(model_dir, isolated_cache, tmp_path, monkeypatch) -> 
     assert resolve_model_path(None) == cached / "only-in-cache.onnx"
 
 
+def test_default_falls_back_to_the_model_a_bundle_ships(tmp_path, monkeypatch) -> None:
+    """A bundle built without the shared models carries the zoo file: no name still works."""
+    monkeypatch.delenv("SQUEEZEAPP_MODEL_DIR", raising=False)
+    shipped = tmp_path / "bundle-models"
+    shipped.mkdir()
+    (shipped / "squeezenet1.1-zoo.onnx").write_bytes(b"stand-in: only the lookup is tested")
+    monkeypatch.setattr("squeezeapp.core.models.bundled_models_dir", lambda: shipped)
+    assert resolve_model_path(None) == shipped / "squeezenet1.1-zoo.onnx"
+    with pytest.raises(ModelError):  # a model asked for by name is never swapped for another
+        resolve_model_path("squeezenet1.1")
+
+
 def test_unknown_name_says_where_it_looked(model_dir) -> None:
     with pytest.raises(ModelError) as caught:
         resolve_model_path("no-such-model")

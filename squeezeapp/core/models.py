@@ -18,7 +18,7 @@ from squeezeapp.core.errors import ModelError
 from squeezeapp.core.hashing import file_sha256
 from squeezeapp.core.labels import read_labels_file
 from squeezeapp.core.modelspec import NUM_CLASSES, ModelSpec, OutputKind, PreprocessSpec
-from squeezeapp.core.paths import DEFAULT_MODEL_ENV, model_search_dirs
+from squeezeapp.core.paths import DEFAULT_MODEL_ENV, bundled_models_dir, model_search_dirs
 from squeezeapp.core.registry import known_by_sha256
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,10 @@ def resolve_model_path(name_or_path: str | os.PathLike[str] | None = None) -> Pa
         path = folder / f"{request}{MODEL_SUFFIX}"
         if path.is_file():
             return path
+    if not name_or_path and request == DEFAULT_MODEL_NAME:
+        shipped = sorted(bundled_models_dir().glob(f"*{MODEL_SUFFIX}"))
+        if shipped:  # a bundle built without the shared models carries the zoo file instead
+            return shipped[0]
     searched = ", ".join(str(d) for d in model_search_dirs())
     raise ModelError(
         f"model '{request}' not found (searched {searched}); pass --model PATH, set "

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication
 
 from squeezeapp import APP_NAME, __version__
@@ -90,10 +90,28 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_NAME)  # Wayland app id: the .desktop entry's icon and name
     icon = resources_dir() / "icons" / "squeezeapp.svg"
     if icon.is_file():
         app.setWindowIcon(QIcon(str(icon)))
     return app
+
+
+class FileOpenForwarder(QObject):
+    """Opens files that macOS hands the running app (Finder's "Open With", the Dock icon).
+
+    macOS delivers those as QFileOpenEvent to the application, never in argv.
+    """
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+            self.window.open_source_text(event.file())
+            return True
+        return super().eventFilter(watched, event)
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -101,10 +119,12 @@ def run_gui(args: argparse.Namespace) -> int:
     session = SessionSettings(threads=args.threads, provider=args.provider)
     window = MainWindow(open_settings(), model=args.model, session=session)
     recorder = MetricsRecorder(window)
+    app.installEventFilter(FileOpenForwarder(window))
     window.show()
     recorder.window_shown_s = time.perf_counter() - _STARTED
-    if args.source:
-        window.open_source_text(args.source)
+    source = args.source or args.path
+    if source:
+        window.open_source_text(source)
     if args.exit_after is not None:
         QTimer.singleShot(int(args.exit_after * 1000),
                           lambda: _finish(window, recorder, args.metrics_json, args.screenshot))
