@@ -144,12 +144,12 @@ def _classify(args: argparse.Namespace) -> int:
 
     from squeezeapp.core.classifier import Classifier
     from squeezeapp.core.imageio import expand_image_paths
-    from squeezeapp.core.pipeline import classify_files
+    from squeezeapp.core.pipeline import classify_files, pipeline_session
     from squeezeapp.formats import make_writer
 
     if args.top < 1:
         raise _usage("--top must be at least 1")
-    classifier = Classifier.load(args.model, _session_settings(args))
+    classifier = Classifier.load(args.model, pipeline_session(_session_settings(args)))
     paths = list(expand_image_paths(args.paths, recursive=args.recursive))
     if not paths:
         print("squeezeapp: no image files found in " + ", ".join(args.paths), file=sys.stderr)

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
 from squeezeapp.core.imageio import read_image
-
-
-def reference_preprocess(image_bgr: np.ndarray, spec) -> np.ndarray:
-    """The textbook pipeline: resize the whole image, crop, convert colour, normalise in float64."""
-    height, width = image_bgr.shape[:2]
-    factor = spec.resize / min(height, width)
-    new_w, new_h = round(width * factor), round(height * factor)
-    resized = cv2.resize(image_bgr, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
-    top, left = round((new_h - spec.size) / 2), round((new_w - spec.size) / 2)  # torchvision
-    crop = resized[top:top + spec.size, left:left + spec.size]
-    if spec.color == "RGB":
-        crop = cv2.cvtColor(crop, cv2.COLOR_BGR2RGB)
-    values = crop.astype(np.float64) * spec.scale
-    values = (values - np.array(spec.mean)) / np.array(spec.std)
-    return values.transpose(2, 0, 1)[None].astype(np.float32)
+from squeezeapp.core.reference import reference_preprocess
 
 
 @pytest.mark.parametrize("which", ["classifier", "caffe_classifier"])

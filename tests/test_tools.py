@@ -32,10 +32,11 @@ def test_bench_json_has_stable_keys(model_dir, sample_images, tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     for key in ("raw_ms_p50", "raw_ms_p95", "classify_ms_p50", "classify_vs_raw",
-                "folder_images_per_s", "naive_images_per_s", "folder_speedup", "provider",
-                "threads"):
+                "folder_images_per_s", "naive_images_per_s", "sequential_images_per_s",
+                "folder_speedup", "pipeline_speedup", "provider", "threads"):
         assert data[key] is not None, key
-    assert set(data["preprocess_ms_p50"]) == {"640x480", "1280x720", "1920x1080"}
+    sizes = {"640x480", "1280x720", "1920x1080"}
+    assert set(data["preprocess_ms_p50"]) == sizes == set(data["naive_preprocess_ms_p50"])
     assert data["folder_images"] == 12 and data["raw_ms_p50"] > 0
 
 
@@ -55,7 +56,7 @@ def test_quantize_then_classify_by_name(model_dir, sample_images, tmp_path,
     assert records[0]["model"] == "squeezenet1.1-int8"
     top1 = sum(r["predictions"][0]["wnid"] == r["path"].rsplit("/", 1)[1].split("_")[0]
                for r in records)
-    assert top1 >= 58, f"int8 top-1 {top1} %"
+    assert top1 >= 64, f"int8 top-1 {top1} % (float: 65 %; the target allows 1 point less)"
 
 
 def test_quantize_needs_calibration_images(model_dir, tmp_path) -> None:

@@ -26,10 +26,13 @@ def as_dict(result: BenchResult) -> dict[str, object]:
         "classify_vs_raw": r(result.classify_vs_raw),
         "preprocess_ms_p50": {k: r(v.p50) for k, v in result.preprocess.items()},
         "preprocess_ms_p95": {k: r(v.p95) for k, v in result.preprocess.items()},
+        "naive_preprocess_ms_p50": {k: r(v.p50) for k, v in result.naive_preprocess.items()},
         "folder_images": result.folder_images,
         "folder_images_per_s": r(result.folder_images_per_s, 1),
         "naive_images_per_s": r(result.naive_images_per_s, 1),
+        "sequential_images_per_s": r(result.sequential_images_per_s, 1),
         "folder_speedup": r(result.folder_speedup, 2),
+        "pipeline_speedup": r(result.pipeline_speedup, 2),
     }
 
 
@@ -52,10 +55,15 @@ def render_table(result: BenchResult) -> str:
     ]
     for size, timing in result.preprocess.items():
         lines.append(f"  {f'pre-processing {size}':<42} {timing.p50:>9.3f} {timing.p95:>9.3f}")
+    for size, timing in result.naive_preprocess.items():
+        lines.append(f"  {f'textbook pre-processing {size}':<42} {timing.p50:>9.3f} "
+                     f"{timing.p95:>9.3f}")
     lines.append("")
     lines.append(f"  classify path throughput vs raw: {result.classify_vs_raw:.3f}x")
     if result.folder_speedup is not None:
-        lines.append(f"  folder of {result.folder_images} images: classify "
-                     f"{result.folder_images_per_s:.1f} img/s, naive loop "
-                     f"{result.naive_images_per_s:.1f} img/s ({result.folder_speedup:.2f}x)")
+        lines.append(f"  folder of {result.folder_images} images, img/s: classify "
+                     f"{result.folder_images_per_s:.1f}; naive loop "
+                     f"{result.naive_images_per_s:.1f} ({result.folder_speedup:.2f}x); "
+                     f"app steps one by one {result.sequential_images_per_s:.1f} "
+                     f"({result.pipeline_speedup:.2f}x)")
     return "\n".join(lines)

@@ -57,6 +57,9 @@ class SessionSettings:
 
     threads: int | None = None
     provider: str | None = None  # None/"auto": the best available
+    # Idle inference threads busy-wait for the next run: the lowest latency for back-to-back
+    # frames, but on a small machine they steal the cores that decode files in classify_files.
+    spin_wait: bool = True
 
 
 class Classifier:
@@ -142,6 +145,8 @@ def open_session(path: Path, settings: SessionSettings) -> ort.InferenceSession:
     if settings.threads:
         options.intra_op_num_threads = settings.threads
     options.inter_op_num_threads = 1
+    if not settings.spin_wait:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     providers = resolve_providers(settings.provider)
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=providers)

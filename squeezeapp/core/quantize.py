@@ -72,10 +72,23 @@ def quantize_model(model: str | None, calibration_dir: Path | None, output: Path
             str(prepared), str(quantized), _Reader(classifier, paths, progress),
             quant_format=QuantFormat.QDQ, per_channel=True,
             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+            nodes_to_exclude=_classifier_layer(prepared),
         )
         _copy_metadata(source, quantized, target, f"{classifier.spec.name}-int8")
     logger.info("wrote %s (calibrated on %d images)", target, len(paths))
     return target
+
+
+def _classifier_layer(path: Path) -> list[str]:
+    """The last weighted layer (SqueezeNet's conv10), which is left in float.
+
+    Its outputs are the class scores: rounding them to 256 levels reorders close classes.
+    Measured on the 100 shared photos (calibrated on 50): top-1 63 % with it quantised, 64 %
+    without (float 65 %), at the same speed (0.98 ms against 1.00 ms; float 1.74 ms).
+    """
+    graph = onnx.load(str(path), load_external_data=False).graph
+    weighted = [node.name for node in graph.node if node.op_type in ("Conv", "Gemm", "MatMul")]
+    return weighted[-1:]
 
 
 def _copy_metadata(source: Path, quantized: Path, target: Path, name: str) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from squeezeapp import APP_NAME, __version__
 from squeezeapp.core.classifier import SessionSettings
-from squeezeapp.core.metrics import GapTracker
+from squeezeapp.core.metrics import GapTracker, process_age_s
 from squeezeapp.core.paths import resources_dir
 from squeezeapp.ui.main_window import MainWindow
 from squeezeapp.ui.settings import open_settings
@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_MS = 5
 _STARTED = time.perf_counter()
+_AGE_AT_IMPORT = process_age_s()  # how long the process had run when this module was imported
 
 
 class MetricsRecorder:
@@ -68,12 +69,21 @@ class MetricsRecorder:
             "window_shown_s": _round(self.window_shown_s),
             "first_frame_s": _round(self.first_frame_s),
             "first_prediction_s": _round(self.first_prediction_s),
+            # the same moments counted from the process's start (Linux), imports included
+            "window_shown_since_launch_s": _since_launch(self.window_shown_s),
+            "first_prediction_since_launch_s": _since_launch(self.first_prediction_s),
             "max_rss_mb": _max_rss_mb(),
         }
 
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
+
+
+def _since_launch(since_import: float | None) -> float | None:
+    if since_import is None or _AGE_AT_IMPORT is None:
+        return None
+    return round(_AGE_AT_IMPORT + since_import, 3)
 
 
 def _max_rss_mb() -> float | None:
