@@ -154,7 +154,7 @@ def _installed_size_kib(root: Path) -> int:
 
 def windows_installer(bundle: Path, version: str, dist: Path, work: Path) -> list[Path]:
     iscc = shutil.which("iscc") or r"C:\Program Files (x86)\Inno Setup 6\ISCC.exe"
-    if not Path(iscc).exists() and shutil.which(iscc) is None:
+    if not Path(iscc).is_file():
         raise SystemExit("Inno Setup's iscc not found: choco install innosetup")
     icons = render_icons(work / "icons")
     subprocess.run(

@@ -148,13 +148,20 @@ def _declared_packages(deb: Path) -> set[str]:
     return names
 
 
+def _is_elf(path: Path) -> bool:
+    if not path.is_file() or path.is_symlink():
+        return False
+    with path.open("rb") as stream:
+        return stream.read(4) == b"\x7fELF"
+
+
 def _system_libraries(bundle: Path) -> dict[str, str | None]:
     """soname → path for every library the bundle loads from outside itself (None: missing)."""
     internal = bundle / "_internal"
     env = {**os.environ, "LD_LIBRARY_PATH": str(internal)}  # what the bootloader sets up
     found: dict[str, str | None] = {}
     for path in bundle.rglob("*"):
-        if not path.is_file() or path.is_symlink() or path.read_bytes()[:4] != b"\x7fELF":
+        if not _is_elf(path):
             continue
         listing = subprocess.run(["ldd", str(path)], capture_output=True, text=True, env=env,
                                  check=False).stdout

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -131,10 +131,10 @@ def run_benchmark(settings: BenchSettings) -> BenchResult:
         paths = list(expand_image_paths([settings.images]))
         pipelined = Classifier.load(settings.model, pipeline_session(classifier_settings))
         rates = _folder_throughput(classifier, pipelined, paths)
-        result = BenchResult(**{**result.__dict__, "folder_images": len(paths),
-                                "folder_images_per_s": rates["pipelined"],
-                                "naive_images_per_s": rates["naive"],
-                                "sequential_images_per_s": rates["sequential"]})
+        result = replace(result, folder_images=len(paths),
+                         folder_images_per_s=rates["pipelined"],
+                         naive_images_per_s=rates["naive"],
+                         sequential_images_per_s=rates["sequential"])
     return result
 
 
