@@ -83,7 +83,7 @@ def _round(value: float | None) -> float | None:
 def _since_launch(since_import: float | None) -> float | None:
     if since_import is None or _AGE_AT_IMPORT is None:
         return None
-    return round(_AGE_AT_IMPORT + since_import, 3)
+    return _round(_AGE_AT_IMPORT + since_import)
 
 
 def _max_rss_mb() -> float | None:
