@@ -1,0 +1,179 @@
+"""The results of a batch as a Qt table model: one row per file, filled in as results arrive.
+
+All rows exist from the start (file names shown at once, "…" until classified), so that arriving
+results only change rows in place: one `dataChanged` per chunk, never a reset, and the views stay
+where the user scrolled. Thumbnails come from a `ThumbnailCache` on demand (only visible items ask).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from enum import IntEnum
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from squeezeapp.core.pipeline import FileResult
+from squeezeapp.ui.results_thumbnails import ThumbnailCache
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    FILE = 0
+    LABEL = 1
+    CONFIDENCE = 2
+    ERROR = 3
+
+
+HEADERS = {Column.FILE: "File", Column.LABEL: "Top-1 label", Column.CONFIDENCE: "Confidence",
+           Column.ERROR: "Error"}
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a value that sorts right (numbers as numbers)
+RESULT_ROLE = Qt.ItemDataRole.UserRole + 2  # the FileResult, or None while pending
+PATH_ROLE = Qt.ItemDataRole.UserRole + 3  # the file's path as str
+PENDING = "…"
+
+
+def confidence_text(probability: float) -> str:
+    return f"{probability * 100:.1f} %"
+
+
+def top5_tooltip(result: FileResult) -> str:
+    """The hover text: the path, then each prediction with its percentage, or the error."""
+    if result.classification is None:
+        return f"{result.path}\n{result.error}"
+    lines = [str(result.path), *(f"{p.rank}. {p.name}  {confidence_text(p.probability)}"
+                                 for p in result.classification.predictions)]
+    return "\n".join(lines)
+
+
+class ResultsModel(QAbstractTableModel):
+    def __init__(self, thumbnails: ThumbnailCache | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self._paths: list[Path] = []
+        self._names: list[str] = []
+        self._results: list[FileResult | None] = []
+        self._row_of: dict[str, list[int]] = {}
+        self._done = 0
+        self._failed = 0
+        self.thumbnails = thumbnails
+        if thumbnails is not None:
+            thumbnails.thumbnailReady.connect(self._on_thumbnail)
+
+    # --- filling ----------------------------------------------------------------------------
+    def set_paths(self, paths: Sequence[Path]) -> None:
+        """Start over with these files, all pending."""
+        self.beginResetModel()
+        self._paths = [Path(p) for p in paths]
+        self._names = [p.name for p in self._paths]
+        self._results = [None] * len(self._paths)
+        self._row_of = {}
+        for row, path in enumerate(self._paths):
+            self._row_of.setdefault(str(path), []).append(row)
+        self._done = self._failed = 0
+        self.endResetModel()
+
+    def apply(self, chunk: Iterable[tuple[int, FileResult]]) -> None:
+        """Store results by row; one dataChanged for the span they cover."""
+        first, last = len(self._results), -1
+        for row, result in chunk:
+            if not 0 <= row < len(self._results):
+                continue
+            previous = self._results[row]
+            if previous is None:
+                self._done += 1
+            elif not previous.ok:
+                self._failed -= 1
+            self._failed += not result.ok
+            self._results[row] = result
+            first, last = min(first, row), max(last, row)
+        if last >= 0:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(Column) - 1))
+
+    # --- reading ----------------------------------------------------------------------------
+    @property
+    def total(self) -> int:
+        return len(self._paths)
+
+    @property
+    def done(self) -> int:
+        return self._done
+
+    @property
+    def failed(self) -> int:
+        return self._failed
+
+    @property
+    def paths(self) -> list[Path]:
+        return list(self._paths)
+
+    def name(self, row: int) -> str:
+        return self._names[row]
+
+    def result(self, row: int) -> FileResult | None:
+        return self._results[row] if 0 <= row < len(self._results) else None
+
+    def finished_results(self, rows: Iterable[int] | None = None) -> list[FileResult]:
+        """Completed results in input order (the CLI's order), optionally only of `rows`."""
+        wanted = range(len(self._results)) if rows is None else sorted(set(rows))
+        return [r for r in (self._results[row] for row in wanted) if r is not None]
+
+    # --- QAbstractTableModel ----------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._paths)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS.get(Column(section)) if 0 <= section < len(Column) else None
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, column = index.row(), Column(index.column())
+        result = self._results[row]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column, result)
+        if role == SORT_ROLE:
+            return self._sort_key(row, column, result)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return top5_tooltip(result) if result is not None else f"{self._paths[row]}\nwaiting"
+        if role == RESULT_ROLE:
+            return result
+        if role == PATH_ROLE:
+            return str(self._paths[row])
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == Column.CONFIDENCE:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.DecorationRole and column == Column.FILE and self.thumbnails:
+            return self.thumbnails.get(self._paths[row])
+        return None
+
+    def _display(self, row: int, column: Column, result: FileResult | None) -> str:
+        if column == Column.FILE:
+            return self._names[row]
+        if result is None:
+            return PENDING if column != Column.ERROR else ""
+        classification = result.classification
+        if column == Column.LABEL:
+            return classification.top.name if classification else ""
+        if column == Column.CONFIDENCE:
+            return confidence_text(classification.top.probability) if classification else ""
+        return result.error or ""
+
+    def _sort_key(self, row: int, column: Column, result: FileResult | None):
+        if column == Column.FILE:
+            return self._names[row].lower()
+        if column == Column.CONFIDENCE:
+            if result is None or result.classification is None:
+                return -1.0
+            return result.classification.top.probability
+        return self._display(row, column, result).lower()
+
+    def _on_thumbnail(self, path: str) -> None:
+        for row in self._row_of.get(path, ()):
+            index = self.index(row, Column.FILE)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])

@@ -1,0 +1,528 @@
+"""The results view for folders and many files: a sortable, filterable table and a thumbnail grid
+over one model, filled in the background, with progress, export, copy and "Sort into folders".
+
+Integration (what a window does with it):
+
+    results = ResultsView(cache)                      # one ResultCache for the app's lifetime
+    results.openRequested.connect(show_single_picture)  # path (str): Enter / double-click
+    results.closeRequested.connect(back_to_picture)     # Esc
+    results.start(paths, model_path, session_settings)  # again on a model switch
+    ...
+    results.shutdown()                                # in closeEvent (bounded waits)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QKeySequence, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt.utils import create_worker
+
+from squeezeapp.core.classifier import SessionSettings
+from squeezeapp.core.label_folders import SortSummary, copy_into_label_folders
+from squeezeapp.core.pipeline import FileResult
+from squeezeapp.core.result_cache import ResultCache
+from squeezeapp.ui.results_export import (
+    EXPORT_FORMATS,
+    export_format_for,
+    export_results,
+    rows_as_text,
+)
+from squeezeapp.ui.results_job import Chunk, JobSummary, ResultsJob
+from squeezeapp.ui.results_model import (
+    PATH_ROLE,
+    RESULT_ROLE,
+    SORT_ROLE,
+    Column,
+    ResultsModel,
+    confidence_text,
+)
+from squeezeapp.ui.results_thumbnails import ThumbnailCache
+
+logger = logging.getLogger(__name__)
+
+GRID_CELL = QSize(176, 196)
+ICON_SIZE = QSize(148, 136)
+ERROR_COLOUR = QColor(214, 69, 65)
+
+
+class ResultsFilter(QSortFilterProxyModel):
+    """Rows whose top-1 label or file name contains the text, at or above a confidence.
+
+    With a confidence threshold above 0, rows without a confidence (pending or failed) are hidden.
+    """
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._min_confidence = 0.0
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def min_confidence(self) -> float:
+        return self._min_confidence
+
+    def set_text(self, text: str) -> None:
+        self._refilter(text=text.strip().lower())
+
+    def set_min_confidence(self, value: float) -> None:
+        self._refilter(min_confidence=max(0.0, min(1.0, value)))
+
+    def _refilter(self, **changes) -> None:
+        # Qt 6.10 replaced invalidateRowsFilter() (now deprecated) with begin/endFilterChange
+        modern = hasattr(self, "beginFilterChange")
+        if modern:
+            self.beginFilterChange()
+        self._text = changes.get("text", self._text)
+        self._min_confidence = changes.get("min_confidence", self._min_confidence)
+        if modern:
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
+        model = self.sourceModel()
+        result: FileResult | None = model.result(source_row)
+        top = result.classification.top if result and result.classification else None
+        if self._min_confidence > 0 and (top is None or top.probability < self._min_confidence):
+            return False
+        if not self._text:
+            return True
+        label = top.label.lower() if top else ""
+        return self._text in label or self._text in model.name(source_row).lower()
+
+
+class GridDelegate(QStyledItemDelegate):
+    """A grid cell: the thumbnail, then the top-1 name with its confidence, then the file name."""
+
+    def sizeHint(self, option, index) -> QSize:
+        return GRID_CELL
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        painter.save()
+        rect = QRectF(option.rect).adjusted(4, 4, -4, -4)
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
+            painter.drawRoundedRect(rect, 6, 6)
+        image_area = QRectF(rect.left() + 6, rect.top() + 6, rect.width() - 12, ICON_SIZE.height())
+        icon = index.data(Qt.ItemDataRole.DecorationRole)
+        if icon is not None:
+            pixmap = icon.pixmap(ICON_SIZE, painter.device().devicePixelRatioF())
+            size = pixmap.deviceIndependentSize().scaled(image_area.size(),
+                                                         Qt.AspectRatioMode.KeepAspectRatio)
+            target = QRectF(0, 0, size.width(), size.height())
+            target.moveCenter(image_area.center())
+            painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
+            painter.drawRoundedRect(image_area, 4, 4)
+        result: FileResult | None = index.data(RESULT_ROLE)
+        text_role = (QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        line = QRectF(rect.left() + 4, image_area.bottom() + 4, rect.width() - 8, 20)
+        bold = QFont(option.font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        if result is None:
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            title = "classifying…"
+        elif result.classification is None:
+            painter.setPen(ERROR_COLOUR)
+            title = "unreadable"
+        else:
+            painter.setPen(palette.color(text_role))
+            top = result.classification.top
+            title = f"{top.name}  {confidence_text(top.probability)}"
+        metrics = painter.fontMetrics()
+        painter.drawText(line, Qt.AlignmentFlag.AlignCenter,
+                         metrics.elidedText(title, Qt.TextElideMode.ElideRight, int(line.width())))
+        painter.setFont(option.font)
+        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText if not selected
+                                     else text_role))
+        name = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        line.translate(0, 18)
+        painter.drawText(line, Qt.AlignmentFlag.AlignCenter, painter.fontMetrics().elidedText(
+            name, Qt.TextElideMode.ElideMiddle, int(line.width())))
+        painter.restore()
+
+
+class ResultsView(QWidget):
+    openRequested = Signal(str)  # a file's path: Enter or double-click on its row or cell
+    closeRequested = Signal()  # Esc: back to the single-picture view
+    finished = Signal(object)  # JobSummary, when a batch ends (also when cancelled)
+    errorShown = Signal(str)  # a failure the view shows (and keeps) in its status line
+    exported = Signal(str, int)  # path written, results in it
+    sortFinished = Signal(object)  # SortSummary
+
+    def __init__(self, cache: ResultCache | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("results-view")
+        self.thumbnails = ThumbnailCache(parent=self)
+        self.model = ResultsModel(self.thumbnails, self)
+        self.proxy = ResultsFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.job = ResultsJob(cache, self)
+        self.job.chunkReady.connect(self._on_chunk)
+        self.job.finished.connect(self._on_finished)
+        self.job.failed.connect(self._on_failed)
+        self.job.modelReady.connect(self._on_model_ready)
+        self.show_summaries = True  # dialogs after "Sort into folders" (tests turn them off)
+        self.last_summary: JobSummary | None = None
+        self.error = ""
+        self.summary_box: QMessageBox | None = None
+        self._started = 0.0
+        self._model_ready_at: float | None = None
+        self._classified = 0
+        self._sort_cancel = threading.Event()
+        self._busy_workers: list = []
+        self._build()
+        self.model.dataChanged.connect(self._update_status)
+        self.proxy.rowsInserted.connect(self._update_status)
+        self.proxy.rowsRemoved.connect(self._update_status)
+        self.proxy.modelReset.connect(self._update_status)
+
+    # --- layout -----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText("Filter by label or file name")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName("Filter")
+        self.filter_edit.textChanged.connect(self.proxy.set_text)
+        self.confidence_spin = QDoubleSpinBox(self)
+        self.confidence_spin.setRange(0, 100)
+        self.confidence_spin.setDecimals(0)
+        self.confidence_spin.setSingleStep(5)
+        self.confidence_spin.setSuffix(" %")
+        self.confidence_spin.setPrefix("≥ ")
+        self.confidence_spin.setAccessibleName("Minimum confidence")
+        self.confidence_spin.setToolTip("Show only results whose top-1 confidence is at least this")
+        self.confidence_spin.valueChanged.connect(
+            lambda value: self.proxy.set_min_confidence(value / 100))
+
+        self.table = QTableView(self)
+        self.table.setObjectName("results-table")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # input order until asked
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setIconSize(QSize(28, 28))
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(32)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in ((Column.FILE, 300), (Column.LABEL, 220), (Column.CONFIDENCE, 110)):
+            header.resizeSection(column, width)
+        self.table.activated.connect(self._open_index)
+
+        self.grid = QListView(self)
+        self.grid.setObjectName("results-grid")
+        self.grid.setModel(self.proxy)
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setLayoutMode(QListView.LayoutMode.Batched)
+        self.grid.setBatchSize(500)
+        self.grid.setGridSize(GRID_CELL)
+        self.grid.setSpacing(0)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.grid.setItemDelegate(GridDelegate(self.grid))
+        self.grid.activated.connect(self._open_index)
+        # one selection for both views: what is selected in the grid is selected in the table
+        self.grid.setSelectionModel(self.table.selectionModel())
+
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.table)
+        self.pages.addWidget(self.grid)
+        self.table_button = QToolButton(self, text="Table", checkable=True, checked=True)
+        self.grid_button = QToolButton(self, text="Thumbnails", checkable=True)
+        switch = QButtonGroup(self)
+        for page, button in enumerate((self.table_button, self.grid_button)):
+            switch.addButton(button, page)
+        switch.idClicked.connect(self.show_page)
+
+        self.copy_action = self._action("&Copy Rows", self.copy_selection,
+                                        QKeySequence.StandardKey.Copy)
+        self.back_action = self._action("&Back to Picture", self.closeRequested.emit,
+                                        Qt.Key.Key_Escape)
+        self.csv_action = self._action("Export &CSV…", lambda: self.choose_export("csv"))
+        self.jsonl_action = self._action("Export &JSON Lines…",
+                                         lambda: self.choose_export("jsonl"))
+        self.sort_action = self._action("&Sort into Folders…", self.choose_sort_folder)
+        export_button = QToolButton(self, text="Export")
+        export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        export_menu = QMenu(export_button)
+        export_menu.addActions([self.csv_action, self.jsonl_action])
+        export_button.setMenu(export_menu)
+        sort_button = QToolButton(self)
+        sort_button.setDefaultAction(self.sort_action)
+        back_button = QToolButton(self)
+        back_button.setDefaultAction(self.back_action)
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.confidence_spin)
+        top.addSpacing(12)
+        top.addWidget(self.table_button)
+        top.addWidget(self.grid_button)
+        top.addSpacing(12)
+        top.addWidget(export_button)
+        top.addWidget(sort_button)
+        top.addWidget(back_button)
+
+        self.progress = QProgressBar(self)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(10)
+        self.status_label = QLabel("No files", self)
+        self.status_label.setObjectName("results-status")
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.progress, 1)
+        bottom.addWidget(self.status_label, 2)
+        bottom.addWidget(self.cancel_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.pages, 1)
+        layout.addLayout(bottom)
+
+    def _action(self, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def show_page(self, page: int) -> None:
+        """0: the table, 1: the thumbnail grid."""
+        self.pages.setCurrentIndex(page)
+        (self.table_button if page == 0 else self.grid_button).setChecked(True)
+
+    @property
+    def current_view(self) -> QAbstractItemView:
+        return self.table if self.pages.currentIndex() == 0 else self.grid
+
+    # --- the batch --------------------------------------------------------------------------
+    def start(self, paths: Sequence[Path], model: str | Path | None,
+              settings: SessionSettings | None = None, top_k: int = 5) -> None:
+        """Show `paths` (all pending) and classify them in the background with `model`."""
+        self.error = ""
+        self.last_summary = None
+        self.model.set_paths(paths)
+        self.progress.setRange(0, max(1, len(paths)))
+        self.progress.setValue(0)
+        self._started = time.perf_counter()
+        self._model_ready_at = None
+        self._classified = 0
+        self.cancel_button.setEnabled(bool(paths))
+        if paths:
+            self.job.start(paths, model, settings, top_k)
+        self._update_status()
+
+    def cancel(self) -> None:
+        self.job.cancel()
+        self._sort_cancel.set()
+        self.cancel_button.setEnabled(False)
+
+    def shutdown(self, timeout_s: float = 2.0) -> None:
+        """Stop every background job and wait for each, bounded (for the window's close)."""
+        self.cancel()
+        self.job.wait(timeout_s)
+        self.thumbnails.shutdown(timeout_s)
+
+    def _on_model_ready(self, _name: str) -> None:
+        self._model_ready_at = time.perf_counter()
+
+    def _on_chunk(self, chunk: Chunk) -> None:
+        self._classified = chunk.classified
+        self.model.apply(chunk.results)
+        self.progress.setValue(self.model.done)
+
+    def _on_finished(self, summary: JobSummary) -> None:
+        self.last_summary = summary
+        self.cancel_button.setEnabled(False)
+        self.progress.setValue(self.model.done)
+        self._update_status()
+        self.finished.emit(summary)
+
+    def _on_failed(self, message: str) -> None:
+        self.cancel_button.setEnabled(False)
+        self.show_error(f"Could not classify: {message}")
+
+    def show_error(self, message: str) -> None:
+        """Kept in the status line until the next batch starts."""
+        logger.warning("%s", message)
+        self.error = message
+        self._update_status()
+        self.errorShown.emit(message)
+
+    def images_per_s(self) -> float:
+        if self.last_summary is not None:
+            return self.last_summary.images_per_s
+        if self._model_ready_at is None:
+            return 0.0
+        elapsed = time.perf_counter() - self._model_ready_at
+        return self._classified / elapsed if elapsed > 0.2 else 0.0
+
+    def status_text(self) -> str:
+        total, done, failed = self.model.total, self.model.done, self.model.failed
+        if not total:
+            return "No files"
+        parts = [f"{done:,} of {total:,} done"]
+        summary = self.last_summary
+        if summary is not None and summary.cancelled:
+            parts[0] += " (cancelled)"
+        rate = self.images_per_s()
+        if rate > 0:
+            parts.append(f"{rate:,.0f} images/s")
+        if summary is not None and summary.cached:
+            parts.append(f"{summary.cached:,} remembered")
+        if failed:
+            parts.append(f"{failed:,} unreadable")
+        hidden = total - self.proxy.rowCount()
+        if hidden:
+            parts.append(f"{hidden:,} hidden by the filter")
+        text = "  ·  ".join(parts)
+        return f"⚠ {self.error}  ·  {text}" if self.error else text
+
+    def _update_status(self, *_args) -> None:
+        self.status_label.setText(self.status_text())
+        palette = self.status_label.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, ERROR_COLOUR if self.error
+                         else self.palette().color(QPalette.ColorRole.WindowText))
+        self.status_label.setPalette(palette)
+
+    # --- selection, open, copy --------------------------------------------------------------
+    def _open_index(self, index: QModelIndex | QPersistentModelIndex) -> None:
+        path = index.data(PATH_ROLE)
+        if path:
+            self.openRequested.emit(path)
+
+    def selected_rows(self) -> list[int]:
+        """Source rows of the selection, in input order."""
+        rows = {self.proxy.mapToSource(index).row()
+                for index in self.table.selectionModel().selectedRows()}
+        return sorted(rows)
+
+    def visible_rows(self) -> list[int]:
+        return sorted(self.proxy.mapToSource(self.proxy.index(row, 0)).row()
+                      for row in range(self.proxy.rowCount()))
+
+    def selected_results(self) -> list[FileResult]:
+        return self.model.finished_results(self.selected_rows())
+
+    def copy_selection(self) -> str:
+        """Ctrl+C: the selected rows as tab-separated text on the clipboard."""
+        results = self.selected_results()
+        if not results:
+            return ""
+        text = rows_as_text(results)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    # --- export -----------------------------------------------------------------------------
+    def choose_export(self, kind: str) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export Results", f"results.{kind}",
+                                              EXPORT_FORMATS[kind])
+        if name:
+            path = Path(name)
+            self.export(path, export_format_for(path, kind))
+
+    def export(self, path: Path, kind: str):
+        """Write every finished result, in input order, as `kind`, off the GUI thread; emits
+        `exported` (or `errorShown`). Returns the worker."""
+        results = self.model.finished_results()
+        worker = create_worker(
+            export_results, path, kind, results, _start_thread=False,
+            _connect={"returned": lambda count: self.exported.emit(str(path), count),
+                      "errored": lambda error: self.show_error(f"Export failed: {error}")})
+        return self._run(worker)
+
+    def _run(self, worker):
+        self._busy_workers.append(worker)
+        worker.finished.connect(lambda: self._busy_workers.remove(worker))
+        worker.start()
+        return worker
+
+    # --- sort into folders ------------------------------------------------------------------
+    def choose_sort_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Copy Images into Label Folders Under…")
+        if folder:
+            self.sort_into_folders(Path(folder))
+
+    def sort_into_folders(self, destination: Path, results: Sequence[FileResult] | None = None):
+        """Copy the selected images (all shown ones when nothing is selected) into one folder per
+        top-1 label under `destination`, off the GUI thread. Emits `sortFinished`."""
+        if results is None:
+            rows = self.selected_rows() or self.visible_rows()
+            results = self.model.finished_results(rows)
+        self._sort_cancel = threading.Event()
+        worker = create_worker(
+            copy_into_label_folders, list(results), destination, self._sort_cancel,
+            _start_thread=False,
+            _connect={"returned": self._on_sorted,
+                      "errored": lambda error: self.show_error(f"Sort into folders failed: "
+                                                               f"{error}")})
+        return self._run(worker)
+
+    def _on_sorted(self, summary: SortSummary) -> None:
+        self.sortFinished.emit(summary)
+        if self.show_summaries:
+            box = QMessageBox(QMessageBox.Icon.Information, "Sort into Folders",
+                              summary.describe(), QMessageBox.StandardButton.Ok, self)
+            box.open()
+            self.summary_box = box

@@ -1,0 +1,83 @@
+"""How the overlay is shown (View menu), remembered between runs in QSettings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from PySide6.QtCore import QSettings
+
+PREDICTION_COUNTS = (1, 3, 5)
+DEFAULT_UNSURE_THRESHOLD = 0.3  # top-1 below this is marked "unsure"
+
+
+class Corner(StrEnum):
+    TOP_LEFT = "top-left"
+    TOP_RIGHT = "top-right"
+    BOTTOM_LEFT = "bottom-left"
+    BOTTOM_RIGHT = "bottom-right"
+
+    @property
+    def is_top(self) -> bool:
+        return self in (Corner.TOP_LEFT, Corner.TOP_RIGHT)
+
+    @property
+    def is_left(self) -> bool:
+        return self in (Corner.TOP_LEFT, Corner.BOTTOM_LEFT)
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("-", " ").capitalize()
+
+    def next(self) -> Corner:
+        """Clockwise, for a "move overlay" shortcut."""
+        order = (Corner.TOP_LEFT, Corner.TOP_RIGHT, Corner.BOTTOM_RIGHT, Corner.BOTTOM_LEFT)
+        return order[(order.index(self) + 1) % len(order)]
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    overlay_visible: bool = True
+    corner: Corner = Corner.TOP_LEFT
+    count: int = 5  # predictions shown: 1, 3 or 5
+    unsure_threshold: float = DEFAULT_UNSURE_THRESHOLD  # 0 turns the marker off
+
+    def __post_init__(self) -> None:
+        if self.count not in PREDICTION_COUNTS:
+            raise ValueError(f"count must be one of {PREDICTION_COUNTS}, not {self.count}")
+        if not 0.0 <= self.unsure_threshold <= 1.0:
+            raise ValueError("unsure_threshold must lie in [0, 1]")
+
+    @classmethod
+    def load(cls, store: QSettings) -> ViewOptions:
+        """What was saved; each value that is missing or unreadable falls back on its default."""
+        default = cls()
+        visible = store.value("overlay/visible", default.overlay_visible)
+        visible = visible if isinstance(visible, bool) else str(visible).lower() in ("1", "true")
+        try:
+            corner = Corner(str(store.value("overlay/corner", default.corner.value)))
+        except ValueError:
+            corner = default.corner
+        try:
+            count = int(store.value("overlay/count", default.count))
+        except (TypeError, ValueError):
+            count = default.count
+        try:
+            threshold = float(store.value("overlay/unsure_threshold", default.unsure_threshold))
+        except (TypeError, ValueError):
+            threshold = default.unsure_threshold
+        return cls(
+            overlay_visible=visible,
+            corner=corner,
+            count=count if count in PREDICTION_COUNTS else default.count,
+            unsure_threshold=threshold if 0.0 <= threshold <= 1.0 else default.unsure_threshold,
+        )
+
+    def save(self, store: QSettings) -> None:
+        store.setValue("overlay/visible", self.overlay_visible)
+        store.setValue("overlay/corner", self.corner.value)
+        store.setValue("overlay/count", self.count)
+        store.setValue("overlay/unsure_threshold", self.unsure_threshold)
+
+    def is_unsure(self, top_probability: float) -> bool:
+        return top_probability < self.unsure_threshold
