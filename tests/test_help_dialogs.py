@@ -1,0 +1,80 @@
+"""Help ▸ Keyboard Shortcuts lists what the window's actions really are; About tells versions,
+the model and its licence."""
+
+from __future__ import annotations
+
+import cv2
+import onnxruntime
+from PySide6 import QtCore
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QTableWidget
+
+from squeezeapp import __version__
+from squeezeapp.core.hashing import file_sha256
+from squeezeapp.ui.help_dialogs import (
+    ModelFacts,
+    ShortcutEntry,
+    build_about_dialog,
+    build_shortcuts_dialog,
+    shortcut_entries,
+)
+from squeezeapp.ui.results_view import ResultsView
+
+
+def _native(keys: str) -> str:
+    return QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)
+
+
+def _window(qtbot) -> QMainWindow:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    file_menu = window.menuBar().addMenu("&File")
+    open_action = file_menu.addAction("&Open Image…")
+    open_action.setShortcut(QKeySequence("Ctrl+O"))
+    file_menu.addAction("No Shortcut Here")
+    view_menu = window.menuBar().addMenu("&View")
+    overlay = view_menu.addMenu("&Overlay")
+    hide = overlay.addAction("&Hide Overlay")
+    hide.setShortcuts([QKeySequence("Tab"), QKeySequence("Ctrl+H")])
+    camera = QAction("Open &Camera", window)  # not in a menu: a window-wide shortcut
+    camera.setShortcut(QKeySequence("Ctrl+K"))
+    window.addAction(camera)
+    results = ResultsView()  # a child widget's own actions count too
+    window.setCentralWidget(results)
+    return window
+
+
+def test_shortcuts_lists_every_action_with_a_shortcut(qtbot) -> None:
+    window = _window(qtbot)
+    entries = shortcut_entries(window)
+    assert ShortcutEntry("File ▸ Open Image…", _native("Ctrl+O")) in entries
+    assert ShortcutEntry("View ▸ Overlay ▸ Hide Overlay",
+                         f"{_native('Tab')}, {_native('Ctrl+H')}") in entries
+    assert ShortcutEntry("Open Camera", _native("Ctrl+K")) in entries
+    assert ShortcutEntry("Copy Rows", _native("Ctrl+C")) in entries
+    assert ShortcutEntry("Back to Picture", _native("Esc")) in entries
+    assert not any("No Shortcut" in e.where for e in entries)
+    assert entries == sorted(entries, key=lambda e: e.where.lower())
+
+    dialog = build_shortcuts_dialog(window)
+    table = dialog.findChild(QTableWidget)
+    assert table.rowCount() == len(entries)
+    shown = {(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())}
+    assert shown == {(e.where, e.keys) for e in entries}
+
+
+def test_about_names_versions_model_and_licence(qtbot, model_dir) -> None:
+    path = model_dir / "squeezenet1.1.onnx"
+    facts = ModelFacts("squeezenet1.1", path, file_sha256(path), "CPU")
+    dialog = build_about_dialog(None, facts)
+    qtbot.addWidget(dialog)
+    text = dialog.findChild(QLabel, "about-text").text()
+    for expected in (__version__, onnxruntime.__version__, cv2.__version__, QtCore.qVersion(),
+                     "squeezenet1.1", "BSD-3-Clause", "https://arxiv.org/abs/1602.07360", "CPU"):
+        assert expected in text
+    unknown = build_about_dialog(None, ModelFacts("mine", path, "0" * 64, "CPU"))
+    qtbot.addWidget(unknown)
+    assert "unknown" in unknown.findChild(QLabel, "about-text").text()
+    nothing = build_about_dialog(None, None)
+    qtbot.addWidget(nothing)
+    assert "none loaded" in nothing.findChild(QLabel, "about-text").text()
