@@ -329,3 +329,31 @@ def test_view_options_are_remembered(tmp_path) -> None:
     store.setValue("overlay/unsure_threshold", "lots")
     loaded = ViewOptions.load(store)
     assert (loaded.count, loaded.corner, loaded.unsure_threshold) == (5, Corner.TOP_LEFT, 0.3)
+
+
+def test_unsure_and_unreadable_rows_are_marked(qtbot, view, model_dir, sample_images,
+                                               tmp_path) -> None:
+    from squeezeapp.ui.results_model import ERROR_COLOUR, UNSURE_COLOUR
+
+    broken = _corrupt(tmp_path)
+    _run(qtbot, view, [*sample_images[:10], broken], model_dir / "squeezenet1.1.onnx")
+    colours = [view.model.index(row, Column.CONFIDENCE).data(Qt.ItemDataRole.ForegroundRole)
+               for row in range(11)]
+    unsure = [view.model.result(row).classification.top.probability < 0.3 for row in range(10)]
+    assert any(unsure) and [c == UNSURE_COLOUR for c in colours[:10]] == unsure
+    assert colours[10] == ERROR_COLOUR
+    assert view.model.index(10, Column.ERROR).data() == view.model.result(10).error
+
+
+def test_shutdown_mid_batch_is_bounded(qtbot, view, model_dir, sample_images, tmp_path) -> None:
+    import time
+
+    paths = _links(tmp_path / "many", sample_images, 2000)
+    view.show_page(1)
+    view.start(paths, model_dir / "squeezenet1.1.onnx")
+    qtbot.waitUntil(lambda: view.model.done > 0, timeout=WAIT_MS)
+    started = time.monotonic()
+    view.shutdown(timeout_s=2.0)
+    assert time.monotonic() - started < 2.5
+    assert view.job.wait(0) and view.thumbnails.shutdown(0)
+    assert view.model.done < 2000

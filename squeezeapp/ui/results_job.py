@@ -26,6 +26,7 @@ from squeezeapp.core.hashing import file_sha256
 from squeezeapp.core.models import resolve_model_path
 from squeezeapp.core.pipeline import FileResult, classify_files, pipeline_session
 from squeezeapp.core.result_cache import ModelIdentity, ResultCache, file_key
+from squeezeapp.ui.results_workers import start_tracked, wait_all
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class ResultsJob(QObject):
         self._token = 0
         self._cancel = threading.Event()
         self._idle = threading.Event()
-        self._idle.set()
+        self._idle.set()  # replaced by each start's "worker finished" event
         self._worker: GeneratorWorker | None = None
 
     @property
@@ -93,16 +94,15 @@ class ResultsJob(QObject):
         self.cancel()
         self._token += 1
         self._cancel = threading.Event()
-        self._idle = threading.Event()
         worker = create_worker(
             _classify_in_chunks, self._token, list(paths), model, settings or SessionSettings(),
-            top_k, self.cache, self._cancel, self._idle, _start_thread=False,
+            top_k, self.cache, self._cancel, _start_thread=False,
             _connect={"yielded": self._on_yielded, "returned": self._on_returned,
                       "errored": self._on_error,
                       "finished": lambda token=self._token: self._on_worker_done(token)},
         )
         self._worker = worker
-        worker.start()
+        self._idle = start_tracked(worker)
         return self._token
 
     def cancel(self) -> None:
@@ -111,10 +111,7 @@ class ResultsJob(QObject):
 
     def wait(self, timeout_s: float = 2.0) -> bool:
         """Block until the current batch's thread has left (bounded); for shutdown and tests."""
-        ended = self._idle.wait(timeout_s)
-        if not ended:
-            logger.warning("results job still running after %.1f s", timeout_s)
-        return ended
+        return wait_all([self._idle], timeout_s, "results job")
 
     def _on_yielded(self, item: Chunk | str) -> None:
         if isinstance(item, str):
@@ -136,67 +133,63 @@ class ResultsJob(QObject):
 
 def _classify_in_chunks(token: int, paths: list[Path], model: str | Path | None,
                         settings: SessionSettings, top_k: int, cache: ResultCache,
-                        cancel: threading.Event, idle: threading.Event,
-                        ) -> Iterator[Chunk | str]:
+                        cancel: threading.Event) -> Iterator[Chunk | str]:
     """The worker's body: cached rows first, then the rest through the pipeline."""
-    try:
-        started = time.perf_counter()
-        model_path = resolve_model_path(model)
-        identity = ModelIdentity(file_sha256(model_path), top_k)
-        outbox: list[tuple[int, FileResult]] = []
-        counts = {"classified": 0, "cached": 0, "failed": 0}
+    started = time.perf_counter()
+    model_path = resolve_model_path(model)
+    identity = ModelIdentity(file_sha256(model_path), top_k)
+    outbox: list[tuple[int, FileResult]] = []
+    counts = {"classified": 0, "cached": 0, "failed": 0}
+    last_sent = time.perf_counter()
+    model_name = model_path.stem
+    classify_started = time.perf_counter()
+
+    def flush() -> Chunk:
+        nonlocal last_sent
+        chunk = Chunk(token, tuple(outbox), counts["classified"], counts["cached"])
+        outbox.clear()
         last_sent = time.perf_counter()
-        model_name = model_path.stem
-        classify_started = time.perf_counter()
+        return chunk
 
-        def flush() -> Chunk:
-            nonlocal last_sent
-            chunk = Chunk(token, tuple(outbox), counts["classified"], counts["cached"])
-            outbox.clear()
-            last_sent = time.perf_counter()
-            return chunk
+    def due() -> bool:
+        return len(outbox) >= CHUNK_MAX or time.perf_counter() - last_sent >= CHUNK_S
 
-        def due() -> bool:
-            return len(outbox) >= CHUNK_MAX or time.perf_counter() - last_sent >= CHUNK_S
-
-        keys = [file_key(path, identity) for path in paths]
-        missing: list[int] = []
-        for row, (path, key) in enumerate(zip(paths, keys, strict=True)):
-            if cancel.is_set():
-                break
-            hit = cache.get(key, path)
-            if hit is None:
-                missing.append(row)
-                continue
-            counts["cached"] += 1
-            counts["failed"] += not hit.ok
-            outbox.append((row, hit))
-            if due():
-                yield flush()
-        if missing and not cancel.is_set():
-            classifier = Classifier.load(model_path, pipeline_session(settings))
-            model_name = classifier.name
-            yield model_name
-            classify_started = time.perf_counter()
-            rows = iter(missing)
-            results = classify_files((paths[row] for row in missing), classifier, top_k)
-            with closing(results):  # on cancel: stop the decode threads now, not at collection
-                for result in results:
-                    row = next(rows)
-                    cache.put(keys[row], result)
-                    counts["classified"] += 1
-                    counts["failed"] += not result.ok
-                    outbox.append((row, result))
-                    if due():
-                        yield flush()
-                    if cancel.is_set():
-                        break
-        if outbox:
+    keys = [file_key(path, identity) for path in paths]
+    missing: list[int] = []
+    for row, (path, key) in enumerate(zip(paths, keys, strict=True)):
+        if cancel.is_set():
+            break
+        hit = cache.get(key, path)
+        if hit is None:
+            missing.append(row)
+            continue
+        counts["cached"] += 1
+        counts["failed"] += not hit.ok
+        outbox.append((row, hit))
+        if due():
             yield flush()
-        done = counts["classified"] + counts["cached"]
-        return JobSummary(token, len(paths), done, counts["failed"], counts["cached"],
-                          counts["classified"], time.perf_counter() - started,
-                          time.perf_counter() - classify_started, model_name,
-                          cancel.is_set() and done < len(paths))
-    finally:
-        idle.set()
+    if missing and not cancel.is_set():
+        classifier = Classifier.load(model_path, pipeline_session(settings))
+        model_name = classifier.name
+        yield model_name
+        classify_started = time.perf_counter()
+        rows = iter(missing)
+        results = classify_files((paths[row] for row in missing), classifier, top_k)
+        with closing(results):  # on cancel: stop the decode threads now, not at collection
+            for result in results:
+                row = next(rows)
+                cache.put(keys[row], result)
+                counts["classified"] += 1
+                counts["failed"] += not result.ok
+                outbox.append((row, result))
+                if due():
+                    yield flush()
+                if cancel.is_set():
+                    break
+    if outbox:
+        yield flush()
+    done = counts["classified"] + counts["cached"]
+    return JobSummary(token, len(paths), done, counts["failed"], counts["cached"],
+                      counts["classified"], time.perf_counter() - started,
+                      time.perf_counter() - classify_started, model_name,
+                      cancel.is_set() and done < len(paths))

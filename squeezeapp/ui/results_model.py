@@ -12,9 +12,11 @@ from enum import IntEnum
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from squeezeapp.core.pipeline import FileResult
 from squeezeapp.ui.results_thumbnails import ThumbnailCache
+from squeezeapp.ui.view_options import DEFAULT_UNSURE_THRESHOLD
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -31,7 +33,10 @@ HEADERS = {Column.FILE: "File", Column.LABEL: "Top-1 label", Column.CONFIDENCE: 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a value that sorts right (numbers as numbers)
 RESULT_ROLE = Qt.ItemDataRole.UserRole + 2  # the FileResult, or None while pending
 PATH_ROLE = Qt.ItemDataRole.UserRole + 3  # the file's path as str
+THUMBNAIL_ROLE = Qt.ItemDataRole.UserRole + 4  # QPixmap, aspect kept (DecorationRole: a QIcon)
 PENDING = "…"
+UNSURE_COLOUR = QColor(196, 120, 0)  # darker than the overlay's amber: legible on white
+ERROR_COLOUR = QColor(200, 50, 45)
 
 
 def confidence_text(probability: float) -> str:
@@ -57,6 +62,7 @@ class ResultsModel(QAbstractTableModel):
         self._done = 0
         self._failed = 0
         self.thumbnails = thumbnails
+        self.unsure_threshold = DEFAULT_UNSURE_THRESHOLD  # ViewOptions.unsure_threshold
         if thumbnails is not None:
             thumbnails.thumbnailReady.connect(self._on_thumbnail)
 
@@ -146,11 +152,29 @@ class ResultsModel(QAbstractTableModel):
             return result
         if role == PATH_ROLE:
             return str(self._paths[row])
+        if role == Qt.ItemDataRole.ForegroundRole and column != Column.LABEL:
+            return self._foreground(result, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == Column.CONFIDENCE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.DecorationRole and column == Column.FILE and self.thumbnails:
-            return self.thumbnails.get(self._paths[row])
+        if role in (Qt.ItemDataRole.DecorationRole, THUMBNAIL_ROLE) and column == Column.FILE \
+                and self.thumbnails:
+            made = self.thumbnails.get(self._paths[row])
+            if made is None:
+                return None
+            return made.icon if role == Qt.ItemDataRole.DecorationRole else made.pixmap
         return None
+
+    def _foreground(self, result: FileResult | None, column: Column) -> QColor | None:
+        """Red for an unreadable file; an unsure confidence in amber (as the overlay marks it)."""
+        if result is None:
+            return None
+        if result.classification is None:
+            return ERROR_COLOUR
+        return UNSURE_COLOUR if column == Column.CONFIDENCE and self.unsure(result) else None
+
+    def unsure(self, result: FileResult) -> bool:
+        top = result.classification.top if result.classification else None
+        return top is not None and top.probability < self.unsure_threshold
 
     def _display(self, row: int, column: Column, result: FileResult | None) -> str:
         if column == Column.FILE:

@@ -12,16 +12,18 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 from superqt.utils import GeneratorWorker, create_worker
 
 from squeezeapp.core.errors import ImageReadError
 from squeezeapp.core.imageio import read_image
 from squeezeapp.ui.convert import bgr_to_qimage
+from squeezeapp.ui.results_workers import start_tracked, wait_all
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +43,24 @@ def make_thumbnail(path: Path, size: int = THUMBNAIL_PX) -> QImage:
     return bgr_to_qimage(image)
 
 
+@dataclass(frozen=True)
+class Thumbnail:
+    pixmap: QPixmap  # the picture, aspect kept (for the grid)
+    icon: QIcon  # the same centred on a square (for list rows, so their text lines up)
+
+
+def _square_icon(pixmap: QPixmap) -> QIcon:
+    side = max(pixmap.width(), pixmap.height())
+    square = QPixmap(side, side)
+    square.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(square)
+    painter.drawPixmap((side - pixmap.width()) // 2, (side - pixmap.height()) // 2, pixmap)
+    painter.end()
+    return QIcon(square)
+
+
 class ThumbnailCache(QObject):
-    """`get(path)` returns a QIcon when made, else None (and asks for it to be made)."""
+    """`get(path)` returns a Thumbnail when made, else None (and asks for it to be made)."""
 
     thumbnailReady = Signal(str)  # the path, as str
 
@@ -51,26 +69,31 @@ class ThumbnailCache(QObject):
         super().__init__(parent)
         self.max_bytes = max_bytes
         self.size = size
-        self._icons: OrderedDict[str, QIcon] = OrderedDict()
+        self._made: OrderedDict[str, Thumbnail] = OrderedDict()
         self._bytes: dict[str, int] = {}
         self._used = 0
         self._failed: set[str] = set()
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, Path] = OrderedDict()  # guarded by _lock
         self._worker: GeneratorWorker | None = None
-        self._idle = threading.Event()
+        self._idle = threading.Event()  # set when the last worker started has finished
         self._idle.set()
 
     @property
     def used_bytes(self) -> int:
         return self._used
 
-    def get(self, path: Path) -> QIcon | None:
+    @property
+    def busy(self) -> bool:
+        """Whether thumbnails are being made now."""
+        return self._worker is not None
+
+    def get(self, path: Path) -> Thumbnail | None:
         key = str(path)
-        icon = self._icons.get(key)
-        if icon is not None:
-            self._icons.move_to_end(key)
-            return icon
+        made = self._made.get(key)
+        if made is not None:
+            self._made.move_to_end(key)
+            return made
         if key not in self._failed:
             self._request(key, path)
         return None
@@ -85,42 +108,39 @@ class ThumbnailCache(QObject):
             self._start_worker()
 
     def _start_worker(self) -> None:
-        self._idle.clear()
         worker = create_worker(self._decode_pending, _start_thread=False,
                                _connect={"yielded": self._on_made,
                                          "finished": self._on_worker_finished,
                                          "errored": self._on_error})
         self._worker = worker
-        worker.start()
+        self._idle = start_tracked(worker)
 
     def _decode_pending(self) -> Iterator[tuple[str, QImage | None]]:
         """Runs on a pool thread: newest request first, until none is left."""
-        try:
-            while True:
-                with self._lock:
-                    if not self._pending:
-                        return
-                    key, path = self._pending.popitem(last=True)
-                try:
-                    yield key, make_thumbnail(path, self.size)
-                except ImageReadError as error:
-                    logger.debug("no thumbnail for %s: %s", path, error)
-                    yield key, None
-        finally:
-            self._idle.set()
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return
+                key, path = self._pending.popitem(last=True)
+            try:
+                yield key, make_thumbnail(path, self.size)
+            except ImageReadError as error:
+                logger.debug("no thumbnail for %s: %s", path, error)
+                yield key, None
 
     def _on_made(self, item: tuple[str, QImage | None]) -> None:
         key, image = item
         if image is None:
             self._failed.add(key)
             return
-        icon = QIcon(QPixmap.fromImage(image))
-        cost = image.sizeInBytes()
-        self._icons[key] = icon
+        pixmap = QPixmap.fromImage(image)
+        self._made[key] = Thumbnail(pixmap, _square_icon(pixmap))
+        side = max(image.width(), image.height())
+        cost = image.sizeInBytes() + side * side * 4
         self._bytes[key] = cost
         self._used += cost
-        while self._used > self.max_bytes and len(self._icons) > 1:
-            old, _ = self._icons.popitem(last=False)
+        while self._used > self.max_bytes and len(self._made) > 1:
+            old, _ = self._made.popitem(last=False)
             self._used -= self._bytes.pop(old)
         self.thumbnailReady.emit(key)
 
@@ -137,7 +157,7 @@ class ThumbnailCache(QObject):
     def clear(self) -> None:
         with self._lock:
             self._pending.clear()
-        self._icons.clear()
+        self._made.clear()
         self._bytes.clear()
         self._failed.clear()
         self._used = 0
@@ -146,7 +166,4 @@ class ThumbnailCache(QObject):
         """Drop the queue and wait (bounded) for the decode in progress; True if it ended."""
         with self._lock:
             self._pending.clear()  # the worker ends by itself once it sees an empty queue
-        ended = self._idle.wait(timeout_s)
-        if not ended:
-            logger.warning("thumbnail worker still busy after %.1f s", timeout_s)
-        return ended
+        return wait_all([self._idle], timeout_s, "thumbnail worker")

@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QKeySequence, QPainter, QPalette
+from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -66,20 +66,22 @@ from squeezeapp.ui.results_export import (
 )
 from squeezeapp.ui.results_job import Chunk, JobSummary, ResultsJob
 from squeezeapp.ui.results_model import (
+    ERROR_COLOUR,
     PATH_ROLE,
     RESULT_ROLE,
     SORT_ROLE,
+    THUMBNAIL_ROLE,
     Column,
     ResultsModel,
     confidence_text,
 )
 from squeezeapp.ui.results_thumbnails import ThumbnailCache
+from squeezeapp.ui.results_workers import start_tracked, wait_all
 
 logger = logging.getLogger(__name__)
 
 GRID_CELL = QSize(176, 196)
-ICON_SIZE = QSize(148, 136)
-ERROR_COLOUR = QColor(214, 69, 65)
+THUMBNAIL_HEIGHT = 136.0  # of a grid cell's picture area
 
 
 class ResultsFilter(QSortFilterProxyModel):
@@ -141,6 +143,7 @@ class GridDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         painter.save()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         rect = QRectF(option.rect).adjusted(4, 4, -4, -4)
         palette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -148,11 +151,11 @@ class GridDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
             painter.drawRoundedRect(rect, 6, 6)
-        image_area = QRectF(rect.left() + 6, rect.top() + 6, rect.width() - 12, ICON_SIZE.height())
-        icon = index.data(Qt.ItemDataRole.DecorationRole)
-        if icon is not None:
-            pixmap = icon.pixmap(ICON_SIZE, painter.device().devicePixelRatioF())
-            size = pixmap.deviceIndependentSize().scaled(image_area.size(),
+        image_area = QRectF(rect.left() + 6, rect.top() + 6, rect.width() - 12,
+                            THUMBNAIL_HEIGHT)
+        pixmap = index.data(THUMBNAIL_ROLE)
+        if pixmap is not None:
+            size = pixmap.size().toSizeF().scaled(image_area.size(),
                                                          Qt.AspectRatioMode.KeepAspectRatio)
             target = QRectF(0, 0, size.width(), size.height())
             target.moveCenter(image_area.center())
@@ -173,13 +176,28 @@ class GridDelegate(QStyledItemDelegate):
         elif result.classification is None:
             painter.setPen(ERROR_COLOUR)
             title = "unreadable"
-        else:
-            painter.setPen(palette.color(text_role))
+        else:  # the name gives way to the confidence, which always shows in full
             top = result.classification.top
-            title = f"{top.name}  {confidence_text(top.probability)}"
-        metrics = painter.fontMetrics()
-        painter.drawText(line, Qt.AlignmentFlag.AlignCenter,
-                         metrics.elidedText(title, Qt.TextElideMode.ElideRight, int(line.width())))
+            percent = f"  {confidence_text(top.probability)}"
+            metrics = painter.fontMetrics()
+            room = int(line.width() - metrics.horizontalAdvance(percent))
+            name = metrics.elidedText(top.name, Qt.TextElideMode.ElideRight, room)
+            used = metrics.horizontalAdvance(name + percent)
+            start = line.left() + (line.width() - used) / 2
+            painter.setPen(palette.color(text_role))
+            painter.drawText(QRectF(start, line.top(), used, line.height()),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+            unsure = index.sibling(index.row(), Column.CONFIDENCE).data(
+                Qt.ItemDataRole.ForegroundRole)
+            if unsure is not None and not selected:
+                painter.setPen(unsure)
+            painter.drawText(QRectF(start, line.top(), used, line.height()),
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, percent)
+            title = ""
+        if title:
+            metrics = painter.fontMetrics()
+            painter.drawText(line, Qt.AlignmentFlag.AlignCenter, metrics.elidedText(
+                title, Qt.TextElideMode.ElideRight, int(line.width())))
         painter.setFont(option.font)
         painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText if not selected
                                      else text_role))
@@ -218,7 +236,7 @@ class ResultsView(QWidget):
         self._model_ready_at: float | None = None
         self._classified = 0
         self._sort_cancel = threading.Event()
-        self._busy_workers: list = []
+        self._tasks: list[threading.Event] = []  # export and sort workers still running
         self._build()
         self.model.dataChanged.connect(self._update_status)
         self.proxy.rowsInserted.connect(self._update_status)
@@ -252,6 +270,7 @@ class ResultsView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keeps the extension
         self.table.setIconSize(QSize(28, 28))
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(32)
@@ -383,6 +402,7 @@ class ResultsView(QWidget):
         self.cancel()
         self.job.wait(timeout_s)
         self.thumbnails.shutdown(timeout_s)
+        wait_all(self._tasks, timeout_s, "export or sort into folders")
 
     def _on_model_ready(self, _name: str) -> None:
         self._model_ready_at = time.perf_counter()
@@ -493,9 +513,8 @@ class ResultsView(QWidget):
         return self._run(worker)
 
     def _run(self, worker):
-        self._busy_workers.append(worker)
-        worker.finished.connect(lambda: self._busy_workers.remove(worker))
-        worker.start()
+        self._tasks = [done for done in self._tasks if not done.is_set()]
+        self._tasks.append(start_tracked(worker))
         return worker
 
     # --- sort into folders ------------------------------------------------------------------

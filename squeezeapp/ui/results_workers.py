@@ -1,0 +1,33 @@
+"""Starting superqt workers so that closing the window can wait for them, bounded, without an
+event loop: each start returns an event that its pool thread sets as the worker finishes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+
+from PySide6.QtCore import Qt
+from superqt.utils import WorkerBase
+
+logger = logging.getLogger(__name__)
+
+
+def start_tracked(worker: WorkerBase) -> threading.Event:
+    """Start `worker`; the returned event is set once it has emitted its last result."""
+    done = threading.Event()
+    # direct: runs on the pool thread at the emit, so it works while the GUI thread waits
+    worker.finished.connect(done.set, Qt.ConnectionType.DirectConnection)
+    worker.start()
+    return done
+
+
+def wait_all(events: Iterable[threading.Event], timeout_s: float, what: str) -> bool:
+    """Wait for every event within `timeout_s` in all; log (and return False) if one is late."""
+    deadline = time.monotonic() + timeout_s
+    for event in list(events):
+        if not event.wait(max(0.0, deadline - time.monotonic())):
+            logger.warning("%s still running after %.1f s; not waiting longer", what, timeout_s)
+            return False
+    return True
