@@ -98,6 +98,8 @@ def test_cancel_stops_a_batch(qtbot, view, model_dir, sample_images, tmp_path) -
     paths = _links(tmp_path / "many", sample_images, 2000)
     with qtbot.waitSignal(view.finished, timeout=WAIT_MS) as done:
         view.start(paths, model_dir / "squeezenet1.1.onnx")
+        assert "0 of 2,000 done  ·  loading the model…" in view.status_label.text()
+        assert view.model.index(5, Column.LABEL).data() == "…"  # every row shown, pending
         qtbot.waitUntil(lambda: view.model.done > 0, timeout=WAIT_MS)
         qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
     summary = done.args[0]

@@ -406,6 +406,7 @@ class ResultsView(QWidget):
 
     def _on_model_ready(self, _name: str) -> None:
         self._model_ready_at = time.perf_counter()
+        self._update_status()
 
     def _on_chunk(self, chunk: Chunk) -> None:
         self._classified = chunk.classified
@@ -443,6 +444,9 @@ class ResultsView(QWidget):
         if not total:
             return "No files"
         parts = [f"{done:,} of {total:,} done"]
+        waiting = self.job.running and self.last_summary is None and not self.error
+        if waiting and self._model_ready_at is None and not done:
+            parts.append("loading the model…")
         summary = self.last_summary
         if summary is not None and summary.cancelled:
             parts[0] += " (cancelled)"
