@@ -78,7 +78,9 @@ def test_two_thousand_links_keep_the_gui_responsive(qtbot, view, model_dir, samp
     assert summary.done == summary.total == 2000 and not summary.cancelled
     assert view.model.done == 2000 and view.model.failed == 0
     assert "2,000 of 2,000 done" in view.status_label.text()
-    assert gaps.max_gap_ms < 500  # the 50 ms goal is a measurement (printed), not a test
+    # the 50 ms goal is a measurement (printed), not a test; this bound only catches a GUI
+    # thread that waits on the batch (seen up to ~300 ms on the shared 2-core box at load 10)
+    assert gaps.max_gap_ms < 1000
     # every link is its own row with its photo's answer
     first, again = view.model.result(0), view.model.result(len(sample_images))
     assert first.path == paths[0] and again.path == paths[len(sample_images)]
@@ -208,6 +210,10 @@ def test_enter_double_click_escape_and_copy(qtbot, view, model_dir, sample_image
     first = view.model.result(1).classification.top
     assert lines[1].split("\t")[:2] == [str(sample_images[1]), first.name]
     assert lines[2].startswith(str(sample_images[4])) and len(lines) == 3
+    qtbot.keyClick(view.table, Qt.Key.Key_End)  # list keys: End, Home, PageUp/PageDown
+    assert view.table.currentIndex().row() == 4
+    qtbot.keyClick(view.table, Qt.Key.Key_Home)
+    assert view.table.currentIndex().row() == 0
     with qtbot.waitSignal(view.closeRequested, timeout=2000):
         qtbot.keyClick(view.table, Qt.Key.Key_Escape)
     view.show_page(1)  # the grid opens the same way
@@ -343,6 +349,9 @@ def test_unsure_and_unreadable_rows_are_marked(qtbot, view, model_dir, sample_im
                for row in range(11)]
     unsure = [view.model.result(row).classification.top.probability < 0.3 for row in range(10)]
     assert any(unsure) and [c == UNSURE_COLOUR for c in colours[:10]] == unsure
+    view.set_unsure_threshold(0.0)  # the View menu's threshold turned off
+    assert view.model.index(unsure.index(True), Column.CONFIDENCE).data(
+        Qt.ItemDataRole.ForegroundRole) is None
     assert colours[10] == ERROR_COLOUR
     assert view.model.index(10, Column.ERROR).data() == view.model.result(10).error
 

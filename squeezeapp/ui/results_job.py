@@ -26,7 +26,7 @@ from squeezeapp.core.hashing import file_sha256
 from squeezeapp.core.models import resolve_model_path
 from squeezeapp.core.pipeline import FileResult, classify_files, pipeline_session
 from squeezeapp.core.result_cache import ModelIdentity, ResultCache, file_key
-from squeezeapp.ui.results_workers import start_tracked, wait_all
+from squeezeapp.ui.results_workers import lower_this_thread_priority, start_tracked, wait_all
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +135,7 @@ def _classify_in_chunks(token: int, paths: list[Path], model: str | Path | None,
                         settings: SessionSettings, top_k: int, cache: ResultCache,
                         cancel: threading.Event) -> Iterator[Chunk | str]:
     """The worker's body: cached rows first, then the rest through the pipeline."""
+    lower_this_thread_priority()
     started = time.perf_counter()
     model_path = resolve_model_path(model)
     identity = ModelIdentity(file_sha256(model_path), top_k)

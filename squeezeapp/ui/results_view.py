@@ -26,6 +26,7 @@ from PySide6.QtCore import (
     QSize,
     QSortFilterProxyModel,
     Qt,
+    QThreadPool,
     Signal,
 )
 from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence, QPainter, QPalette
@@ -81,6 +82,7 @@ from squeezeapp.ui.results_workers import start_tracked, wait_all
 logger = logging.getLogger(__name__)
 
 GRID_CELL = QSize(176, 196)
+EXIT_GRACE_MS = 100
 THUMBNAIL_HEIGHT = 136.0  # of a grid cell's picture area
 
 
@@ -208,6 +210,18 @@ class GridDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+class ResultsTable(QTableView):
+    """Rows are what is selected here, so Home and End go to the first and last row (a plain
+    QTableView moves to the first and last column)."""
+
+    def moveCursor(self, action: QAbstractItemView.CursorAction,
+                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        if action in (QAbstractItemView.CursorAction.MoveHome,
+                      QAbstractItemView.CursorAction.MoveEnd):
+            modifiers |= Qt.KeyboardModifier.ControlModifier
+        return super().moveCursor(action, modifiers)
+
+
 class ResultsView(QWidget):
     openRequested = Signal(str)  # a file's path: Enter or double-click on its row or cell
     closeRequested = Signal()  # Esc: back to the single-picture view
@@ -261,7 +275,7 @@ class ResultsView(QWidget):
         self.confidence_spin.valueChanged.connect(
             lambda value: self.proxy.set_min_confidence(value / 100))
 
-        self.table = QTableView(self)
+        self.table = ResultsTable(self)
         self.table.setObjectName("results-table")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -371,6 +385,14 @@ class ResultsView(QWidget):
         self.pages.setCurrentIndex(page)
         (self.table_button if page == 0 else self.grid_button).setChecked(True)
 
+    def set_unsure_threshold(self, threshold: float) -> None:
+        """Mark confidences below this in amber (ViewOptions.unsure_threshold, as the overlay)."""
+        self.model.unsure_threshold = threshold
+        if self.model.total:
+            self.model.dataChanged.emit(self.model.index(0, 0),
+                                        self.model.index(self.model.total - 1, len(Column) - 1),
+                                        [Qt.ItemDataRole.ForegroundRole])
+
     @property
     def current_view(self) -> QAbstractItemView:
         return self.table if self.pages.currentIndex() == 0 else self.grid
@@ -398,11 +420,16 @@ class ResultsView(QWidget):
         self.cancel_button.setEnabled(False)
 
     def shutdown(self, timeout_s: float = 2.0) -> None:
-        """Stop every background job and wait for each, bounded (for the window's close)."""
+        """Stop every background job and wait for them, `timeout_s` in all (window close)."""
         self.cancel()
+        deadline = time.monotonic() + timeout_s
         self.job.wait(timeout_s)
-        self.thumbnails.shutdown(timeout_s)
-        wait_all(self._tasks, timeout_s, "export or sort into folders")
+        self.thumbnails.shutdown(max(0.0, deadline - time.monotonic()))
+        wait_all(self._tasks, max(0.0, deadline - time.monotonic()),
+                 "export or sort into folders")
+        # each worker has sent its last result; give its pool thread a moment to leave the
+        # runnable too, so that an interpreter exiting next never sees a half-finished one
+        QThreadPool.globalInstance().waitForDone(EXIT_GRACE_MS)
 
     def _on_model_ready(self, _name: str) -> None:
         self._model_ready_at = time.perf_counter()

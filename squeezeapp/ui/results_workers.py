@@ -4,6 +4,8 @@ event loop: each start returns an event that its pool thread sets as the worker 
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -31,3 +33,21 @@ def wait_all(events: Iterable[threading.Event], timeout_s: float, what: str) -> 
             logger.warning("%s still running after %.1f s; not waiting longer", what, timeout_s)
             return False
     return True
+
+
+BACKGROUND_NICE = 5
+
+
+def lower_this_thread_priority(increment: int = BACKGROUND_NICE) -> None:
+    """Let the GUI thread win the CPU over a long batch: raise this thread's nice value (Linux,
+    where it is per thread). Threads it starts later (decode threads, onnxruntime's pool)
+    inherit it. Elsewhere, or when refused, nothing happens."""
+    if not sys.platform.startswith("linux") or os.environ.get("SQUEEZEAPP_NO_NICE"):
+        return
+    thread = threading.get_native_id()
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        if current < BACKGROUND_NICE:  # pool threads are reused: lower it once, not per job
+            os.setpriority(os.PRIO_PROCESS, thread, min(19, current + increment))
+    except OSError as error:
+        logger.debug("thread priority unchanged: %s", error)
