@@ -368,3 +368,21 @@ def test_shutdown_mid_batch_is_bounded(qtbot, view, model_dir, sample_images, tm
     assert time.monotonic() - started < 2.5
     assert view.job.wait(0) and view.thumbnails.shutdown(0)
     assert view.model.done < 2000
+
+
+def test_thumbnail_of_a_large_rotated_jpeg(qtbot, tmp_path) -> None:
+    """Big JPEGs are decoded at a reduced scale, with EXIF orientation as in a full decode."""
+    import cv2
+    import numpy as np
+
+    from squeezeapp.core.imageio import read_image
+    from squeezeapp.ui.convert import qimage_to_bgr
+    from squeezeapp.ui.results_thumbnails import make_thumbnail
+    from tests.images import gradient_bgr, jpeg_with_orientation
+
+    photo = tmp_path / "rotated.jpg"
+    photo.write_bytes(jpeg_with_orientation(gradient_bgr(1500, 2000), 6))  # 90° clockwise
+    thumbnail = qimage_to_bgr(make_thumbnail(photo, 160))
+    assert thumbnail.shape[:2] == (160, 120)  # portrait after rotation, longer side 160
+    full = cv2.resize(read_image(photo), (120, 160), interpolation=cv2.INTER_AREA)
+    assert np.abs(thumbnail.astype(int) - full.astype(int)).mean() < 4
