@@ -7,6 +7,7 @@ Integration (what a window does with it):
     results.openRequested.connect(show_single_picture)  # path (str): Enter / double-click
     results.closeRequested.connect(back_to_picture)     # Esc
     results.start(paths, model_path, session_settings)  # again on a model switch
+    results.set_unsure_threshold(view_options.unsure_threshold)
     ...
     results.shutdown()                                # in closeEvent (bounded waits)
 """
@@ -22,33 +23,24 @@ from pathlib import Path
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
-    QRectF,
-    QSize,
-    QSortFilterProxyModel,
     Qt,
     QThreadPool,
     Signal,
 )
-from PySide6.QtGui import QAction, QFont, QGuiApplication, QKeySequence, QPainter, QPalette
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QListView,
     QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -65,161 +57,21 @@ from squeezeapp.ui.results_export import (
     export_results,
     rows_as_text,
 )
+from squeezeapp.ui.results_filter import ResultsFilter
+from squeezeapp.ui.results_item_views import ResultsGrid, ResultsTable
 from squeezeapp.ui.results_job import Chunk, JobSummary, ResultsJob
 from squeezeapp.ui.results_model import (
     ERROR_COLOUR,
     PATH_ROLE,
-    RESULT_ROLE,
-    SORT_ROLE,
-    THUMBNAIL_ROLE,
     Column,
     ResultsModel,
-    confidence_text,
 )
 from squeezeapp.ui.results_thumbnails import ThumbnailCache
 from squeezeapp.ui.results_workers import start_tracked, wait_all
 
 logger = logging.getLogger(__name__)
 
-GRID_CELL = QSize(176, 196)
 EXIT_GRACE_MS = 100
-THUMBNAIL_HEIGHT = 136.0  # of a grid cell's picture area
-
-
-class ResultsFilter(QSortFilterProxyModel):
-    """Rows whose top-1 label or file name contains the text, at or above a confidence.
-
-    With a confidence threshold above 0, rows without a confidence (pending or failed) are hidden.
-    """
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self._text = ""
-        self._min_confidence = 0.0
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
-
-    @property
-    def text(self) -> str:
-        return self._text
-
-    @property
-    def min_confidence(self) -> float:
-        return self._min_confidence
-
-    def set_text(self, text: str) -> None:
-        self._refilter(text=text.strip().lower())
-
-    def set_min_confidence(self, value: float) -> None:
-        self._refilter(min_confidence=max(0.0, min(1.0, value)))
-
-    def _refilter(self, **changes) -> None:
-        # Qt 6.10 replaced invalidateRowsFilter() (now deprecated) with begin/endFilterChange
-        modern = hasattr(self, "beginFilterChange")
-        if modern:
-            self.beginFilterChange()
-        self._text = changes.get("text", self._text)
-        self._min_confidence = changes.get("min_confidence", self._min_confidence)
-        if modern:
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self.invalidateRowsFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
-        model = self.sourceModel()
-        result: FileResult | None = model.result(source_row)
-        top = result.classification.top if result and result.classification else None
-        if self._min_confidence > 0 and (top is None or top.probability < self._min_confidence):
-            return False
-        if not self._text:
-            return True
-        label = top.label.lower() if top else ""
-        return self._text in label or self._text in model.name(source_row).lower()
-
-
-class GridDelegate(QStyledItemDelegate):
-    """A grid cell: the thumbnail, then the top-1 name with its confidence, then the file name."""
-
-    def sizeHint(self, option, index) -> QSize:
-        return GRID_CELL
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        rect = QRectF(option.rect).adjusted(4, 4, -4, -4)
-        palette = option.palette
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        if selected:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
-            painter.drawRoundedRect(rect, 6, 6)
-        image_area = QRectF(rect.left() + 6, rect.top() + 6, rect.width() - 12,
-                            THUMBNAIL_HEIGHT)
-        pixmap = index.data(THUMBNAIL_ROLE)
-        if pixmap is not None:
-            size = pixmap.size().toSizeF().scaled(image_area.size(),
-                                                         Qt.AspectRatioMode.KeepAspectRatio)
-            target = QRectF(0, 0, size.width(), size.height())
-            target.moveCenter(image_area.center())
-            painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
-        else:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
-            painter.drawRoundedRect(image_area, 4, 4)
-        result: FileResult | None = index.data(RESULT_ROLE)
-        text_role = (QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        line = QRectF(rect.left() + 4, image_area.bottom() + 4, rect.width() - 8, 20)
-        bold = QFont(option.font)
-        bold.setBold(True)
-        painter.setFont(bold)
-        if result is None:
-            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            title = "classifying…"
-        elif result.classification is None:
-            painter.setPen(ERROR_COLOUR)
-            title = "unreadable"
-        else:  # the name gives way to the confidence, which always shows in full
-            top = result.classification.top
-            percent = f"  {confidence_text(top.probability)}"
-            metrics = painter.fontMetrics()
-            room = int(line.width() - metrics.horizontalAdvance(percent))
-            name = metrics.elidedText(top.name, Qt.TextElideMode.ElideRight, room)
-            used = metrics.horizontalAdvance(name + percent)
-            start = line.left() + (line.width() - used) / 2
-            painter.setPen(palette.color(text_role))
-            painter.drawText(QRectF(start, line.top(), used, line.height()),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
-            unsure = index.sibling(index.row(), Column.CONFIDENCE).data(
-                Qt.ItemDataRole.ForegroundRole)
-            if unsure is not None and not selected:
-                painter.setPen(unsure)
-            painter.drawText(QRectF(start, line.top(), used, line.height()),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, percent)
-            title = ""
-        if title:
-            metrics = painter.fontMetrics()
-            painter.drawText(line, Qt.AlignmentFlag.AlignCenter, metrics.elidedText(
-                title, Qt.TextElideMode.ElideRight, int(line.width())))
-        painter.setFont(option.font)
-        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText if not selected
-                                     else text_role))
-        name = index.data(Qt.ItemDataRole.DisplayRole) or ""
-        line.translate(0, 18)
-        painter.drawText(line, Qt.AlignmentFlag.AlignCenter, painter.fontMetrics().elidedText(
-            name, Qt.TextElideMode.ElideMiddle, int(line.width())))
-        painter.restore()
-
-
-class ResultsTable(QTableView):
-    """Rows are what is selected here, so Home and End go to the first and last row (a plain
-    QTableView moves to the first and last column)."""
-
-    def moveCursor(self, action: QAbstractItemView.CursorAction,
-                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
-        if action in (QAbstractItemView.CursorAction.MoveHome,
-                      QAbstractItemView.CursorAction.MoveEnd):
-            modifiers |= Qt.KeyboardModifier.ControlModifier
-        return super().moveCursor(action, modifiers)
 
 
 class ResultsView(QWidget):
@@ -275,39 +127,10 @@ class ResultsView(QWidget):
         self.confidence_spin.valueChanged.connect(
             lambda value: self.proxy.set_min_confidence(value / 100))
 
-        self.table = ResultsTable(self)
-        self.table.setObjectName("results-table")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # input order until asked
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keeps the extension
-        self.table.setIconSize(QSize(28, 28))
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(32)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((Column.FILE, 300), (Column.LABEL, 220), (Column.CONFIDENCE, 110)):
-            header.resizeSection(column, width)
+        self.table = ResultsTable(self.proxy, self)
         self.table.activated.connect(self._open_index)
 
-        self.grid = QListView(self)
-        self.grid.setObjectName("results-grid")
-        self.grid.setModel(self.proxy)
-        self.grid.setViewMode(QListView.ViewMode.IconMode)
-        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
-        self.grid.setMovement(QListView.Movement.Static)
-        self.grid.setUniformItemSizes(True)
-        self.grid.setLayoutMode(QListView.LayoutMode.Batched)
-        self.grid.setBatchSize(500)
-        self.grid.setGridSize(GRID_CELL)
-        self.grid.setSpacing(0)
-        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.grid.setItemDelegate(GridDelegate(self.grid))
+        self.grid = ResultsGrid(self.proxy, self)
         self.grid.activated.connect(self._open_index)
         # one selection for both views: what is selected in the grid is selected in the table
         self.grid.setSelectionModel(self.table.selectionModel())
