@@ -58,7 +58,7 @@ class ResultsModel(QAbstractTableModel):
         self._paths: list[Path] = []
         self._names: list[str] = []
         self._results: list[FileResult | None] = []
-        self._row_of: dict[str, list[int]] = {}
+        self._row_of: dict[str, tuple[int, ...]] = {}  # int tuples: not tracked by the GC
         self._done = 0
         self._failed = 0
         self.thumbnails = thumbnails
@@ -75,7 +75,8 @@ class ResultsModel(QAbstractTableModel):
         self._results = [None] * len(self._paths)
         self._row_of = {}
         for row, path in enumerate(self._paths):
-            self._row_of.setdefault(str(path), []).append(row)
+            key = str(path)
+            self._row_of[key] = (*self._row_of.get(key, ()), row)
         self._done = self._failed = 0
         self.endResetModel()
 
