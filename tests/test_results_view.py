@@ -78,9 +78,10 @@ def test_two_thousand_links_keep_the_gui_responsive(qtbot, view, model_dir, samp
     assert summary.done == summary.total == 2000 and not summary.cancelled
     assert view.model.done == 2000 and view.model.failed == 0
     assert "2,000 of 2,000 done" in view.status_label.text()
-    # the 50 ms goal is a measurement (printed), not a test; this bound only catches a GUI
-    # thread that waits on the batch (seen up to ~300 ms on the shared 2-core box at load 10)
-    assert gaps.max_gap_ms < 1000
+    # the 50 ms goal is a measurement (printed), not a test. This bound catches a GUI thread
+    # that waits on the batch (which takes 5 s or more), not noise: on the shared 2-core box at
+    # load 8-10 whole-process stalls of up to ~1 s were seen while throughput dropped alike
+    assert gaps.max_gap_ms < 2000
     # every link is its own row with its photo's answer
     first, again = view.model.result(0), view.model.result(len(sample_images))
     assert first.path == paths[0] and again.path == paths[len(sample_images)]
