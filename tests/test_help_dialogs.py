@@ -78,3 +78,33 @@ def test_about_names_versions_model_and_licence(qtbot, model_dir) -> None:
     nothing = build_about_dialog(None, None)
     qtbot.addWidget(nothing)
     assert "none loaded" in nothing.findChild(QLabel, "about-text").text()
+
+
+def test_overlay_menu_keeps_view_options_in_step(qtbot, tmp_path) -> None:
+    from PySide6.QtCore import QSettings
+
+    from squeezeapp.ui.view_menu import OverlayMenu
+    from squeezeapp.ui.view_options import Corner, ViewOptions
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    view_menu = window.menuBar().addMenu("&View")
+    store = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    overlay = OverlayMenu(view_menu, ViewOptions.load(store), window)
+    seen: list[ViewOptions] = []
+    overlay.changed.connect(seen.append)
+    overlay.changed.connect(lambda options: options.save(store))
+
+    overlay.visible_action.trigger()  # Tab
+    next(a for a in overlay.corner_actions if a.data() == Corner.BOTTOM_RIGHT).trigger()
+    next(a for a in overlay.count_actions if a.data() == 3).trigger()
+    next(a for a in overlay.unsure_actions if a.data() == 0.5).trigger()
+    overlay.next_corner_action.trigger()  # clockwise: bottom right -> bottom left
+    assert seen[-1] == ViewOptions(overlay_visible=False, corner=Corner.BOTTOM_LEFT, count=3,
+                                   unsure_threshold=0.5)
+    assert len(seen) == 5 and ViewOptions.load(store) == seen[-1]  # remembered
+    assert [a.isChecked() for a in overlay.corner_actions] == [False, False, True, False]
+    overlay.set_options(ViewOptions())
+    assert overlay.visible_action.isChecked() and overlay.corner_actions[0].isChecked()
+    entries = {e.where for e in shortcut_entries(window)}
+    assert {"View ▸ Show Overlay", "View ▸ Move Overlay to Next Corner"} <= entries
