@@ -387,3 +387,29 @@ def test_thumbnail_of_a_large_rotated_jpeg(qtbot, tmp_path) -> None:
     assert thumbnail.shape[:2] == (160, 120)  # portrait after rotation, longer side 160
     full = cv2.resize(read_image(photo), (120, 160), interpolation=cv2.INTER_AREA)
     assert np.abs(thumbnail.astype(int) - full.astype(int)).mean() < 4
+
+
+def test_a_batch_leaves_pool_threads_for_other_jobs(qtbot, view, model_dir, sample_images,
+                                                    tmp_path) -> None:
+    """While a long batch and a long one-shot job (a download) run, another one-shot job (a
+    folder scan) still starts at once, on 2 cores too."""
+    import threading
+
+    from superqt.utils import create_worker
+
+    paths = _links(tmp_path / "many", sample_images, 2000)
+    view.start(paths, model_dir / "squeezenet1.1.onnx")
+    qtbot.waitUntil(lambda: view.model.done > 0, timeout=WAIT_MS)
+    release = threading.Event()
+    download = create_worker(release.wait, 60, _start_thread=False)
+    with qtbot.waitSignal(download.started, timeout=5000):
+        download.start()
+    try:
+        scan = create_worker(lambda: "scanned", _start_thread=False)
+        with qtbot.waitSignal(scan.returned, timeout=5000) as returned:
+            scan.start()
+        assert returned.args == ["scanned"] and view.model.done < 2000
+    finally:
+        release.set()
+        with qtbot.waitSignal(download.finished, timeout=5000):
+            pass

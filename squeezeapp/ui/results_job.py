@@ -102,7 +102,7 @@ class ResultsJob(QObject):
                       "finished": lambda token=self._token: self._on_worker_done(token)},
         )
         self._worker = worker
-        self._idle = start_tracked(worker)
+        self._idle = start_tracked(worker, long_running=True)
         return self._token
 
     def cancel(self) -> None:

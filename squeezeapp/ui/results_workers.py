@@ -10,14 +10,25 @@ import threading
 import time
 from collections.abc import Iterable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QThreadPool
 from superqt.utils import WorkerBase
 
 logger = logging.getLogger(__name__)
 
 
-def start_tracked(worker: WorkerBase) -> threading.Event:
-    """Start `worker`; the returned event is set once it has emitted its last result."""
+MIN_POOL_THREADS = 4
+
+
+def start_tracked(worker: WorkerBase, long_running: bool = False) -> threading.Event:
+    """Start `worker`; the returned event is set once it has emitted its last result.
+
+    superqt runs workers on Qt's global pool, which has one thread per core: on 2 cores a
+    long batch plus thumbnails would leave a folder scan or a download waiting for minutes.
+    A long-running worker therefore makes sure the pool has threads to spare.
+    """
+    if long_running:
+        pool = QThreadPool.globalInstance()
+        pool.setMaxThreadCount(max(pool.maxThreadCount(), MIN_POOL_THREADS))
     done = threading.Event()
     # direct: runs on the pool thread at the emit, so it works while the GUI thread waits
     worker.finished.connect(done.set, Qt.ConnectionType.DirectConnection)
