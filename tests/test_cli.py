@@ -72,7 +72,9 @@ def test_csv_and_table_formats(model_dir, sample_images) -> None:
     [
         (["classify", "--model", "nope", "x.jpg"], "model 'nope' not found"),
         (["classify", "--top", "0", "x.jpg"], "--top must be at least 1"),
-        (["classify", "--threads", "0", "x.jpg"], "--threads must be at least 1"),
+        (["classify", "--threads", "0", "x.jpg"], "--threads: inference threads must be between"),
+        (["classify", "--threads", "100000", "x.jpg"], "between 1 and"),
+        (["classify", "--memory-budget", "lots", "x.jpg"], "not a whole number of MB"),
         (["models", "download", "nope"], "not a downloadable model"),
         (["classify", "--provider", "warp-drive", "x.jpg"], "not available"),
     ],

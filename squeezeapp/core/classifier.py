@@ -13,6 +13,8 @@ import numpy as np
 import onnxruntime as ort
 
 from squeezeapp.core.errors import ModelError
+from squeezeapp.core.limits import check_threads
+from squeezeapp.core.modelcheck import check_usable
 from squeezeapp.core.models import build_spec, resolve_model_path
 from squeezeapp.core.modelspec import ModelSpec, short_label
 from squeezeapp.core.postprocess import to_probabilities, top_k_indices
@@ -88,7 +90,9 @@ class Classifier:
             [(o.name, list(o.shape)) for o in session.get_outputs()],
         )
         logger.info("loaded %s (%s) on %s", spec.name, path, session.get_providers()[0])
-        return cls(spec, session)
+        classifier = cls(spec, session)
+        check_usable(classifier)
+        return classifier
 
     @property
     def name(self) -> str:
@@ -142,7 +146,7 @@ def open_session(path: Path, settings: SessionSettings) -> ort.InferenceSession:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only: warnings about unused initialisers are noise
-    if settings.threads:
+    if check_threads(settings.threads):
         options.intra_op_num_threads = settings.threads
     options.inter_op_num_threads = 1
     if not settings.spin_wait:

@@ -48,10 +48,11 @@ def classify_files(
 ) -> Iterator[FileResult]:
     """Yield one FileResult per path, in order; a bad file becomes an error result."""
     prepare = classifier.preprocess
+    needed_side = classifier.spec.preprocess.resize  # big JPEGs decode reduced down to this
 
     def load(path: Path) -> np.ndarray | str:
-        try:
-            return prepare(read_image(path))
+        try:  # read_image holds its share of the process-wide IMAGE_BUDGET while it decodes
+            return prepare(read_image(path, min_side=needed_side))
         except ImageReadError as error:
             return str(error)
 

@@ -48,6 +48,8 @@ class _Reader(CalibrationDataReader):
             if self.progress:
                 self.progress(self.done, self.total)
             return {self.classifier.spec.input_name: tensor[None]}
+        if not self.done:
+            raise SqueezeappError(f"none of the {self.total} calibration images could be read")
         return None
 
 

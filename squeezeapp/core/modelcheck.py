@@ -1,0 +1,51 @@
+"""The last step of loading a model: does it take what we feed it, and does it run?
+
+Checked once at load so that a model that cannot run fails there with one line, never on every
+frame; `info` and `classify` load through the same path, so they agree on what is usable.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from squeezeapp.core.errors import ModelError
+
+if TYPE_CHECKING:
+    from squeezeapp.core.classifier import Classifier
+
+FED_TYPE = "tensor(float)"  # the pre-processing writes float32 tensors
+_SYNTHETIC_SIDE = 320
+
+
+def synthetic_frame(side: int = _SYNTHETIC_SIDE) -> np.ndarray:
+    """A deterministic BGR uint8 picture with gradients in every channel (not a flat colour,
+    which could hide a model that only fails on varied input)."""
+    ramp = np.linspace(0, 255, side, dtype=np.float32)
+    frame = np.empty((side, side, 3), np.uint8)
+    frame[:, :, 0] = ramp[None, :]
+    frame[:, :, 1] = ramp[:, None]
+    frame[:, :, 2] = 255 - (ramp[None, :] + ramp[:, None]) / 2
+    return frame
+
+
+def check_usable(classifier: Classifier) -> None:
+    """Refuse a model whose input type we cannot feed, or that fails or gives non-finite
+    numbers on one synthetic frame; raise ModelError with one line."""
+    name = classifier.spec.path.name
+    fed = classifier.session.get_inputs()[0]
+    if fed.type != FED_TYPE:
+        element = fed.type.removeprefix("tensor(").rstrip(")")
+        raise ModelError(f"{name}: input '{fed.name}' takes {element} elements; squeezeapp "
+                         "feeds float32 (re-export the model with a float32 input)")
+    try:
+        probabilities = classifier.probabilities(synthetic_frame())
+    except ModelError:
+        raise
+    except Exception as error:  # onnxruntime raises several unrelated exception types
+        text = str(error).strip()
+        first_line = text.splitlines()[0][:300] if text else type(error).__name__
+        raise ModelError(f"{name}: fails on a test frame ({first_line})") from None
+    if not np.all(np.isfinite(probabilities)):
+        raise ModelError(f"{name}: gives non-finite scores (NaN or infinity) on a test frame")
