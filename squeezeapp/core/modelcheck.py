@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import onnxruntime as ort
 
 from squeezeapp.core.errors import ModelError
+from squeezeapp.core.postprocess import to_probabilities
 
 if TYPE_CHECKING:
     from squeezeapp.core.classifier import Classifier
@@ -39,10 +41,13 @@ def check_usable(classifier: Classifier) -> None:
         element = fed.type.removeprefix("tensor(").rstrip(")")
         raise ModelError(f"{name}: input '{fed.name}' takes {element} elements; squeezeapp "
                          "feeds float32 (re-export the model with a float32 input)")
+    spec = classifier.spec
+    quiet = ort.RunOptions()
+    quiet.log_severity_level = 4  # the failure is reported below in one line, not logged too
     try:
-        probabilities = classifier.probabilities(synthetic_frame())
-    except ModelError:
-        raise
+        batch = classifier.preprocess(synthetic_frame())[None]
+        (output,) = classifier.session.run([spec.output_name], {spec.input_name: batch}, quiet)
+        probabilities = to_probabilities(np.asarray(output), spec.output_kind)
     except Exception as error:  # onnxruntime raises several unrelated exception types
         text = str(error).strip()
         first_line = text.splitlines()[0][:300] if text else type(error).__name__

@@ -14,6 +14,7 @@ NUM_CLASSES = 1000
 MIN_SIZE, MAX_SIZE = 16, 1024  # the model's input crop, pixels
 MAX_RESIZE = 4096  # the shorter side before cropping
 MIN_STD = 1e-6
+_FLOAT32_SAFE = 1e30  # float32 ends at 3.4e38; leave room for the model's own arithmetic
 OutputKind = Literal["logits", "probabilities"]
 
 
@@ -69,6 +70,10 @@ class PreprocessSpec:
             return f"mean {list(self.mean)} is not finite"
         if not all(math.isfinite(s) and s > MIN_STD for s in self.std):
             return f"std {list(self.std)} must be finite and above {MIN_STD:g}"
+        # the tensor is float32: pixel * scale / std and mean / std must stay well inside it
+        if any(abs(255 * self.scale / s) > _FLOAT32_SAFE or abs(m / s) > _FLOAT32_SAFE
+               for m, s in zip(self.mean, self.std, strict=True)):
+            return f"scale {self.scale:g} or mean {list(self.mean)} is too large for float32"
         return None
 
     def as_dict(self) -> dict[str, Any]:
