@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import cv2
@@ -9,7 +11,16 @@ import numpy as np
 import pytest
 
 from squeezeapp.core.errors import ImageReadError
-from squeezeapp.core.imageio import decode_image, expand_image_paths, read_image, to_bgr8
+from squeezeapp.core.imageheader import probe
+from squeezeapp.core.imageio import (
+    decode_image,
+    expand_image_paths,
+    jpeg_reduction,
+    read_image,
+    to_bgr8,
+)
+from squeezeapp.core.limits import ByteBudget
+from tests.corpus import jpeg_header, png_header
 from tests.images import bomb_png, cmyk_jpeg, gradient_bgr, jpeg_with_orientation, palette_png
 
 
@@ -143,3 +154,117 @@ def test_expand_paths(tmp_path: Path) -> None:
     assert deep == ["a.PNG", "b.jpg", "c.webp"]
     # a file named explicitly is kept whatever its extension, so it can be reported
     assert list(expand_image_paths([tmp_path / "notes.txt"])) == [tmp_path / "notes.txt"]
+
+
+def test_fifo_device_and_link_loop_are_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)  # nobody writes: a blocking open or read would wait for ever
+    with pytest.raises(ImageReadError, match=r"not a regular file \(a FIFO\)"):
+        read_image(fifo)
+    with pytest.raises(ImageReadError, match=r"not a regular file \(a character device\)"):
+        read_image("/dev/zero")
+    loop = tmp_path / "loop.jpg"
+    loop.symlink_to("loop.jpg")
+    with pytest.raises(ImageReadError, match="symbolic links"):
+        read_image(loop)
+    with pytest.raises(ImageReadError, match="file name too long"):
+        read_image(tmp_path / ("x" * 300 + ".jpg"))
+
+
+def test_folder_scan_reports_what_it_cannot_read(tmp_path: Path) -> None:
+    _write(tmp_path / "album.jpg" / "inner.png", _encode(".png", gradient_bgr()))
+    os.mkfifo(tmp_path / "pipe.png")
+    (tmp_path / "loop.jpg").symlink_to("loop.jpg")
+    names = [p.name for p in expand_image_paths([tmp_path])]
+    assert names == ["loop.jpg", "pipe.png"]  # the folder album.jpg is not an image
+    deep = [p.name for p in expand_image_paths([tmp_path], recursive=True)]
+    assert deep == ["inner.png", "loop.jpg", "pipe.png"]
+    assert [p.name for p in expand_image_paths([tmp_path / "album.jpg"])] == ["inner.png"]
+    assert list(expand_image_paths([tmp_path / ("y" * 300)])) == [tmp_path / ("y" * 300)]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+def test_unreadable_folder_is_an_error_not_silence(tmp_path: Path) -> None:
+    closed = tmp_path / "closed"
+    _write(closed / "a.jpg", b"x")
+    closed.chmod(0)
+    try:
+        assert list(expand_image_paths([tmp_path], recursive=True)) == [closed]
+        with pytest.raises(ImageReadError, match=r"folder cannot be read \(permission denied"):
+            read_image(closed)
+    finally:
+        closed.chmod(0o755)
+
+
+def test_byte_budget_refuses_before_decoding() -> None:
+    bomb = png_header(10_000, 10_000, 16, 6)  # 100 MP: within the pixel limit, 1.4 GB to decode
+    with pytest.raises(ImageReadError, match=r"needs about 1,431 MB to decode, above the 512 MB"):
+        decode_image(bomb)
+    header = probe(np.frombuffer(bomb, np.uint8))
+    assert header is not None and (header.channels, header.bytes_per_sample) == (4, 2)
+    small = ByteBudget(32 << 20)
+    deep = np.zeros((2000, 2000, 4), np.uint16)  # 32 MB decoded, 60 MB with the conversions
+    with pytest.raises(ImageReadError, match="32 MB memory budget"):
+        decode_image(_encode(".png", deep), budget=small)
+    assert decode_image(_encode(".png", deep), budget=ByteBudget(128 << 20)).shape == (2000, 2000,
+                                                                                       3)
+
+
+def test_jpeg_is_refused_at_full_scale_but_decoded_reduced() -> None:
+    data = jpeg_header(9_500, 9_500)
+    with pytest.raises(ImageReadError, match="memory budget"):
+        decode_image(data)
+    header = probe(np.frombuffer(data, np.uint8))
+    assert jpeg_reduction(header, 256) == 8 and jpeg_reduction(header, None) == 1
+
+
+@pytest.mark.parametrize(("size", "min_side", "expected"),
+                         [((2048, 1536), 256, (384, 512)), ((1000, 700), 256, (350, 500)),
+                          ((500, 375), 256, (375, 500)), ((4000, 3000), 256, (375, 500))])
+def test_large_jpeg_is_decoded_reduced(tmp_path: Path, size, min_side, expected) -> None:
+    width, height = size
+    image = cv2.resize(gradient_bgr(), (width, height))
+    path = _write(tmp_path / "big.jpg", _encode(".jpg", image))
+    assert read_image(path, min_side=min_side).shape[:2] == expected
+    assert read_image(path).shape[:2] == (height, width)
+
+
+def test_reduced_decode_keeps_exif_orientation(tmp_path: Path) -> None:
+    image = cv2.resize(gradient_bgr(), (1600, 1200))
+    path = _write(tmp_path / "turned.jpg", jpeg_with_orientation(image, 6))
+    result = read_image(path, min_side=256)
+    assert result.shape[:2] == (400, 300)  # 1/4 scale, rotated to portrait
+    assert result[:, -1, 1].mean() < result[:, 0, 1].mean()
+
+
+def test_16_bit_rgba_converts_like_its_8_bit_version() -> None:
+    rng = np.random.default_rng(1)
+    deep = rng.integers(0, 65536, (300, 257, 4), dtype=np.uint16)
+    assert np.array_equal(to_bgr8(deep), to_bgr8((deep >> 8).astype(np.uint8)))
+    grey_alpha = rng.integers(0, 256, (300, 5, 2), dtype=np.uint8)
+    result = to_bgr8(grey_alpha)
+    expected = (grey_alpha[:, :, :1] * (grey_alpha[:, :, 1:] / 255.0)
+                + 255.0 * (1 - grey_alpha[:, :, 1:] / 255.0) + 0.5).astype(np.uint8)
+    assert np.abs(result.astype(int) - expected.astype(int)).max() <= 1
+    assert result.shape == (300, 5, 3) and (result[:, :, 0] == result[:, :, 2]).all()
+
+
+def test_decodes_share_one_budget() -> None:
+    budget = ByteBudget(100)
+    first_in, second_in, release = threading.Event(), threading.Event(), threading.Event()
+
+    def hold(nbytes: int, entered: threading.Event) -> None:
+        with budget.reserve(nbytes):
+            entered.set()
+            release.wait(5)
+
+    first = threading.Thread(target=hold, args=(60, first_in))
+    second = threading.Thread(target=hold, args=(60, second_in))
+    first.start()
+    assert first_in.wait(5)
+    second.start()
+    assert not second_in.wait(0.2)  # 60 + 60 > 100: waits for the first
+    release.set()
+    assert second_in.wait(5)
+    first.join(5)
+    second.join(5)
