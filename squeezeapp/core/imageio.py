@@ -150,12 +150,17 @@ def decode_image(data: np.ndarray | bytes, max_pixels: int = MAX_PIXELS, *,
         except cv2.error as error:  # OpenCV raises for some malformed headers
             logger.debug("imdecode raised: %s", error)
             image = None
+        except MemoryError:  # a format whose header we could not read: the batch goes on
+            raise ImageReadError("not enough memory to decode this image") from None
         if image is None or image.size == 0:
             raise ImageReadError("not a readable image (unknown format, corrupt or truncated)")
         if image.shape[0] * image.shape[1] > max_pixels or image.nbytes > budget.capacity:
             raise ImageReadError(f"image is above the {max_pixels / 1e6:.0f} MP limit or the "
                                  "memory budget")
-        return to_bgr8(image)
+        try:
+            return to_bgr8(image)
+        except MemoryError:
+            raise ImageReadError("not enough memory to convert this image") from None
 
 
 def jpeg_reduction(header: ImageHeader | None, min_side: int | None) -> int:
