@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -128,3 +129,16 @@ def test_no_display_message(model_dir) -> None:
     result = run_cli("gui", env={"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""})
     assert result.returncode == 3
     assert "no display" in result.stderr and "squeezeapp classify" in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root reads every file")
+def test_models_list_goes_on_past_an_unreadable_model(model_dir, tmp_path) -> None:
+    shutil.copy(model_dir / "squeezenet1.1.onnx", tmp_path / "good.onnx")
+    locked = tmp_path / "locked.onnx"
+    locked.write_bytes(b"x")
+    locked.chmod(0)
+    result = run_cli("models", "list", env={"SQUEEZEAPP_MODEL_DIR": str(tmp_path)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "locked" in result.stdout and "cannot read (Permission denied)" in result.stdout
+    assert "good" in result.stdout and "1 model files could not be read" in result.stderr

@@ -178,10 +178,13 @@ def test_deadline_and_stall(tmp_path, monkeypatch) -> None:
 
 
 def test_mode_follows_the_umask_and_stale_parts_go(tmp_path, monkeypatch) -> None:
-    stale = tmp_path / ".f.bin.dead.part"
+    stale = tmp_path / ".f.bin.deadbeef.part"
     stale.write_bytes(b"left by a killed process")
     os.utime(stale, (time.time() - 2 * 86400,) * 2)
-    fresh = tmp_path / ".other.bin.live.part"  # may belong to a download running elsewhere
+    fresh = tmp_path / ".other.bin.a1b2c3d4.part"  # may belong to a download running elsewhere
+    foreign = tmp_path / ".notes.part"  # not a name this app gives: never touched
+    foreign.write_bytes(b"someone else's")
+    os.utime(foreign, (time.time() - 2 * 86400,) * 2)
     fresh.write_bytes(b"in progress")
     previous = os.umask(0o022)
     try:
@@ -191,7 +194,7 @@ def test_mode_follows_the_umask_and_stale_parts_go(tmp_path, monkeypatch) -> Non
     finally:
         os.umask(previous)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
-    assert _only(tmp_path) == [".other.bin.live.part", "f.bin"]
+    assert _only(tmp_path) == [".notes.part", ".other.bin.a1b2c3d4.part", "f.bin"]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")

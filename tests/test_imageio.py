@@ -196,6 +196,26 @@ def test_unreadable_folder_is_an_error_not_silence(tmp_path: Path) -> None:
         closed.chmod(0o755)
 
 
+def test_folder_that_cannot_be_listed_is_reported(tmp_path: Path, monkeypatch) -> None:
+    """The permission case as root sees it too: os.scandir refusing one folder."""
+    closed = tmp_path / "b-closed"
+    _write(closed / "hidden.jpg", b"x")
+    _write(tmp_path / "a.jpg", b"x")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if Path(path) == closed:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert list(expand_image_paths([tmp_path], recursive=True)) == [tmp_path / "a.jpg", closed]
+    with pytest.raises(ImageReadError, match=r"b-closed: folder cannot be read \(permission"):
+        read_image(closed)
+    with pytest.raises(ImageReadError, match="not a valid file name"):
+        read_image(tmp_path / "nul\0.jpg")
+
+
 def test_byte_budget_refuses_before_decoding() -> None:
     bomb = png_header(10_000, 10_000, 16, 6)  # 100 MP: within the pixel limit, 1.4 GB to decode
     with pytest.raises(ImageReadError, match=r"needs about 1,431 MB to decode, above the 512 MB"):

@@ -14,6 +14,7 @@ import http.client
 import logging
 import os
 import queue
+import re
 import secrets
 import socket
 import threading
@@ -36,6 +37,7 @@ ProgressCallback = Callable[[int, int | None], None]  # (bytes so far, total or 
 _CHUNK = 64 * 1024
 _QUEUED_CHUNKS = 64  # at most 4 MB between the network thread and the file
 STALE_PART_AGE_S = 24 * 3600
+_PART_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.part$")  # .NAME.XXXXXXXX.part
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ def remove_stale_parts(folder: Path, max_age_s: float = STALE_PART_AGE_S) -> Non
     a younger one may belong to a download running in another process)."""
     cutoff = time.time() - max_age_s
     for part in folder.glob(".*.part"):
+        if not _PART_NAME.match(part.name):  # only names this module gives its temp files
+            continue
         with contextlib.suppress(OSError):
             if part.is_file() and part.stat().st_mtime < cutoff:
                 part.unlink()

@@ -80,6 +80,8 @@ def read_regular_file(path: Path, max_bytes: int) -> np.ndarray:
         descriptor = os.open(path, _OPEN_FLAGS)
     except OSError as error:
         raise ImageReadError(_describe_os_error(error)) from None
+    except ValueError:  # a NUL character, from a paste or a drop
+        raise ImageReadError("not a valid file name") from None
     with os.fdopen(descriptor, "rb", buffering=0) as stream:
         status = os.fstat(descriptor)
         _require_regular(status)  # replaced between stat and open
