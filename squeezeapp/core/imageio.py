@@ -26,6 +26,11 @@ os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 
 import cv2  # noqa: E402  (the environment above must be set before OpenCV reads it)
 
+# Another module may have imported OpenCV first; every decoder failure is reported by this
+# module in one line, so OpenCV's own warnings about damaged files would only be noise.
+if os.environ["OPENCV_LOG_LEVEL"] == "ERROR":
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
 logger = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = frozenset(
