@@ -110,7 +110,7 @@ def _require_regular(status: os.stat_result) -> None:
 
 
 def _describe_os_error(error: OSError) -> str:
-    reason = _OS_ERRORS.get(error.errno or 0) or error.strerror or str(error)
+    reason = _OS_ERRORS.get(error.errno or 0) or error.strerror or str(error) or "cannot read"
     return reason[0].lower() + reason[1:]
 
 
@@ -143,12 +143,13 @@ def decode_image(data: np.ndarray | bytes, max_pixels: int = MAX_PIXELS, *,
         )
     is_jpeg = bytes(buffer[:3]) == _JPEG_MAGIC
     reduction = jpeg_reduction(header, min_side) if is_jpeg else 1
-    need = decode_peak_bytes(header, reduction) if header is not None else 0
+    need = buffer.nbytes + (decode_peak_bytes(header, reduction) if header is not None else 0)
     if need > budget.capacity:
+        size = f"is {header.width}×{header.height} and " if header is not None else ""
         raise ImageReadError(
-            f"image is {header.width}×{header.height} and needs about {need / _MB:,.0f} MB to "  # type: ignore[union-attr]
-            f"decode, above the {budget.capacity / _MB:,.0f} MB memory budget "
-            f"(--memory-budget / {MEMORY_BUDGET_ENV})"
+            f"image {size}needs about {need / _MB:,.0f} MB to decode, above the "
+            f"{budget.capacity / _MB:,.0f} MB memory budget (--memory-budget / "
+            f"{MEMORY_BUDGET_ENV})"
         )
     flags = _REDUCED_FLAGS[reduction] if is_jpeg else cv2.IMREAD_UNCHANGED
     with budget.reserve(need):
