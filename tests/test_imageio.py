@@ -289,3 +289,39 @@ def test_decodes_share_one_budget() -> None:
     assert second_in.wait(5)
     first.join(5)
     second.join(5)
+
+
+def test_reduced_jpeg_decoding_keeps_the_answers(classifier, sample_images, tmp_path) -> None:
+    """The 100 shared photos through the model with and without reduced decoding: the photos
+    large enough to be reduced (shorter side >= 512) keep top-1 accuracy; the speed on large
+    photos is printed (interleaved, medians), not asserted."""
+    import time
+
+    side = classifier.spec.preprocess.resize
+    truth = [classifier.spec.wnids.index(p.name.split("_")[0]) for p in sample_images]
+
+    def top1(min_side: int | None) -> list[int]:
+        return [int(classifier.probabilities(read_image(p, min_side=min_side)).argmax())
+                for p in sample_images]
+
+    full, reduced = top1(None), top1(side)
+    correct_full = sum(a == t for a, t in zip(full, truth, strict=True))
+    correct_reduced = sum(a == t for a, t in zip(reduced, truth, strict=True))
+    same = sum(a == b for a, b in zip(full, reduced, strict=True))
+    print(f"top-1 {correct_full} % full decode, {correct_reduced} % reduced; {same}/100 equal")
+    assert correct_reduced >= correct_full and same >= 98
+
+    big = []
+    for photo in sample_images[:20]:
+        upscaled = cv2.resize(read_image(photo), None, fx=4, fy=4, interpolation=cv2.INTER_CUBIC)
+        big.append(_write(tmp_path / photo.name, _encode(".jpg", upscaled,
+                                                         cv2.IMWRITE_JPEG_QUALITY, 92)))
+    times: dict[int | None, list[float]] = {None: [], side: []}
+    for path in big * 2:
+        for mode in (None, side):
+            started = time.perf_counter()
+            classifier.preprocess(read_image(path, min_side=mode))
+            times[mode].append(time.perf_counter() - started)
+    full_ms, reduced_ms = (float(np.median(times[m])) * 1e3 for m in (None, side))
+    print(f"4x photos: decode + pre-process {full_ms:.1f} ms full, {reduced_ms:.1f} ms reduced "
+          f"({full_ms / reduced_ms:.2f}x)")
