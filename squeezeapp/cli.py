@@ -211,7 +211,10 @@ def _info(args: argparse.Namespace) -> int:
         classifier, error = Classifier.load(args.model, _session_settings(args)), None
     except ModelError as failure:
         classifier, error = None, str(failure)
-    print(info_report(classifier, error))
+    from squeezeapp.formats import terminal_text
+
+    # names and paths come from the model file: shown escaped, like classify's table
+    print("\n".join(terminal_text(line) for line in info_report(classifier, error).splitlines()))
     return EXIT_OK if classifier else EXIT_USAGE
 
 

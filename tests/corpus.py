@@ -316,6 +316,7 @@ def malformed_models(source: Path, folder: Path) -> list[ModelCase]:
     deep = "[" * 50_000 + "]" * 50_000
     variants: list[tuple[str, onnx.ModelProto | bytes, str]] = [
         ("fixed-batch-1", _with_input_dims(original, [1, 3, 224, 224]), ""),
+        ("name-escapes", _with_raw_metadata(original, "model_name", "\x1b[2Jevil\u202e"), ""),
         ("nested-labels", _with_raw_metadata(original, "labels", deep), "nested deeper"),
         ("nested-preprocess", _with_raw_metadata(original, "preprocess", deep), "nested deeper"),
         ("huge-labels", _with_raw_metadata(original, "labels", json.dumps(["x" * 4096] * 1000)),

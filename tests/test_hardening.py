@@ -186,6 +186,7 @@ def test_malformed_models_one_line_exit_2_and_info_agrees(model_corpus, model_di
         name = case.path.name
         _check_run(classify, f"classify --model {name}")
         _check_run(info, f"info --model {name}")
+        assert b"\x1b" not in info.stdout and "\u202e" not in info.stdout.decode()
         if not case.fragment:
             assert classify.code == 0 and info.code == 0, (name, classify.stderr, info.stderr)
             continue
