@@ -112,6 +112,15 @@ def png_header(width: int, height: int, depth: int, color: int) -> bytes:
             + _png_chunk(b"IDAT", zlib.compress(bytes(1024), 9)) + _png_chunk(b"IEND", b""))
 
 
+def png_chunk_bomb() -> bytes:
+    """A small valid PNG whose first IDAT chunk declares 2 GB: decoders that allocate what a
+    chunk declares before reading it would take 2 GB for a 20 KB file."""
+    data = bytearray(base_images()["png8.png"])
+    position = data.index(b"IDAT") - 4
+    data[position:position + 4] = struct.pack(">I", 0x7FFF_FFF0)
+    return bytes(data)
+
+
 def jpeg_header(width: int, height: int) -> bytes:
     """A real small JPEG with its frame header rewritten to claim width×height."""
     data = bytearray(_encode(".jpg", _picture(64, 64)))
@@ -164,6 +173,7 @@ def header_bombs(folder: Path) -> list[Case]:
         ("bomb-bytes.tiff", tiff_header(10_000, 10_000, 4, 16), budget),
         ("bomb-pixels.webp", webp_header(16_000, 16_000), pixels),
         ("bomb-bytes.webp", webp_header(9_000, 9_000), budget),
+        ("bomb-chunk.png", png_chunk_bomb(), "past the end of the file"),
     ]
     # 9500² fits the pixel limit and needs 516 MB at full scale, but a 256-px model gets it
     # decoded at 1/8 scale (8 MB): then it is an ordinary (corrupt) file

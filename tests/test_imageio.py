@@ -20,7 +20,7 @@ from squeezeapp.core.imageio import (
     to_bgr8,
 )
 from squeezeapp.core.limits import ByteBudget
-from tests.corpus import jpeg_header, permissions_bind, png_header
+from tests.corpus import jpeg_header, permissions_bind, png_chunk_bomb, png_header
 from tests.images import bomb_png, cmyk_jpeg, gradient_bgr, jpeg_with_orientation, palette_png
 
 
@@ -229,6 +229,11 @@ def test_byte_budget_refuses_before_decoding() -> None:
         decode_image(_encode(".png", deep), budget=small)
     assert decode_image(_encode(".png", deep), budget=ByteBudget(128 << 20)).shape == (2000, 2000,
                                                                                        3)
+
+
+def test_png_chunk_declaring_more_than_the_file_is_refused_unread() -> None:
+    with pytest.raises(ImageReadError, match=r"chunk b'IDAT' declares 2,147,483,632 bytes"):
+        decode_image(png_chunk_bomb())
 
 
 def test_jpeg_is_refused_at_full_scale_but_decoded_reduced() -> None:

@@ -56,6 +56,30 @@ def probe(buffer: np.ndarray) -> ImageHeader | None:
     return ImageHeader("other", width, height, 4, 4, exact=False)  # worst case: float RGBA
 
 
+def structure_problem(buffer: np.ndarray) -> str | None:
+    """What makes a file unsafe to hand to the decoder, found without decoding, or None.
+
+    OpenCV's PNG reader allocates each chunk at the length the chunk declares before reading
+    it: a 9 KB file declaring a 2 GB chunk costs 2 GB. A chunk that runs past the end of the
+    file only says the file is truncated or corrupt, so it is refused here.
+    """
+    if buffer[:8].tobytes() != b"\x89PNG\r\n\x1a\n":
+        return None
+    size = int(buffer.size)
+    position = 8
+    while position + 8 <= size:
+        length = int.from_bytes(buffer[position:position + 4].tobytes(), "big")
+        kind = buffer[position + 4:position + 8].tobytes()
+        end = position + 12 + length
+        if end > size:
+            return (f"not a readable image (corrupt or truncated: PNG chunk {kind!r} declares "
+                    f"{length:,} bytes, past the end of the file)")
+        if kind == b"IEND":
+            return None
+        position = end
+    return None
+
+
 def _png(head: bytes) -> ImageHeader | None:
     if not head.startswith(b"\x89PNG\r\n\x1a\n") or head[12:16] != b"IHDR":
         return None

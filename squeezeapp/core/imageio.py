@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from squeezeapp.core.errors import ImageReadError
-from squeezeapp.core.imageheader import ImageHeader, probe
+from squeezeapp.core.imageheader import ImageHeader, probe, structure_problem
 from squeezeapp.core.limits import IMAGE_BUDGET, MEMORY_BUDGET_ENV, ByteBudget
 
 MAX_PIXELS = 100_000_000  # 100 MP: larger images are refused as possible decompression bombs
@@ -135,6 +135,9 @@ def decode_image(data: np.ndarray | bytes, max_pixels: int = MAX_PIXELS, *,
     buffer = np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes) else data
     if buffer.size == 0:
         raise ImageReadError("empty file")
+    problem = structure_problem(buffer)
+    if problem:
+        raise ImageReadError(problem)
     header = probe(buffer)
     if header is not None and header.pixels > max_pixels:
         raise ImageReadError(
