@@ -330,3 +330,18 @@ def test_reduced_jpeg_decoding_keeps_the_answers(classifier, sample_images, tmp_
     full_ms, reduced_ms = (float(np.median(times[m])) * 1e3 for m in (None, side))
     print(f"4x photos: decode + pre-process {full_ms:.1f} ms full, {reduced_ms:.1f} ms reduced "
           f"({full_ms / reduced_ms:.2f}x)")
+
+
+@pytest.mark.parametrize(
+    ("data", "geometry"),
+    [
+        (b"P5\n9999 9999\n65535\n", (9999, 9999, 1, 2)),
+        (b"P6\n# a comment\n640 480\n255\n", (640, 480, 3, 1)),
+        (b"P4\n10 12\n", (10, 12, 1, 1)),
+        (b"GIF89a\x0f\x27\x0f\x27", (9999, 9999, 4, 1)),
+    ],
+)
+def test_header_geometry_of_other_formats(data: bytes, geometry) -> None:
+    header = probe(np.frombuffer(data + bytes(64), np.uint8))
+    assert header is not None
+    assert (header.width, header.height, header.channels, header.bytes_per_sample) == geometry

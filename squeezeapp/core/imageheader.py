@@ -44,7 +44,7 @@ def probe(buffer: np.ndarray) -> ImageHeader | None:
     """The header of an encoded image, or None when its size cannot be read without decoding."""
     head = buffer[:_HEAD].tobytes()
     try:
-        for parser in (_png, _jpeg, _bmp, _tiff, _webp):
+        for parser in (_png, _jpeg, _bmp, _tiff, _webp, _gif, _netpbm):
             header = parser(head)
             if header is not None:
                 return header if header.width > 0 and header.height > 0 else None
@@ -143,3 +143,27 @@ def _webp(head: bytes) -> ImageHeader | None:
         return None
     width, height = imagesize.get(io.BytesIO(head))
     return ImageHeader("webp", width, height, 4, 1)
+
+
+def _gif(head: bytes) -> ImageHeader | None:
+    if head[:6] not in (b"GIF87a", b"GIF89a"):
+        return None
+    width, height = struct.unpack("<HH", head[6:10])
+    return ImageHeader("gif", width, height, 4, 1)
+
+
+_NETPBM_CHANNELS = {b"P1": 1, b"P2": 1, b"P3": 3, b"P4": 1, b"P5": 1, b"P6": 3}
+
+
+def _netpbm(head: bytes) -> ImageHeader | None:
+    """PBM/PGM/PPM: magic, width, height and (except bitmaps) maxval, as text with comments."""
+    channels = _NETPBM_CHANNELS.get(head[:2])
+    if channels is None:
+        return None
+    bitmap = head[:2] in (b"P1", b"P4")
+    text = b" ".join(line.split(b"#", 1)[0] for line in head[2:256].splitlines())
+    fields = [int(field) for field in text.split()[:2 if bitmap else 3]]
+    if len(fields) < (2 if bitmap else 3):
+        return None
+    depth = 1 if bitmap or fields[2] < 256 else 2
+    return ImageHeader("netpbm", fields[0], fields[1], channels, depth)
