@@ -353,6 +353,9 @@ def malformed_models(source: Path, folder: Path) -> list[ModelCase]:
         ("output-nan", _with_output_op(original, "nan"), "non-finite"),
         ("output-reshape", _with_output_op(original, "reshape"), "fails on a test frame"),
         ("truncated", source.read_bytes()[: source.stat().st_size // 2], "not a usable ONNX"),
+        ("metadata-not-utf8", onnx.ModelProto.SerializeToString(
+            _with_raw_metadata(original, "model_name", "MARK-name")).replace(
+                b"MARK", b"\xff\xfe\xfd\xfc"), "not valid UTF-8"),
         ("not-onnx", b"this is not a model\n" * 100, "not a usable ONNX"),
     ]
     cases = []

@@ -14,8 +14,8 @@ import onnxruntime as ort
 
 from squeezeapp.core.errors import ModelError
 from squeezeapp.core.limits import check_threads
-from squeezeapp.core.modelcheck import check_usable
-from squeezeapp.core.models import build_spec, resolve_model_path
+from squeezeapp.core.modelcheck import check_usable, ort_prints_logged
+from squeezeapp.core.models import build_spec, resolve_model_path, session_metadata
 from squeezeapp.core.modelspec import ModelSpec, short_label
 from squeezeapp.core.postprocess import to_probabilities, top_k_indices
 from squeezeapp.core.preprocess import Preprocessor
@@ -85,7 +85,7 @@ class Classifier:
         session = open_session(path, settings)
         spec = build_spec(
             path,
-            session.get_modelmeta().custom_metadata_map,
+            session_metadata(session, path),
             [(i.name, list(i.shape)) for i in session.get_inputs()],
             [(o.name, list(o.shape)) for o in session.get_outputs()],
         )
@@ -153,7 +153,8 @@ def open_session(path: Path, settings: SessionSettings) -> ort.InferenceSession:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     providers = resolve_providers(settings.provider)
     try:
-        return ort.InferenceSession(str(path), sess_options=options, providers=providers)
+        with ort_prints_logged():
+            return ort.InferenceSession(str(path), sess_options=options, providers=providers)
     except Exception as error:  # onnxruntime raises several unrelated exception types
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
         raise ModelError(f"{path.name}: not a usable ONNX model ({first_line})") from None

@@ -6,6 +6,10 @@ frame; `info` and `classify` load through the same path, so they agree on what i
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,6 +20,8 @@ from squeezeapp.core.postprocess import to_probabilities
 
 if TYPE_CHECKING:
     from squeezeapp.core.classifier import Classifier
+
+logger = logging.getLogger(__name__)
 
 FED_TYPE = "tensor(float)"  # the pre-processing writes float32 tensors
 _SYNTHETIC_SIDE = 320
@@ -54,3 +60,21 @@ def check_usable(classifier: Classifier) -> None:
         raise ModelError(f"{name}: fails on a test frame ({first_line})") from None
     if not np.all(np.isfinite(probabilities)):
         raise ModelError(f"{name}: gives non-finite scores (NaN or infinity) on a test frame")
+
+
+class _LogStream(io.TextIOBase):
+    """A text stream whose lines become log records."""
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if line.strip(" *"):
+                logger.info("onnxruntime: %s", line)
+        return len(text)
+
+
+@contextlib.contextmanager
+def ort_prints_logged() -> Iterator[None]:
+    """onnxruntime's Python wrapper print()s its provider fall-back notices ("EP Error ...") to
+    stdout, where they would corrupt `classify --format jsonl`: send them to the log instead."""
+    with contextlib.redirect_stdout(_LogStream()):
+        yield

@@ -95,6 +95,15 @@ def _local_model(path: Path) -> LocalModel:
         return LocalModel(path.stem, path, 0, "", f"cannot read ({error.strerror or error})")
 
 
+def session_metadata(session: Any, path: Path) -> dict[str, str]:
+    """The custom metadata of an onnxruntime session; bytes that are not UTF-8 (a damaged file)
+    make it a ModelError rather than a UnicodeDecodeError from the binding."""
+    try:
+        return dict(session.get_modelmeta().custom_metadata_map)
+    except UnicodeDecodeError:
+        raise ModelError(f"{path.name}: its metadata is not valid UTF-8 (damaged file?)") from None
+
+
 def build_spec(
     path: Path,
     metadata: dict[str, str],
