@@ -46,7 +46,9 @@ class PreprocessSpec:
                 std=_triple(raw.get("std", (1.0, 1.0, 1.0))),
                 layout=str(raw.get("layout", "NCHW")).upper(),  # type: ignore[arg-type]
             )
-        except (KeyError, TypeError, ValueError, OverflowError) as error:
+        except KeyError as error:
+            raise ModelError(f"{origin}: 'preprocess' lacks the key {error}") from None
+        except (TypeError, ValueError, OverflowError) as error:
             raise ModelError(f"{origin}: invalid 'preprocess' entry ({error})") from None
         problem = spec.problem()
         if problem:
