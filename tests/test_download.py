@@ -217,3 +217,23 @@ def test_sigterm_during_cli_download_removes_the_part_file(isolated_cache) -> No
     assert process.returncode == 128 + signal.SIGTERM, err
     assert "Traceback" not in err
     assert _only(folder) == []
+
+
+def test_unwritable_folder_and_full_disk_are_one_line_errors(tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"")
+    with pytest.raises(DownloadError, match="cannot write in"):
+        download_file(_remote("f.bin", b"x"), blocker / "sub" / "f.bin")
+    if not Path("/dev/full").exists():
+        return
+    from squeezeapp.core import download
+
+    real_open = os.open
+    monkeypatch.setattr(download.os, "open",
+                        lambda path, flags, mode=0o777: real_open("/dev/full", os.O_WRONLY))
+    body = b"f" * 200_000
+    with serve({"/f.bin": ("ok", body)}) as base:
+        monkeypatch.setenv("SQUEEZEAPP_MODEL_BASE_URL", base)
+        with pytest.raises(DownloadError, match="No space left on device"):
+            download_file(_remote("f.bin", body), tmp_path / "f.bin")
+    assert _only(tmp_path) == ["a-file"]

@@ -37,6 +37,7 @@ ProgressCallback = Callable[[int, int | None], None]  # (bytes so far, total or 
 _CHUNK = 64 * 1024
 _QUEUED_CHUNKS = 64  # at most 4 MB between the network thread and the file
 STALE_PART_AGE_S = 24 * 3600
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 _PART_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.part$")  # .NAME.XXXXXXXX.part
 
 
@@ -70,13 +71,16 @@ def download_file(
     while a read is blocked on a slow server. The file gets the permissions the umask gives.
     """
     url = remote.resolved_url()
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_parts(destination.parent)
     temp_path = destination.with_name(f".{destination.name}.{secrets.token_hex(4)}.part")
-    handle = os.open(temp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                     0o666)  # the umask applies, as for any file the user creates
     try:
-        with os.fdopen(handle, "wb") as sink:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_parts(destination.parent)
+        handle = os.open(temp_path, _CREATE_FLAGS, 0o666)  # the umask applies, as for any file
+    except OSError as error:
+        raise DownloadError(f"cannot write in {destination.parent}: "
+                            f"{error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "wb", buffering=0) as sink:  # unbuffered: close cannot fail
             digest, received, announced = _stream(url, sink, remote.size, progress, cancel,
                                                   limits)
         expected = remote.size if remote.size is not None else announced
@@ -92,7 +96,10 @@ def download_file(
                 f"{url}: SHA-256 mismatch (got {digest[:16]}…, expected {remote.sha256[:16]}…); "
                 "the file was discarded"
             )
-        temp_path.replace(destination)
+        try:
+            temp_path.replace(destination)
+        except OSError as error:
+            raise DownloadError(f"cannot save {destination}: {error.strerror or error}") from None
         logger.info("downloaded %s to %s", url, destination)
         return destination
     finally:
@@ -145,7 +152,7 @@ def _stream(url: str, sink: BinaryIO, expected: int | None, progress: ProgressCa
                 if received > cap:
                     raise DownloadError(f"{url}: the server sent more than the expected "
                                         f"{total or cap:,} bytes; stopped")
-                sink.write(payload)
+                _write(sink, payload)
                 digest.update(payload)
                 last_data = now
                 if progress:
@@ -157,6 +164,15 @@ def _stream(url: str, sink: BinaryIO, expected: int | None, progress: ProgressCa
             _check_pace(url, received, now - started, now - last_data, limits)
     finally:
         reader.stop()
+
+
+def _write(sink: BinaryIO, payload: bytes) -> None:
+    view = memoryview(payload)
+    try:
+        while view:
+            view = view[sink.write(view) or 0:]
+    except OSError as error:  # a full disk, a removed drive
+        raise DownloadError(f"cannot write the download: {error.strerror or error}") from None
 
 
 def _size_cap(expected: int | None, announced: int | None, limits: DownloadLimits) -> int:
