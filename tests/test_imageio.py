@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from pathlib import Path
 
@@ -163,6 +164,10 @@ def test_fifo_device_and_link_loop_are_refused_without_blocking(tmp_path: Path) 
         read_image(fifo)
     with pytest.raises(ImageReadError, match=r"not a regular file \(a character device\)"):
         read_image("/dev/zero")
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(tmp_path / "s.png"))
+        with pytest.raises(ImageReadError, match=r"not a regular file \(a socket\)"):
+            read_image(tmp_path / "s.png")
     loop = tmp_path / "loop.jpg"
     loop.symlink_to("loop.jpg")
     with pytest.raises(ImageReadError, match="symbolic links"):
