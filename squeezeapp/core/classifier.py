@@ -86,8 +86,10 @@ class Classifier:
     `infer`, `prepare` and `classify_batch` are safe from several threads at once."""
 
     def __init__(self, spec: ModelSpec, session: ort.InferenceSession,
-                 graph: RewrittenModel | None = None) -> None:
+                 graph: RewrittenModel | None = None,
+                 settings: SessionSettings | None = None) -> None:
         self.spec = spec
+        self.settings = settings or SessionSettings()
         self.session = session
         self.preprocess = Preprocessor(spec.preprocess)
         batch_dim = spec.input_shape[0]
@@ -123,7 +125,7 @@ class Classifier:
             session, graph = open_session(str(path), settings, path.name), None
         logger.info("loaded %s (%s) on %s; normalisation %s", spec.name, path,
                     session.get_providers()[0], graph.normalisation if graph else "in Python")
-        return cls(spec, session, graph)
+        return cls(spec, session, graph, settings)
 
     @property
     def name(self) -> str:
@@ -163,11 +165,14 @@ class Classifier:
 
     def infer(self, batch: np.ndarray) -> np.ndarray:
         """Probabilities [N,1000] for a batch made by `new_batch`/`prepare`."""
-        return self._run(batch, with_cam=False)[0]
+        return self.run(batch, with_cam=False)[0]
 
-    def _run(self, batch: np.ndarray, with_cam: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    def run(self, batch: np.ndarray, with_cam: bool = False
+            ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Probabilities [N,1000] and, with_cam (where supported), all class maps [N,C,h,w]."""
+        with_cam = with_cam and self.supports_cam
         if self.max_batch is not None and batch.shape[0] > self.max_batch:
-            parts = [self._run(batch[i:i + self.max_batch], with_cam)
+            parts = [self.run(batch[i:i + self.max_batch], with_cam)
                      for i in range(0, batch.shape[0], self.max_batch)]
             maps = np.concatenate([p[1] for p in parts]) if with_cam else None
             return np.concatenate([p[0] for p in parts]), maps
@@ -197,8 +202,7 @@ class Classifier:
         class activation maps of those k classes from the same inference."""
         started = time.perf_counter()
         self.prepare(image, out=self._single[0])
-        with_cam = with_cam and self.supports_cam
-        probabilities, maps = self._run(self._single, with_cam)
+        probabilities, maps = self.run(self._single, with_cam)
         predictions = self.predictions(probabilities[0], top_k)
         cam = None
         if maps is not None:

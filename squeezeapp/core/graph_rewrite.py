@@ -32,7 +32,10 @@ from squeezeapp.core.modelspec import NUM_CLASSES, PreprocessSpec
 logger = logging.getLogger(__name__)
 
 UINT8_INPUT = "image_uint8_nhwc"
-_PASS_THROUGH = {"Flatten", "Reshape", "Squeeze", "Softmax", "Identity", "LogSoftmax"}
+# Between the pooling and the output only these may follow (int8 models round the scores with a
+# QuantizeLinear/DequantizeLinear pair, which keeps one value per class)
+_PASS_THROUGH = {"Flatten", "Reshape", "Squeeze", "Softmax", "Identity", "LogSoftmax",
+                 "QuantizeLinear", "DequantizeLinear"}
 
 
 @dataclass(frozen=True)
