@@ -83,3 +83,28 @@ def test_crop_rect_is_the_centre_square(classifier) -> None:
     assert rect.height == pytest.approx(420, abs=1) and rect.width == pytest.approx(420, abs=2)
     assert rect.x + rect.width / 2 == pytest.approx(320, abs=1)
     assert rect.y + rect.height / 2 == pytest.approx(240, abs=1)
+
+
+def test_crop_inside_the_graph_experiment(classifier, sample_images) -> None:
+    """The bench experiment: frame in, Resize crops inside the graph; the same top-1 as ours."""
+    from squeezeapp.core.classifier import open_session
+    from squeezeapp.core.graph_rewrite import (
+        FRAME_INPUT,
+        ROI_INPUT,
+        add_crop_prologue,
+        crop_roi,
+        load_model,
+        rewrite,
+    )
+
+    spec = classifier.spec
+    model = add_crop_prologue(rewrite(load_model(spec.path), spec.preprocess).model, 224)
+    session = open_session(model.SerializeToString(), SessionSettings(), "graph-crop")
+    agree = 0
+    for path in sample_images[:10]:
+        image = read_image(path)
+        height, width = image.shape[:2]
+        roi = crop_roi(classifier.preprocess.crop_matrix(height, width), height, width, 224)
+        (logits,) = session.run([spec.output_name], {FRAME_INPUT: image[None], ROI_INPUT: roi})
+        agree += int(np.argmax(logits[0]) == classifier.classify(image).top.index)
+    assert agree >= 9

@@ -16,9 +16,18 @@ from pathlib import Path
 
 import numpy as np
 
-from squeezeapp.core.classifier import Classifier, SessionSettings
+from squeezeapp.core.classifier import Classifier, SessionSettings, open_session
+from squeezeapp.core.graph_rewrite import (
+    FRAME_INPUT,
+    ROI_INPUT,
+    add_crop_prologue,
+    crop_roi,
+    load_model,
+    rewrite,
+)
 from squeezeapp.core.imageio import expand_image_paths, read_image
 from squeezeapp.core.pipeline import Schedule, classify_files, plan_schedule
+from squeezeapp.core.postprocess import to_probabilities
 from squeezeapp.core.reference import reference_preprocess
 from squeezeapp.core.timing import Measure, Ratio, interleave
 
@@ -109,6 +118,7 @@ def run_benchmark(settings: BenchSettings) -> BenchResult:
     plain = Classifier.load(settings.model, replace(session, graph_prologue=False))
     single = Classifier.load(settings.model, SessionSettings(1, settings.provider,
                                                              graph_prologue=False))
+    app_1thread = Classifier.load(settings.model, SessionSettings(1, settings.provider))
     spec = app.spec
     frame = _test_frame(640, 480)
     feed = {spec.input_name: plain.preprocess(frame)[None].copy()}
@@ -118,17 +128,25 @@ def run_benchmark(settings: BenchSettings) -> BenchResult:
         "classify": lambda: app.classify(frame),
         "classify_cam": lambda: app.classify(frame, with_cam=True),
         "classify_float_input": lambda: plain.classify(frame),
+        "classify_1thread": lambda: app_1thread.classify(frame),
     }
     if not app.supports_cam:
         del contenders["classify_cam"]
+    graph_crop = _graph_crop_contender(app, session, frame)
+    if graph_crop is not None:
+        contenders["classify_graph_crop"] = graph_crop
     rounds = max(2, settings.rounds)
     block = max(1, settings.repeat // rounds)
     latency = interleave(contenders, rounds, block, settings.warmup)
     ratios = {"classify_vs_raw": Ratio.of(latency["raw"], latency["classify"]),
               "classify_float_input_vs_raw": Ratio.of(latency["raw"],
                                                       latency["classify_float_input"])}
+    ratios["classify_1thread_vs_raw_1thread"] = Ratio.of(latency["raw_1thread"],
+                                                         latency["classify_1thread"])
     if "classify_cam" in latency:
         ratios["cam_vs_classify"] = Ratio.of(latency["classify_cam"], latency["classify"])
+    if "classify_graph_crop" in latency:
+        ratios["graph_crop_vs_raw"] = Ratio.of(latency["raw"], latency["classify_graph_crop"])
     preprocess, naive = _preprocess_timings(app, rounds, block, settings.warmup)
     result = BenchResult(spec.name, app.provider, all_threads, settings.warmup, block * rounds,
                          rounds, latency, ratios, preprocess, naive, app.normalisation)
@@ -136,6 +154,26 @@ def run_benchmark(settings: BenchSettings) -> BenchResult:
         paths = list(expand_image_paths([settings.images]))
         result = replace(result, folder=_folder(settings, paths, plain, app))
     return result
+
+
+def _graph_crop_contender(app: Classifier, session: SessionSettings,
+                          frame: np.ndarray) -> Callable[[], object] | None:
+    """The experiment of graph_rewrite.add_crop_prologue: frame in, crop inside the graph."""
+    if not app.uint8_input:
+        return None
+    size = app.spec.preprocess.size
+    model = add_crop_prologue(rewrite(load_model(app.spec.path), app.spec.preprocess).model,
+                              size)
+    cropping = open_session(model.SerializeToString(), session, app.spec.path.name)
+    height, width = frame.shape[:2]
+
+    def classify() -> object:
+        roi = crop_roi(app.preprocess.crop_matrix(height, width), height, width, size)
+        (logits,) = cropping.run([app.spec.output_name],
+                                 {FRAME_INPUT: frame[None], ROI_INPUT: roi})
+        return app.predictions(to_probabilities(logits, app.spec.output_kind)[0])
+
+    return classify
 
 
 def _preprocess_timings(app: Classifier, rounds: int, block: int, warmup: int):

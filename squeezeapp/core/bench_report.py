@@ -88,6 +88,8 @@ def render_table(result: BenchResult) -> str:
         "classify": "classify 640x480 (crop + run + post)",
         "classify_cam": "classify 640x480 with class maps",
         "classify_float_input": "classify 640x480, float input (no rewrite)",
+        "classify_1thread": "classify 640x480, 1 thread",
+        "classify_graph_crop": "classify 640x480, crop inside the graph",
     }
     lines = [
         f"model {result.model} on {result.provider}, {result.threads} threads; normalisation "
@@ -113,7 +115,9 @@ def render_table(result: BenchResult) -> str:
     lines += ["", f"  {speed}"]
     labels = {"classify_vs_raw": "classify throughput / raw",
               "classify_float_input_vs_raw": "classify (float input) throughput / raw",
-              "cam_vs_classify": "classify with class maps / classify (time)"}
+              "cam_vs_classify": "classify with class maps / classify (time)",
+              "classify_1thread_vs_raw_1thread": "classify / raw throughput, both 1 thread",
+              "graph_crop_vs_raw": "crop-in-graph classify throughput / raw"}
     for name, ratio in result.ratios.items():
         lines.append(f"  {labels.get(name, name):<44} {_ratio_text(ratio)}")
     if result.folder is not None:

@@ -286,3 +286,43 @@ def _drop_unused_initialisers(graph: onnx.GraphProto) -> None:
     stale = [i for i in graph.input if i.name != UINT8_INPUT and i.name not in used]
     for value in stale:
         graph.input.remove(value)
+
+
+# --- experiment: the crop inside the graph too -----------------------------------------------
+
+FRAME_INPUT = "frame_uint8_nhwc"
+ROI_INPUT = "crop_roi"
+
+
+def add_crop_prologue(model: onnx.ModelProto, size: int) -> onnx.ModelProto:
+    """A copy of a uint8-prologue model that takes the whole BGR frame [1,H,W,3] and a region
+    (`crop_roi`) and crops and resizes inside the graph (Resize, tf_crop_and_resize, linear).
+
+    Measured by `bench` (contender classify_graph_crop), not used by the app: it is no faster
+    than OpenCV's warp on two cores, and onnxruntime rounds uint8 interpolation differently
+    (crops differ by at most one grey level, on about half the pixels)."""
+    model = _copy(model)
+    graph = model.graph
+    crop_input = graph.input[0]
+    if crop_input.name != UINT8_INPUT:
+        raise ValueError("add_crop_prologue needs the uint8 prologue first")
+    graph.input.remove(crop_input)
+    graph.input.insert(0, helper.make_tensor_value_info(FRAME_INPUT, TensorProto.UINT8,
+                                                        [1, "height", "width", 3]))
+    graph.input.insert(1, helper.make_tensor_value_info(ROI_INPUT, TensorProto.FLOAT, [8]))
+    sizes = _add_initialiser(graph, "_crop_sizes", np.array([1, size, size, 3], np.int64))
+    _prepend(graph, [helper.make_node(
+        "Resize", [FRAME_INPUT, ROI_INPUT, "", sizes], [UINT8_INPUT], mode="linear",
+        coordinate_transformation_mode="tf_crop_and_resize")])
+    return model
+
+
+def crop_roi(matrix: np.ndarray, height: int, width: int, size: int) -> np.ndarray:
+    """The Resize region whose sample positions are those of a crop's dst→src affine map:
+    tf_crop_and_resize samples start*(L-1) + i*(end-start)*(L-1)/(size-1)."""
+    step_x, offset_x = matrix[0, 0], matrix[0, 2]
+    step_y, offset_y = matrix[1, 1], matrix[1, 2]
+    start_x, start_y = offset_x / max(1, width - 1), offset_y / max(1, height - 1)
+    end_x = start_x + step_x * (size - 1) / max(1, width - 1)
+    end_y = start_y + step_y * (size - 1) / max(1, height - 1)
+    return np.array([0, start_y, start_x, 0, 1, end_y, end_x, 1], np.float32)
