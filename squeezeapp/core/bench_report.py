@@ -134,10 +134,11 @@ def _folder_lines(result: BenchResult, speed: str) -> list[str]:
         low, high = measure.spread
         lines.append(f"  {name:<30} {measure.p50:>8.1f}  spread {low:.1f}..{high:.1f}")
     stages = ", ".join(f"{name} {ms:.3f}" for name, ms in folder.stage_ms.items())
-    lines.append(f"  per-image stage cost (ms, one core): {stages}")
-    lines.append(f"  bound = {folder.cores} cores / sum of stages = "
-                 f"{folder.bound_images_per_s:.1f} img/s; classify reaches "
-                 f"{folder.bound_fraction:.1%} of it")
+    lines.append(f"  per-image stage cost (ms on one core, median of rounds): {stages}")
+    low, high = min(folder.bounds), max(folder.bounds)
+    lines.append(f"  bound = {folder.cores} cores / sum of the stages, measured in each round: "
+                 f"{folder.bound_images_per_s:.1f} img/s (spread {low:.1f}..{high:.1f}); "
+                 f"classify reaches {folder.bound_fraction:.1%} of it")
     for name, ratio in folder.ratios.items():
         lines.append(f"  {name:<30} {_ratio_text(ratio)}")
     lines.append(f"  {speed}")

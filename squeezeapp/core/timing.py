@@ -50,15 +50,18 @@ class Ratio:
 
 
 def interleave(contenders: dict[str, Callable[[], object]], rounds: int, block: int,
-               warmup: int) -> dict[str, Measure]:
-    """Time every contender `block` times per round, rounds × (A, B, C...), in ms."""
+               warmup: int, settle: bool = True) -> dict[str, Measure]:
+    """Time every contender `block` times per round, rounds × (A, B, C...), in ms. `settle`:
+    one untimed call before each block (short calls: the previous contender's data has left
+    them cold caches; long ones such as a pass over a folder do not need it)."""
     for call in contenders.values():
         for _ in range(warmup):
             call()
     samples: dict[str, list[list[float]]] = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, call in contenders.items():
-            call()  # one untimed call: the previous contender left its data in the caches
+            if settle:
+                call()
             times = []
             for _ in range(block):
                 start = time.perf_counter()
