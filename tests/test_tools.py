@@ -28,13 +28,19 @@ def test_selftest_fails_cleanly_without_a_model(tmp_path) -> None:
 def test_bench_json_has_stable_keys(model_dir, sample_images, tmp_path) -> None:
     for photo in sample_images[:12]:
         shutil.copy(photo, tmp_path / photo.name)
-    result = run_cli("bench", "--format", "json", "--repeat", "10", "--images", str(tmp_path))
+    result = run_cli("bench", "--format", "json", "--repeat", "20", "--folder-rounds", "2",
+                     "--images", str(tmp_path))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     for key in ("raw_ms_p50", "raw_ms_p95", "classify_ms_p50", "classify_vs_raw",
                 "folder_images_per_s", "naive_images_per_s", "sequential_images_per_s",
-                "folder_speedup", "pipeline_speedup", "provider", "threads"):
+                "folder_speedup", "pipeline_speedup", "provider", "threads",
+                "bound_images_per_s", "bound_fraction", "cam_overhead", "folder_schedule"):
         assert data[key] is not None, key
+    for ratio in ("classify_vs_raw", "cam_vs_classify", "classify_1thread_vs_raw_1thread"):
+        low, mid, high = (data["ratios"][ratio][k] for k in ("iqr_low", "median", "iqr_high"))
+        assert 0 < low <= mid <= high, ratio
+    assert set(data["stage_ms"]) == {"decode", "crop", "inference_1thread", "post"}
     sizes = {"640x480", "1280x720", "1920x1080"}
     assert set(data["preprocess_ms_p50"]) == sizes == set(data["naive_preprocess_ms_p50"])
     assert data["folder_images"] == 12 and data["raw_ms_p50"] > 0

@@ -42,7 +42,7 @@ class Prediction:
                 "probability": round(self.probability, 6)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds an array: compared and hashed by identity
 class ClassMaps:
     """Class activation maps of the predicted classes, as the model computed them.
 
