@@ -226,16 +226,22 @@ def _folder(settings: BenchSettings, paths: list[Path], plain: Classifier,
 
     stages: list[dict[str, float]] = []
     sample = paths[:STAGE_SAMPLE]
+    def one_worker() -> None:
+        for _ in classify_files(paths, loaded["images"], schedule=Schedule("images", 1, 1)):
+            pass
+
     passes = {"stages": lambda: stages.append(_stage_costs(sample, loaded["images"])),
               "classify": pipelined(chosen.kind), f"classify_{other_kind}": pipelined(other_kind),
-              "naive": naive, "sequential": sequential}
+              "one_worker": one_worker, "naive": naive, "sequential": sequential}
     timed = interleave(passes, max(1, settings.folder_rounds), block=1, warmup=1, settle=False)
     del timed["stages"]
     stages = stages[1:]  # the warm-up call's
     bounds = tuple(cores * 1e3 / sum(stage.values()) for stage in stages)
     rates = {name: _per_second(measure, len(paths)) for name, measure in timed.items()}
     bound = Measure(float(np.median(bounds)), float(np.percentile(bounds, 5)), bounds)
+    one_worker_bound = _per_second(timed["one_worker"], len(paths) * cores)
     ratios = {"classify_vs_bound": Ratio.of(rates["classify"], bound),
+              "classify_vs_cores_x_one_worker": Ratio.of(rates["classify"], one_worker_bound),
               "classify_vs_naive": Ratio.of(rates["classify"], rates["naive"]),
               "classify_vs_sequential": Ratio.of(rates["classify"], rates["sequential"]),
               f"classify_vs_{other_kind}": Ratio.of(rates["classify"],

@@ -139,6 +139,8 @@ def _folder_lines(result: BenchResult, speed: str) -> list[str]:
     lines.append(f"  bound = {folder.cores} cores / sum of the stages, measured in each round: "
                  f"{folder.bound_images_per_s:.1f} img/s (spread {low:.1f}..{high:.1f}); "
                  f"classify reaches {folder.bound_fraction:.1%} of it")
+    lines.append("  (stages timed one by one keep the weights in cache; one worker doing them "
+                 "image by image is the reachable pace: classify_vs_cores_x_one_worker)")
     for name, ratio in folder.ratios.items():
         lines.append(f"  {name:<30} {_ratio_text(ratio)}")
     lines.append(f"  {speed}")
