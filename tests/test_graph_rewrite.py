@@ -108,3 +108,14 @@ def test_crop_inside_the_graph_experiment(classifier, sample_images) -> None:
         (logits,) = session.run([spec.output_name], {FRAME_INPUT: image[None], ROI_INPUT: roi})
         agree += int(np.argmax(logits[0]) == classifier.classify(image).top.index)
     assert agree >= 9
+
+
+def test_a_failing_rewrite_falls_back_to_the_file(classifier, monkeypatch) -> None:
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a graph the rewrite does not understand")
+
+    monkeypatch.setattr("squeezeapp.core.classifier.rewrite", broken)
+    plain = Classifier.load(classifier.spec.path)
+    assert not plain.uint8_input and not plain.supports_cam
+    image = np.full((100, 120, 3), 90, np.uint8)
+    assert plain.classify(image).top.index == classifier.classify(image).top.index

@@ -116,10 +116,10 @@ class Classifier:
             [(i.name, _shape(i)) for i in graph_inputs(proto.graph)],
             [(o.name, _shape(o)) for o in proto.graph.output],
         )
-        graph = rewrite(proto, spec.preprocess, uint8_input=settings.graph_prologue)
         try:
+            graph = rewrite(proto, spec.preprocess, uint8_input=settings.graph_prologue)
             session = open_session(graph.model.SerializeToString(), settings, path.name)
-        except ModelError:  # a graph our rewrite broke must not cost the user the model
+        except Exception:  # a graph the rewrite cannot handle must not cost the user the model
             logger.warning("%s: the rewritten graph did not load; using the file as it is",
                            path.name, exc_info=logger.isEnabledFor(logging.DEBUG))
             session, graph = open_session(str(path), settings, path.name), None
