@@ -87,26 +87,14 @@ def test_crop_rect_is_the_centre_square(classifier) -> None:
 
 def test_crop_inside_the_graph_experiment(classifier, sample_images) -> None:
     """The bench experiment: frame in, Resize crops inside the graph; the same top-1 as ours."""
-    from squeezeapp.core.classifier import open_session
-    from squeezeapp.core.graph_rewrite import (
-        FRAME_INPUT,
-        ROI_INPUT,
-        add_crop_prologue,
-        crop_roi,
-        load_model,
-        rewrite,
-    )
+    from squeezeapp.core.bench import _graph_crop_contender
 
-    spec = classifier.spec
-    model = add_crop_prologue(rewrite(load_model(spec.path), spec.preprocess).model, 224)
-    session = open_session(model.SerializeToString(), SessionSettings(), "graph-crop")
     agree = 0
     for path in sample_images[:10]:
         image = read_image(path)
-        height, width = image.shape[:2]
-        roi = crop_roi(classifier.preprocess.crop_matrix(height, width), height, width, 224)
-        (logits,) = session.run([spec.output_name], {FRAME_INPUT: image[None], ROI_INPUT: roi})
-        agree += int(np.argmax(logits[0]) == classifier.classify(image).top.index)
+        classify_in_graph = _graph_crop_contender(classifier, SessionSettings(), image)
+        assert classify_in_graph is not None
+        agree += int(classify_in_graph()[0].index == classifier.classify(image).top.index)
     assert agree >= 9
 
 
