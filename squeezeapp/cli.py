@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="memory for decoding images, shared by the decoding threads; an "
                                "image that needs more is refused (default: "
                                "$SQUEEZEAPP_MEMORY_BUDGET_MB or 512)")
+    classify.add_argument("--heatmap", type=Path, metavar="DIR",
+                          help="also write DIR/<name>.heatmap.png per image: the picture with "
+                               "where the model saw its top-1 class, and the crop it saw")
 
     info = commands.add_parser("info", help="versions, providers and the model's layers")
     _add_model_options(info)
@@ -79,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--images", type=Path, metavar="DIR",
                        help="folder for the folder-throughput comparison")
     bench.add_argument("--repeat", type=int, default=200, metavar="N",
-                       help="timed runs per latency figure (default 200)")
+                       help="timed runs per latency figure, over 10 interleaved rounds "
+                            "(default 200)")
+    bench.add_argument("--folder-rounds", type=int, default=3, metavar="N",
+                       help="interleaved passes over --images per contender (default 3)")
 
     gui = commands.add_parser("gui", help="open the window (the default)")
     _add_model_options(gui)
@@ -187,10 +193,14 @@ def _classify(args: argparse.Namespace) -> int:
         bar.write(text, file=sys.stdout)
 
     writer = make_writer(args.format, sys.stdout, emit)
+    heatmaps = _heatmap_writer(args.heatmap, classifier)
     failures = 0
     with bar:
-        for result in classify_files(paths, classifier, top_k=args.top):
+        for result in classify_files(paths, classifier, top_k=args.top,
+                                     with_cam=heatmaps is not None):
             writer.write(result)
+            if heatmaps is not None and result.ok:
+                heatmaps(result)
             if not result.ok:
                 failures += 1
                 if args.format != "table":
@@ -200,6 +210,24 @@ def _classify(args: argparse.Namespace) -> int:
     if failures:
         print(f"squeezeapp: {failures} of {len(paths)} files failed", file=sys.stderr)
     return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+def _heatmap_writer(folder: Path | None, classifier):
+    """None, or a function writing one result's heatmap PNG into `folder`."""
+    if folder is None:
+        return None
+    from squeezeapp.core.cam import write_heatmap_png
+
+    if not classifier.supports_cam:
+        raise _usage(f"--heatmap: {classifier.name} has no class activation maps "
+                     f"({classifier.cam_unsupported_reason})")
+    folder.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+
+    def write(result) -> None:
+        write_heatmap_png(result.path, result.classification, folder, used)
+
+    return write
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -232,6 +260,7 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _models_list() -> int:
+    from squeezeapp.core.model_profile import model_profile
     from squeezeapp.core.models import list_local_models
     from squeezeapp.core.paths import model_search_dirs
     from squeezeapp.core.registry import downloadable_models
@@ -248,6 +277,7 @@ def _models_list() -> int:
             print(f"  {name:<{width}}  {model.error}  {path}")
         else:
             print(f"  {name:<{width}}  {model.size / 1e6:6.2f} MB  {model.sha256[:12]}  {path}")
+            print(f"  {'':<{width}}  {model_profile(model.path, measure=True).summary}")
     print("Downloadable ('squeezeapp models download NAME')")
     for known in downloadable_models():
         state = "downloaded" if any(m.sha256 == known.sha256 for m in local) else ""
@@ -317,7 +347,8 @@ def _bench(args: argparse.Namespace) -> int:
         raise _usage(f"--images {args.images}: not a folder")
     result = run_benchmark(BenchSettings(model=args.model, threads=args.threads,
                                          provider=args.provider, images=args.images,
-                                         repeat=max(10, args.repeat)))
+                                         repeat=max(10, args.repeat),
+                                         folder_rounds=max(1, args.folder_rounds)))
     print(render_json(result) if args.format == "json" else render_table(result))
     return EXIT_OK
 

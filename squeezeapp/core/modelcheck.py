@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 
 from squeezeapp.core.errors import ModelError
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FED_TYPE = "tensor(float)"  # the pre-processing writes float32 tensors
 _SYNTHETIC_SIDE = 320
 
 
@@ -38,28 +38,35 @@ def synthetic_frame(side: int = _SYNTHETIC_SIDE) -> np.ndarray:
     return frame
 
 
+def check_input_type(declared: onnx.ValueInfoProto, model_name: str) -> None:
+    """Refuse a model whose input is not float32: the pre-processing (in Python, or folded into
+    the graph's prologue) produces float32 tensors; raise ModelError with one line."""
+    element = declared.type.tensor_type.elem_type
+    if element != onnx.TensorProto.FLOAT:
+        kind = onnx.TensorProto.DataType.Name(element).lower() if element else "unknown"
+        raise ModelError(f"{model_name}: input '{declared.name}' takes {kind} elements; "
+                         "squeezeapp feeds float32 (re-export the model with a float32 input)")
+
+
 def check_usable(classifier: Classifier) -> None:
-    """Refuse a model whose input type we cannot feed, or that fails or gives non-finite
-    numbers on one synthetic frame; raise ModelError with one line."""
-    name = classifier.spec.path.name
-    fed = classifier.session.get_inputs()[0]
-    if fed.type != FED_TYPE:
-        element = fed.type.removeprefix("tensor(").rstrip(")")
-        raise ModelError(f"{name}: input '{fed.name}' takes {element} elements; squeezeapp "
-                         "feeds float32 (re-export the model with a float32 input)")
+    """Refuse a model that fails or gives non-finite numbers on one synthetic frame, fed the way
+    every later frame will be; raise ModelError with one line."""
     spec = classifier.spec
     quiet = ort.RunOptions()
     quiet.log_severity_level = 4  # the failure is reported below in one line, not logged too
     try:
-        batch = classifier.preprocess(synthetic_frame())[None]
-        (output,) = classifier.session.run([spec.output_name], {spec.input_name: batch}, quiet)
+        batch = classifier.new_batch(1)
+        classifier.prepare(synthetic_frame(), batch[0])
+        (output,) = classifier.session.run([spec.output_name], {classifier.input_name: batch},
+                                           quiet)
         probabilities = to_probabilities(np.asarray(output), spec.output_kind)
     except Exception as error:  # onnxruntime raises several unrelated exception types
         text = str(error).strip()
         first_line = text.splitlines()[0][:300] if text else type(error).__name__
-        raise ModelError(f"{name}: fails on a test frame ({first_line})") from None
+        raise ModelError(f"{spec.path.name}: fails on a test frame ({first_line})") from None
     if not np.all(np.isfinite(probabilities)):
-        raise ModelError(f"{name}: gives non-finite scores (NaN or infinity) on a test frame")
+        raise ModelError(f"{spec.path.name}: gives non-finite scores (NaN or infinity) on a "
+                         "test frame")
 
 
 class _LogStream(io.TextIOBase):

@@ -95,13 +95,16 @@ def _local_model(path: Path) -> LocalModel:
         return LocalModel(path.stem, path, 0, "", f"cannot read ({error.strerror or error})")
 
 
-def session_metadata(session: Any, path: Path) -> dict[str, str]:
-    """The custom metadata of an onnxruntime session; bytes that are not UTF-8 (a damaged file)
-    make it a ModelError rather than a UnicodeDecodeError from the binding."""
+def model_metadata(model: Any, path: Path) -> dict[str, str]:
+    """The custom metadata of an ONNX ModelProto; bytes that are not UTF-8 (a damaged file) make
+    it a ModelError (protobuf hands such proto2 strings back as bytes, or raises)."""
     try:
-        return dict(session.get_modelmeta().custom_metadata_map)
+        metadata = {entry.key: entry.value for entry in model.metadata_props}
     except UnicodeDecodeError:
-        raise ModelError(f"{path.name}: its metadata is not valid UTF-8 (damaged file?)") from None
+        metadata = {"": b""}
+    if not all(isinstance(text, str) for item in metadata.items() for text in item):
+        raise ModelError(f"{path.name}: its metadata is not valid UTF-8 (damaged file?)")
+    return metadata
 
 
 def build_spec(
