@@ -1,7 +1,7 @@
 """`make dist`: build the PyInstaller bundle, then this platform's installers, into dist/.
 
     Linux    dist/squeezeapp-<version>-linux-<machine>.tar.xz
-             dist/squeezeapp_<version>_<arch>.deb          (dpkg-deb)
+             dist/squeezeapp_<version>-1_<arch>.deb          (dpkg-deb)
     Windows  dist/squeezeapp-<version>-windows-x64-setup.exe (Inno Setup's iscc)
     macOS    dist/SqueezeApp-<version>-macos-<machine>.dmg  (hdiutil)
 
@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +40,9 @@ APP = "squeezeapp"
 HICOLOR_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 DEB_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 MAINTAINER = "squeezeapp developers <dev@squeezeapp.invalid>"
+# The .deb packages upstream release <version> as Debian revision 1 (squeezeapp_0.1.0-1_amd64.deb);
+# a packaging-only fix raises the revision, not the app's version.
+DEB_REVISION = "1"
 METAINFO_NAME = "app.squeezeapp.SqueezeApp.metainfo.xml"
 
 logger = logging.getLogger("build")
@@ -73,18 +77,22 @@ def linux_installers(bundle: Path, version: str, dist: Path, work: Path) -> list
 
 
 def strip_python(bundle: Path) -> None:
-    """Drop the symbol tables of libpython and lib-dynload (about 23 MB; nothing loads them).
+    """Clean the interpreter PyInstaller copied from the build machine: libpython, lib-dynload.
 
-    Only the interpreter that PyInstaller copied from the build machine is stripped. Wheels'
-    libraries (numpy.libs, opencv's, onnxruntime's) stay exactly as published: some are
-    checked or patched by their own tools and a stripped copy is no longer the audited file.
+    Their symbol tables go (about 23 MB; nothing reads them at run time), and so does the
+    RUNPATH that points into the build machine's Python (/root/.pyenv/..., /opt/hostedtoolcache/
+    ...): on a user's machine it names a folder that should never be searched. Wheels' libraries
+    (numpy.libs, opencv's, onnxruntime's) stay exactly as published: they were built and
+    audited (auditwheel) that way.
     """
     internal = bundle / "_internal"
     targets = [*internal.glob("libpython3*.so*"), *internal.glob("python3*/lib-dynload/*.so")]
-    targets = [path for path in targets if path.is_file() and not path.is_symlink()]
-    if shutil.which("strip") is None:
-        raise SystemExit("strip not found: install binutils (make setup does)")
-    subprocess.run(["strip", "--strip-unneeded", *map(str, targets)], check=True)
+    targets = [str(path) for path in targets if path.is_file() and not path.is_symlink()]
+    for tool in ("strip", "patchelf"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} not found: install binutils and patchelf (make setup does)")
+    subprocess.run(["strip", "--strip-unneeded", *targets], check=True)
+    subprocess.run(["patchelf", "--remove-rpath", *targets], check=True)
 
 
 def _install_desktop_files(share: Path, icons, version: str) -> None:
@@ -135,10 +143,11 @@ def build_deb(bundle: Path, share: Path, version: str, dist: Path, work: Path) -
     shutil.copytree(share, root / "usr" / "share", dirs_exist_ok=True)
     doc = root / "usr" / "share" / "doc" / APP
     _copy(LINUX / "copyright", doc / "copyright")
+    _copy(LINUX / "lintian-overrides", root / "usr" / "share" / "lintian" / "overrides" / APP)
     _write_gzip(doc / "changelog.Debian.gz", debian_changelog(version))
     _write_gzip(root / "usr" / "share" / "man" / "man1" / f"{APP}.1.gz", manual_page(version))
     control = (LINUX / "control.in").read_text(encoding="utf-8").format(
-        version=version,
+        version=f"{version}-{DEB_REVISION}",
         arch=arch,
         installed_size=_installed_size_kib(root),
         depends=", ".join(debian_depends(bundle)),
@@ -146,10 +155,10 @@ def build_deb(bundle: Path, share: Path, version: str, dist: Path, work: Path) -
     _write(root / "DEBIAN" / "control", control)
     for path in root.rglob("*"):  # dpkg-deb insists on sane modes; umasks vary between machines
         if not path.is_symlink():
-            path.chmod(0o755 if path.is_dir() or os.access(path, os.X_OK) else 0o644)
+            path.chmod(0o755 if path.is_dir() or _is_program(path) else 0o644)
     _write(root / "DEBIAN" / "md5sums", _md5sums(root))
     (root / "DEBIAN" / "md5sums").chmod(0o644)
-    target = dist / f"{APP}_{version}_{arch}.deb"
+    target = dist / f"{APP}_{version}-{DEB_REVISION}_{arch}.deb"
     subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", f"-z{xz_level()}", "--build",
                     str(root), str(target)],
                    check=True, stdout=subprocess.DEVNULL)
@@ -182,9 +191,9 @@ def release_date() -> dt.date:
 def debian_changelog(version: str) -> str:
     """One entry for this binary release (Debian policy 12.7 wants changelog.Debian.gz)."""
     when = dt.datetime.combine(release_date(), dt.time(12, 0), dt.UTC)
-    return (f"{APP} ({version}) stable; urgency=medium\n\n"
-            f"  * Standalone build of squeezeapp {version}: the PyInstaller bundle in /opt/{APP}.\n"
-            f"    Release notes: https://github.com/squeezeapp/squeezeapp/releases/tag/v{version}\n\n"
+    return (f"{APP} ({version}-{DEB_REVISION}) stable; urgency=medium\n\n"
+            f"  * Standalone build of squeezeapp {version} (PyInstaller bundle in /opt).\n"
+            f"  * Release notes: https://github.com/squeezeapp/squeezeapp/releases\n\n"
             f" -- {MAINTAINER}  {format_datetime(when)}\n")
 
 
@@ -193,6 +202,11 @@ def manual_page(version: str) -> str:
     from squeezeapp.cli import build_parser
 
     return render_manpage(build_parser(), version, release_date())
+
+
+def _is_program(path: Path) -> bool:
+    """Executable bit set and not a shared library (wheels ship their .so files as 0755)."""
+    return os.access(path, os.X_OK) and not re.search(r"\.so(\.|$)", path.name)
 
 
 def _md5sums(root: Path) -> str:

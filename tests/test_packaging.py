@@ -81,7 +81,7 @@ def built(tmp_path_factory, model_dir: Path) -> Built:
         version=version,
         bundle=work / "pyinstaller" / APP,
         tarball=work / "dist" / f"{APP}-{version}-linux-x86_64.tar.xz",
-        deb=work / "dist" / f"{APP}_{version}_amd64.deb",
+        deb=work / "dist" / f"{APP}_{version}-1_amd64.deb",  # Debian revision 1
     )
     for path in (result.executable, result.tarball, result.deb):
         assert path.exists(), f"{path} missing: was the build in {work} complete?"
@@ -167,6 +167,9 @@ def test_python_is_stripped_and_numpy_libs_are_not(built) -> None:
         sections = subprocess.run(["objdump", "-h", str(path)], capture_output=True, text=True,
                                   check=True).stdout
         assert ".symtab" not in sections, path
+        dynamic = subprocess.run(["objdump", "-p", str(path)], capture_output=True, text=True,
+                                 check=True).stdout
+        assert "RUNPATH" not in dynamic and "RPATH" not in dynamic, f"{path}: build machine path"
     # numpy.libs (auditwheel-repaired, hash-named) ships exactly as the wheel published it
     import numpy
 
@@ -271,7 +274,7 @@ def test_deb_control_and_contents(built) -> None:
     fields = subprocess.run(["dpkg-deb", "-f", str(built.deb)], capture_output=True, text=True,
                             check=True).stdout
     assert f"Package: {APP}\n" in fields
-    assert f"Version: {built.version}\n" in fields
+    assert f"Version: {built.version}-1\n" in fields
     assert "Architecture: amd64\n" in fields
     declared = _declared_packages(built.deb)
     assert {"libc6", "libxcb-cursor0", "libegl1", "libxkbcommon-x11-0"} <= declared
@@ -284,11 +287,16 @@ def test_deb_control_and_contents(built) -> None:
                   "./usr/share/doc/squeezeapp/changelog.Debian.gz",
                   "./usr/share/man/man1/squeezeapp.1.gz",
                   "./usr/share/metainfo/app.squeezeapp.SqueezeApp.metainfo.xml",
+                  "./usr/share/lintian/overrides/squeezeapp",
                   "./opt/squeezeapp/_internal/resources/models/squeezenet1.1.onnx"):
         assert f" {entry}\n" in listing, entry
     assert "./usr/bin/squeezeapp -> /opt/squeezeapp/squeezeapp" in listing
     assert "root/root" in listing and not [line for line in listing.splitlines()
                                            if "root/root" not in line]
+    libraries = [line for line in listing.splitlines()
+                 if re.search(r"\.so(\.[^/ ]*)?$", line) and not line.startswith("l")]
+    assert libraries and all(line.startswith("-rw-r--r--") for line in libraries)
+    assert re.search(r"^-rwxr-xr-x .* \./opt/squeezeapp/squeezeapp$", listing, re.MULTILINE)
     md5sums = subprocess.run(["dpkg-deb", "-I", str(built.deb), "md5sums"], capture_output=True,
                              text=True, check=True).stdout
     assert "  opt/squeezeapp/squeezeapp\n" in md5sums and "  usr/bin/" not in md5sums

@@ -8,7 +8,7 @@
 # Roots are made once with `debootstrap --variant=minbase` and cached under build/distcheck/
 # (delete a folder to refresh it). Each check runs in a throw-away copy of the cached root:
 #   deb      apt-get install ./squeezeapp_*.deb   (its Depends pull every system library)
-#   tarball  the README's one apt line, then the tarball unpacked into /opt
+#   tarball  the README's one apt line (plus xz-utils), then the tarball unpacked into /opt
 # The result table (markdown) goes to stdout and build/distcheck/results.md.
 set -euo pipefail
 
@@ -74,7 +74,7 @@ in_copy() {  # root script → run script (bash) in a throw-away copy of root
   cp /etc/resolv.conf "$work/etc/resolv.conf"
   mount -t proc proc "$work/proc"
   set +e
-  chroot "$work" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+  chroot "$work" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
     DEBIAN_FRONTEND=noninteractive QT_QPA_PLATFORM=offscreen bash -euo pipefail -c "$script"
   status=$?
   set -e
@@ -93,7 +93,8 @@ tarball=$(ls "$dist"/squeezeapp-*-linux-x86_64.tar.xz | tail -1)
 use='squeezeapp --selftest | tail -1 && squeezeapp classify /tmp/'"$(basename "$image")"' | head -2'
 deb_check="apt-get install -y -qq --no-install-recommends /tmp/$(basename "$deb") >/dev/null; $use"
 [[ -n "$tarball_apt_line" ]] || { echo "distcheck: README has no tarball apt line" >&2; exit 1; }
-tar_check="apt-get install -y -qq --no-install-recommends $tarball_apt_line >/dev/null
+# xz-utils: tar needs it to unpack .tar.xz (every desktop system has it; minbase roots do not)
+tar_check="apt-get install -y -qq --no-install-recommends xz-utils $tarball_apt_line >/dev/null
 tar -xJf /tmp/$(basename "$tarball") -C /opt
 ln -s /opt/$(basename "$tarball" .tar.xz)/squeezeapp /usr/local/bin/squeezeapp
 $use"
