@@ -10,11 +10,13 @@ tests/test_packaging.py.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -32,11 +34,27 @@ def _fresh_user_env(home: Path, model_dir: Path) -> dict[str, str]:
     return env
 
 
+@functools.cache
+def _strace_works() -> bool:
+    """strace is installed and may trace here (containers without ptrace rights refuse it)."""
+    if shutil.which("strace") is None:
+        return False
+    probe = subprocess.run(["strace", "-f", "-qq", "-e", "trace=connect", "-o", os.devnull,
+                            "true"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
 def _run_traced(command: list[str], env: dict[str, str], trace: Path) -> str:
-    """Run command (under strace when installed, recording every connect); return its output."""
+    """Run command (under strace where it works, recording every connect); return its output.
+
+    Without strace only the file checks run, and pytest's warnings summary says so.
+    """
     prefix = []
-    if shutil.which("strace"):
+    if _strace_works():
         prefix = ["strace", "-f", "-qq", "-e", "trace=connect", "-o", str(trace)]
+    else:
+        warnings.warn("strace unavailable: no connect check, the file checks still run",
+                      stacklevel=2)
     done = subprocess.run([*prefix, *command], capture_output=True, text=True, env=env,
                           timeout=240, cwd=env["HOME"], check=False)
     assert done.returncode == 0, done.stdout + done.stderr
