@@ -11,6 +11,7 @@ import hashlib
 import http.client
 import logging
 import os
+import select
 import tempfile
 import threading
 import urllib.error
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int | None], None]  # (bytes so far, total or None)
 _CHUNK = 64 * 1024
 _TIMEOUT_S = 30
+_POLL_S = 0.1  # a read waits at most this long before `cancel` is looked at again
 
 
 def download_file(
@@ -76,7 +78,7 @@ def _stream(url, sink, expected, progress, cancel) -> tuple[str, int, int | None
         with urllib.request.urlopen(request, timeout=_TIMEOUT_S) as response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else expected
-            while chunk := response.read(_CHUNK):
+            while chunk := _read_chunk(response, cancel):
                 if cancel is not None and cancel.is_set():
                     raise DownloadCancelledError("download cancelled")
                 sink.write(chunk)
@@ -96,6 +98,22 @@ def _stream(url, sink, expected, progress, cancel) -> tuple[str, int, int | None
     except (OSError, http.client.HTTPException) as error:
         raise DownloadError(f"{url}: download failed ({error})") from None
     return digest.hexdigest(), received, total
+
+
+def _read_chunk(response, cancel: threading.Event | None) -> bytes:
+    """The next piece of the body, waiting in short steps so that `cancel` is honoured within
+    `_POLL_S` even when the server sends one byte a second (a plain read(64 KiB) would block
+    until 64 KiB came); b"" at the end."""
+    waited = 0.0
+    while not response.isclosed():
+        if cancel is not None and cancel.is_set():
+            raise DownloadCancelledError("download cancelled")
+        if select.select([response], [], [], _POLL_S)[0]:
+            return response.read1(_CHUNK)
+        waited += _POLL_S
+        if waited >= _TIMEOUT_S:
+            raise TimeoutError(f"no data for {_TIMEOUT_S} s")
+    return b""
 
 
 def download_known_model(
