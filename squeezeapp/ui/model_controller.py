@@ -227,7 +227,7 @@ class ModelController(QObject):
         self.board.info("download", f"Downloading {ZOO_MODEL.name}…")
         worker = create_worker(download_known_model, ZOO_MODEL, None,
                                relay.progress.emit, cancel,
-                               _start_thread=False)
+                               _start_thread=False, _ignore_errors=True)
         worker.returned.connect(lambda path: self._on_downloaded(cancel, path))
         worker.errored.connect(lambda error: self._on_download_failed(cancel, error))
         dialog.show()

@@ -92,7 +92,7 @@ class SourceOpener(QObject):
         scan = self._scan
         names = ", ".join(p.name or str(p) for p in paths[:3]) + ("…" if len(paths) > 3 else "")
         self.board.info("open", f"Looking for images in {names}…")
-        worker = create_worker(scan_paths, list(paths), _start_thread=False)
+        worker = create_worker(scan_paths, list(paths), _start_thread=False, _ignore_errors=True)
         worker.returned.connect(lambda result: self._on_scanned(scan, paths, result))
         worker.errored.connect(lambda error: self._on_scanned(scan, paths, None, error))
         worker.start()
@@ -146,7 +146,7 @@ class SourceOpener(QObject):
         if self.probing:
             return
         self.probing = True
-        worker = create_worker(self.camera_lister, _start_thread=False)
+        worker = create_worker(self.camera_lister, _start_thread=False, _ignore_errors=True)
         worker.returned.connect(self._on_cameras)
         worker.errored.connect(lambda error: self._on_cameras([], error))
         worker.start()
