@@ -13,19 +13,19 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import (
     QAction,
-    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
     QKeySequence,
 )
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox
 
 from squeezeapp import APP_NAME, __version__
-from squeezeapp.core.imageio import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from squeezeapp.core.sources import CameraInfo, CameraSource, list_cameras
+from squeezeapp.ui.camera_menu import CameraMenu
 from squeezeapp.ui.canvas_message import MessageBoard, MessagesDialog
+from squeezeapp.ui.file_dialogs import ask_folder, ask_images, ask_video
 from squeezeapp.ui.frame_view import FrameView
 from squeezeapp.ui.image_list import ImageList
 from squeezeapp.ui.live_session import LiveSession
@@ -37,9 +37,7 @@ from squeezeapp.ui.source_opener import SourceOpener
 
 logger = logging.getLogger(__name__)
 
-RESOLUTIONS: tuple[tuple[int, int] | None, ...] = (None, (640, 480), (1280, 720), (1920, 1080))
 STATUS_MS = 10_000
-NO_CAMERA = "No camera answered: connect one, then choose Camera ▸ Search Again"
 
 
 class MainWindow(QMainWindow):
@@ -69,7 +67,6 @@ class MainWindow(QMainWindow):
             m.text.replace("\n", " — "), STATUS_MS))
         self.session.pictureShown.connect(self._on_picture_shown)
         self.session.liveChanged.connect(self._update_actions)
-        self.opener.camerasChanged.connect(self._fill_camera_menu)
         self.models.labelsChanged.connect(self._on_model_labels)
         if (geometry := load_geometry(store)) is not None:
             self.restoreGeometry(geometry)
@@ -120,20 +117,16 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
-        self.camera_menu = bar.addMenu("&Camera")
-        self.camera_menu.aboutToShow.connect(self._on_camera_menu)
-        self.camera_action = self._action(None, "Open &Camera",
-                                          lambda: opener.open_camera(self.prefs.camera), "Ctrl+K")
+        camera_action = self._action(None, "Open &Camera",
+                                     lambda: opener.open_camera(self.prefs.camera), "Ctrl+K")
         self.stop_action = self._action(None, "S&top", self.session.stop, "Ctrl+.")
         self.mirror_action = self._action(None, "&Mirror", self.set_mirror, "Ctrl+M",
                                           self.prefs.mirror)
-        self.resolution_group = QActionGroup(self)
-        for resolution in RESOLUTIONS:
-            text = f"{resolution[0]}×{resolution[1]}" if resolution else "Camera default"
-            action = QAction(text, self.resolution_group, checkable=True)
-            action.setData(resolution)
-            action.setChecked(resolution == self.prefs.resolution)
-        self.resolution_group.triggered.connect(lambda a: self.set_resolution(a.data()))
+        self.camera_menu = CameraMenu(opener, camera_action, self.stop_action,
+                                      self.mirror_action, self.prefs.resolution, self)
+        self.camera_menu.resolutions.triggered.connect(lambda a: self.set_resolution(a.data()))
+        self.camera_action = camera_action
+        bar.addMenu(self.camera_menu)
 
         view_menu = bar.addMenu("&View")
         self.pause_action = self._action(view_menu, "&Pause / Resume", self.toggle_pause,
@@ -156,37 +149,12 @@ class MainWindow(QMainWindow):
         self.models.fill_menu(self.model_menu)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About squeezeapp", self.about)
-        self._fill_camera_menu()
-
-    def _on_camera_menu(self) -> None:
-        self.opener.probe_cameras()  # each time it opens: cameras come and go
-        self._fill_camera_menu()
-
-    def _fill_camera_menu(self) -> None:
-        menu, cameras = self.camera_menu, self.opener.cameras
-        menu.clear()
-        if self.opener.probing:
-            menu.addAction("Looking for cameras…").setEnabled(False)
-        for camera in cameras or []:
-            menu.addAction(camera.label, lambda i=camera.index: self.opener.open_camera(i))
-        none_found = cameras == [] and not self.opener.probing
-        self.camera_action.setEnabled(not none_found)
-        self.camera_action.setText("Open Camera (no camera found)" if none_found
-                                   else "Open &Camera")
-        self.camera_action.setToolTip(NO_CAMERA if none_found else "Open the camera")
-        self.camera_action.setStatusTip(NO_CAMERA if none_found else "")
-        menu.addActions([self.camera_action, self.stop_action])
-        menu.addSeparator()
-        menu.addMenu("&Resolution").addActions(self.resolution_group.actions())
-        menu.addAction(self.mirror_action)
-        menu.addAction("Search &Again", self.opener.probe_cameras)
 
     def _update_actions(self) -> None:
         session = self.session
         live = session.live_source is not None
         self.pause_action.setEnabled(live and not session.ended)
         self.stop_action.setEnabled(live)
-        self.mirror_action.setEnabled(True)  # applies to cameras and videos alike
 
     # --- what the picture is ----------------------------------------------------------------
     def _on_picture_shown(self, description: str) -> None:
@@ -198,25 +166,16 @@ class MainWindow(QMainWindow):
         self.provider_label.setText(provider)
 
     # --- user actions -----------------------------------------------------------------------
-    def _choose(self, title: str, kind: str, extensions, many: bool = False) -> list[Path]:
-        patterns = " ".join(f"*{ext}" for ext in sorted(extensions))
-        filters = f"{kind} ({patterns});;All files (*)"
-        if many:
-            files, _ = QFileDialog.getOpenFileNames(self, title, "", filters)
-            return [Path(f) for f in files]
-        file, _ = QFileDialog.getOpenFileName(self, title, "", filters)
-        return [Path(file)] if file else []
-
     def choose_images(self) -> None:
-        if files := self._choose("Open Images", "Images", IMAGE_EXTENSIONS, many=True):
+        if files := ask_images(self):
             self.opener.open_paths(files)
 
     def choose_folder(self) -> None:
-        if folder := QFileDialog.getExistingDirectory(self, "Open Folder"):
-            self.opener.open_paths([Path(folder)])
+        if folder := ask_folder(self):
+            self.opener.open_paths(folder)
 
     def choose_video(self) -> None:
-        if files := self._choose("Open Video", "Videos", VIDEO_EXTENSIONS):
+        if files := ask_video(self):
             self.opener.open_video(files[0])
 
     def paste(self) -> None:
