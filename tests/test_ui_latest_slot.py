@@ -109,6 +109,11 @@ class _CountingSource(FrameSource):
         pass
 
 
+class _OneFrameSource(_CountingSource):
+    def read(self) -> np.ndarray | None:
+        return super().read() if self.reads == 0 else None
+
+
 @pytest.fixture
 def capture(qtbot):
     worker = CaptureWorker(retry_interval_s=0.05)
@@ -135,7 +140,34 @@ def test_a_source_that_raises_ends_itself_not_the_thread(qtbot, capture, tmp_pat
     with qtbot.waitSignal(capture.sourceFailed, timeout=WAIT_MS) as failed:
         capture.request(CaptureRequest(1, BrokenCamera(Path(clip))))
     assert failed.args[0] == 1 and "RuntimeError: driver exploded" in failed.args[1]
-    source = _CountingSource()
-    with qtbot.waitSignal(capture.frameReady, timeout=WAIT_MS) as frame:
-        capture.request(CaptureRequest(2, source))
-    assert frame.args[0] == 2 and capture.isRunning()
+    with qtbot.waitSignal(capture.ended, timeout=WAIT_MS) as ended:  # one frame, then the end
+        capture.request(CaptureRequest(2, _OneFrameSource()))
+    assert ended.args[0] == 2 and capture.isRunning()
+
+
+def test_a_loop_that_raises_reports_it_through_failed(qtbot) -> None:
+    from squeezeapp.ui.loop_worker import LoopWorker
+
+    class Exploding(LoopWorker):
+        def loop(self) -> None:
+            raise ValueError("bad state")
+
+    worker = Exploding("exploding")
+    with qtbot.waitSignal(worker.failed, timeout=WAIT_MS) as failed:
+        worker.start()
+    assert failed.args[0] == "The exploding thread stopped: ValueError: bad state"
+    assert worker.stop(2000)
+
+
+def test_image_list_browsing_rules() -> None:
+    from squeezeapp.ui.image_list import ImageList
+
+    paths = [Path(f"{name}.jpg") for name in "abc"]
+    images = ImageList(paths)
+    assert images.current == paths[0] and images.position == "1 / 3"
+    assert images.previous() is None  # already at the start: nothing to show again
+    assert images.next() == paths[1] and images.end() == paths[2] and images.next() is None
+    assert images.home() == paths[0]
+    images.fail(paths[1], "corrupt")
+    assert images.failures == {paths[1]: "corrupt"}
+    assert ImageList([paths[0]]).position == "" and ImageList().current is None

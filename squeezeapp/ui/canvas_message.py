@@ -123,12 +123,18 @@ class _Card(QFrame):
         super().__init__(parent)
         error = message.level is Level.ERROR
         self.setObjectName("error-card" if error else "info-card")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         accent = "#e5484d" if error else "#3daee9"
         self.setStyleSheet(
-            f"QFrame#{self.objectName()} {{ background: rgba(16, 20, 26, 225);"
+            f"QFrame#{self.objectName()} {{ background: rgb(22, 27, 34);"
             f" border: 1px solid {accent}; border-left: 4px solid {accent}; border-radius: 8px; }}"
             " QLabel { color: #eef2f6; background: transparent; border: none; }"
-            " QLabel#detail { color: #c4ccd6; }")
+            " QLabel#detail { color: #c4ccd6; }"
+            " QPushButton { color: #eef2f6; background: #2b333e; border: 1px solid #4b5665;"
+            " border-radius: 5px; padding: 5px 14px; }"
+            " QPushButton:hover { background: #36414f; }"
+            " QPushButton#dismiss { border: none; background: transparent; color: #aab4c0;"
+            " padding: 0; font-size: 15px; }")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 10, 10)
         top = QHBoxLayout()
@@ -143,7 +149,7 @@ class _Card(QFrame):
         top.addWidget(title, 1)
         if error:
             close = QPushButton("✕")
-            close.setFlat(True)
+            close.setObjectName("dismiss")
             close.setToolTip("Dismiss")
             close.setAccessibleName("Dismiss")
             close.setFixedWidth(28)
@@ -193,7 +199,6 @@ class MessageArea(QWidget):
             self._layout.addWidget(card)
             card.show()  # now, not when the layout gets round to it
         self.setVisible(bool(messages))
-        self.adjustSize()
         if self.parentWidget() is not None:
             self.parentWidget().update()
 
@@ -218,6 +223,8 @@ class MessagesDialog(QDialog):
         self.resize(640, 360)
         layout = QVBoxLayout(self)
         self.list = QListWidget(self)
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.addItems([entry.line() for entry in board.log] or ["No messages yet"])
         self.list.scrollToBottom()
         layout.addWidget(self.list)

@@ -106,15 +106,18 @@ class FrameView(QWidget):
         self._place_messages()
 
     def _place_messages(self) -> None:
-        """Centred on an empty canvas; near the bottom, above the FPS line, over a picture."""
+        """Under the drop hint on an empty canvas; near the bottom, above the FPS line, over a
+        picture."""
         area = self.messages
         width = max(200, min(620, self.width() - 48))
         area.setFixedWidth(width)
-        area.adjustSize()
-        height = area.sizeHint().height()
-        top = ((self.height() - height) // 2 if self._image is None
+        layout = area.layout()
+        height = (layout.heightForWidth(width) if layout.hasHeightForWidth()
+                  else layout.sizeHint().height())
+        area.setFixedHeight(max(0, height))
+        top = (int(self.height() * 0.6) if self._image is None  # below the drop hint
                else self.height() - height - 52)
-        area.move((self.width() - width) // 2, max(8, top))
+        area.move((self.width() - width) // 2, max(8, min(top, self.height() - height - 8)))
         area.raise_()
 
     def picture_rect(self) -> QRectF:

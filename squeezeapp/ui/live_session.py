@@ -111,10 +111,12 @@ class LiveSession(QObject):
         return self._token
 
     def _show_veil(self) -> None:
-        if self._shown_token != self._token and self.view.frame is not None:
+        if self._shown_token == self._token:
+            return
+        if self.view.frame is not None:  # veil the old picture: it is not the one asked for
             self.view.set_replacing(f"Opening {self._pending}…")
-        if self._live is None and self._shown_token != self._token:
-            self.board.info("source", f"Decoding {self._pending}…")
+        else:
+            self.board.info("source", f"Opening {self._pending}…")
 
     def _present(self, token: int, frame: Frame, image: QImage) -> bool:
         """Put a picture on screen; True when it is the first of its request."""
@@ -214,6 +216,7 @@ class LiveSession(QObject):
     def _on_waiting(self, token: int, message: str) -> None:
         if not self._is_current(token):
             return
+        self._veil.stop()
         self.board.info("source", f"Waiting for {self._pending}…",
                         f"{message}. Trying again every {self.retry_interval_s:g} s.",
                         (MessageAction("Stop", self.stop),))

@@ -61,6 +61,7 @@ class ModelController(QObject):
         self._confirm: ModelRequest | None = None
         self._cancel: threading.Event | None = None
         self.progress: QProgressDialog | None = None
+        self._provider_text = ""
         self.first_run_box: QMessageBox | None = None
         session.modelLoaded.connect(self._on_loaded)
         session.modelFailed.connect(self._on_failed)
@@ -82,7 +83,7 @@ class ModelController(QObject):
     def _request(self, wanted: str | Path | None, purpose: str, **remember) -> None:
         name = Path(wanted).name if wanted else "the default model"
         self.board.info("model", "Loading model…", name)
-        self.labelsChanged.emit("Model: loading…", "")
+        self.labelsChanged.emit("Model: loading…", self._provider_text)
         self.session.load_model(ModelRequest(
             wanted, SessionSettings(threads=self.threads, provider=self.provider), purpose,
             tuple(remember.items())))
@@ -111,8 +112,8 @@ class ModelController(QObject):
         threads = f"{loaded.threads} threads" if loaded.threads else "automatic threads"
         note = " (no accelerator found)" if loaded.provider == "CPU" and self.provider not in (
             "cpu", "auto") else ""
-        self.labelsChanged.emit(f"Model: {loaded.name}",
-                                f"Provider: {loaded.provider}{note} · {threads}")
+        self._provider_text = f"Provider: {loaded.provider}{note} · {threads}"
+        self.labelsChanged.emit(f"Model: {loaded.name}", self._provider_text)
         self.board.note(Level.INFO, f"Loaded {loaded.name} on {loaded.provider}")
         self._confirm = request if request.remember else None
 
@@ -131,7 +132,7 @@ class ModelController(QObject):
                              f"{message}\nUsing the default model instead.")
             self._request(None, "fallback", model=None)
         elif self.loaded is not None:
-            self.labelsChanged.emit(f"Model: {self.loaded.name}", "")
+            self.labelsChanged.emit(f"Model: {self.loaded.name}", self._provider_text)
             self.board.error("model", f"Could not load {name}",
                              f"{message}\nStill using {self.loaded.name}. Choose another "
                              "model in the Model menu, or open a model file.",
@@ -143,8 +144,8 @@ class ModelController(QObject):
         self.labelsChanged.emit("Model: none", "")
         self.board.error(
             "model", "No model loaded",
-            f"{why}\nsqueezeapp needs a SqueezeNet model to classify pictures: download the "
-            f"official one ({_megabytes(ZOO_MODEL.model.size)}) or open a model file you have.",
+            "squeezeapp needs a SqueezeNet model to classify pictures: download the official "
+            f"one ({_megabytes(ZOO_MODEL.model.size)}) or open a model file you have.\n\n{why}",
             (MessageAction("Download", self.download_default_model),
              MessageAction("Open Model File…", self.choose_model)))
         if first_run and self.first_run_box is None:

@@ -90,6 +90,7 @@ class SourceOpener(QObject):
         """Files and folders from a dialog, a drop or a paste, scanned off the GUI thread."""
         self._scan += 1
         scan = self._scan
+        self.board.clear("source", Level.ERROR)  # the user has moved on from that failure
         names = ", ".join(p.name or str(p) for p in paths[:3]) + ("…" if len(paths) > 3 else "")
         self.board.info("open", f"Looking for images in {names}…")
         worker = create_worker(scan_paths, list(paths), _start_thread=False, _ignore_errors=True)
