@@ -19,9 +19,10 @@ xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m scripts.state_screens
 QT_QPA_PLATFORM=offscreen .venv/bin/squeezeapp gui --source "$work/clip.mp4" --exit-after 20 \
   --metrics-json "$work/metrics.json"
 # keep the committed pictures small (a 256-colour palette is plenty for a UI screenshot)
-if command -v convert >/dev/null && convert -version 2>/dev/null | grep -q ImageMagick; then
-  for png in docs/screenshot-photo.png docs/screenshot-live.png docs/state-*.png; do
-    convert "$png" +dither -colors 256 "$png"
-  done
-fi
+.venv/bin/python - docs/screenshot-photo.png docs/screenshot-live.png docs/state-*.png <<'PY'
+import sys
+from PIL import Image
+for name in sys.argv[1:]:
+    Image.open(name).convert("RGB").quantize(256, dither=Image.Dither.NONE).save(name, optimize=True)
+PY
 cat "$work/metrics.json"

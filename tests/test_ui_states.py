@@ -297,3 +297,27 @@ def test_signal_quits_cleanly(model_dir, sample_images, tmp_path, signum, status
     assert "Traceback" not in output and "KeyboardInterrupt" not in output
     assert "threads stopped" in output
     assert (tmp_path / "squeezeapp" / "squeezeapp.ini").read_text().count("geometry") == 1
+
+
+# --- what the picture is ------------------------------------------------------------------------
+def test_label_title_and_overlay_change_only_when_the_new_picture_shows(
+        qtbot, window, sample_images, tmp_path) -> None:
+    import cv2
+    import numpy as np
+
+    big = tmp_path / "large.png"
+    noise = np.random.default_rng(1).integers(0, 255, (2000, 3000, 3), np.uint8)
+    cv2.imwrite(str(big), noise, [cv2.IMWRITE_PNG_COMPRESSION, 1])  # slow to decode
+    first = sample_images[5]
+    _show_photo(qtbot, window, first, "squeezenet1.1")
+    window.opener.open_paths([big])
+    qtbot.waitUntil(lambda: window.view.replacing != "" or window.view.frame.source == str(big),
+                    timeout=WAIT_MS)
+    if window.view.replacing:  # decoding took longer than the veil's delay: check the meanwhile
+        assert window.view.replacing == "Opening large.png…"
+        assert window.source_label.text() == f"Source: {first.name}"
+        assert window.windowTitle().startswith(first.name)
+        assert window.view.result.source == str(first)
+    qtbot.waitUntil(lambda: window.view.result is not None
+                    and window.view.result.source == str(big), timeout=WAIT_MS)
+    assert window.source_label.text() == "Source: large.png" and not window.view.replacing

@@ -92,7 +92,7 @@ class SourceOpener(QObject):
         scan = self._scan
         self.board.clear("source", Level.ERROR)  # the user has moved on from that failure
         names = ", ".join(p.name or str(p) for p in paths[:3]) + ("…" if len(paths) > 3 else "")
-        self.board.info("open", f"Looking for images in {names}…")
+        self.board.info("open", f"Opening {names}…")
         worker = create_worker(scan_paths, list(paths), _start_thread=False, _ignore_errors=True)
         worker.returned.connect(lambda result: self._on_scanned(scan, paths, result))
         worker.errored.connect(lambda error: self._on_scanned(scan, paths, None, error))
