@@ -73,8 +73,10 @@ class NeverCamera(FakeCamera):
     def __init__(self) -> None:
         super().__init__(Path("never.mp4"), index=97)
         self.description = "Never camera"
+        self.opens = 0
 
     def open(self) -> None:
+        self.opens += 1
         raise SourceError(f"{self.description} could not be opened")
 
 

@@ -206,13 +206,17 @@ def test_camera_that_fails_then_recovers(qtbot, window, video) -> None:
 
 
 def test_waiting_camera_can_be_stopped(qtbot, window) -> None:
-    window.session.open_live(NeverCamera())
+    camera = NeverCamera()
+    window.session.open_live(camera)
     qtbot.waitUntil(lambda: "Waiting for Never camera…" in canvas_texts(window),
                     timeout=WAIT_MS)
     assert any("Trying again every 0.2 s" in t for t in canvas_texts(window))
     click_canvas_button(qtbot, window, "Stop")
     qtbot.waitUntil(lambda: canvas_texts(window) == [], timeout=WAIT_MS)
     assert not window.stop_action.isEnabled() and not window.pause_action.isEnabled()
+    opens = camera.opens
+    qtbot.wait(700)  # several retry intervals: a stopped camera is not tried again
+    assert camera.opens <= opens + 1 and canvas_texts(window) == []
 
 
 def test_close_during_inference_joins_threads(qtbot, model_dir, video, settings_file,

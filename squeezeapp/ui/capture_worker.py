@@ -74,7 +74,7 @@ class CaptureWorker(LoopWorker):
         new = self._requests.take(timeout=seconds)
         if new is None:
             return (None, True) if self._requests.closed else (current, False)
-        return new, new.token != current.token
+        return new, new.token != current.token or new.source is not current.source
 
     def _open(self, request: CaptureRequest, lost: bool) -> tuple[CaptureRequest | None, bool]:
         """Open the source, retrying a camera until it answers: (request, opened)."""

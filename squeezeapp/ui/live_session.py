@@ -168,6 +168,9 @@ class LiveSession(QObject):
 
     def stop(self) -> None:
         """Stop the live source, keeping the last picture (the user's Stop)."""
+        self._token += 1  # whatever the old source still sends is stale from now on
+        self._shown_token = self._token
+        self._veil.stop()
         self._stop_live(self._token)
         self.board.clear("source", Level.INFO)
         self.view.set_badge("Stopped" if self.view.frame is not None else "")
