@@ -171,6 +171,7 @@ class LiveSession(QObject):
         self._token += 1  # whatever the old source still sends is stale from now on
         self._shown_token = self._token
         self._veil.stop()
+        self.view.set_replacing("")
         self._stop_live(self._token)
         self.board.clear("source", Level.INFO)
         self.view.set_badge("Stopped" if self.view.frame is not None else "")
