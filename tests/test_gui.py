@@ -15,11 +15,13 @@ from squeezeapp.ui.app import FileOpenForwarder
 from squeezeapp.ui.live_types import InferenceResult
 from squeezeapp.ui.main_window import MainWindow
 from squeezeapp.ui.overlay import STALE_AFTER_S, is_stale
+from tests import ui_helpers
 from tests.conftest import run_cli
 from tests.fakes import FakeCamera, FlakyCamera, NeverCamera, make_video
-from tests.ui_helpers import canvas_texts, click_canvas_button, make_window
+from tests.ui_helpers import assert_threads_joined, canvas_texts, click_canvas_button, make_window
 
 WAIT_MS = 20_000
+settings_file, window = ui_helpers.settings_file, ui_helpers.window  # the shared fixtures
 
 
 @pytest.fixture(scope="session")
@@ -29,27 +31,8 @@ def video(sample_images, tmp_path_factory) -> Path:
     return make_video(folder / "clip.mp4", sample_images[:4], frames_per_photo=15)
 
 
-@pytest.fixture
-def settings_file(tmp_path) -> Path:
-    return tmp_path / "settings.ini"
-
-
 def _make_window(qtbot, settings_file: Path, tmp_path: Path) -> MainWindow:
     return make_window(qtbot, settings_file, tmp_path)
-
-
-@pytest.fixture
-def window(qtbot, model_dir, settings_file, tmp_path):
-    window = _make_window(qtbot, settings_file, tmp_path)
-    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=WAIT_MS)
-    yield window
-    window.close()
-    _assert_threads_joined(window)
-
-
-def _assert_threads_joined(window: MainWindow) -> None:
-    for worker in window.session.workers:
-        assert worker.isFinished() and not worker.isRunning(), worker.objectName()
 
 
 def _drop(window: MainWindow, mime: QMimeData) -> QDropEvent:
@@ -225,7 +208,7 @@ def test_close_during_inference_joins_threads(qtbot, model_dir, video, settings_
     window.session.open_live(FakeCamera(video))
     qtbot.waitUntil(lambda: window.session.inference_meter.count >= 3, timeout=WAIT_MS)
     window.close()
-    _assert_threads_joined(window)
+    assert_threads_joined(window)
 
 
 def test_snapshot_writes_png_and_json(qtbot, window, sample_images) -> None:
@@ -264,7 +247,7 @@ def test_first_run_without_any_model(qtbot, tmp_path, monkeypatch, settings_file
     window.models.first_run_box.reject()
     assert "No model loaded" in canvas_texts(window)  # the canvas keeps saying it
     window.close()
-    _assert_threads_joined(window)
+    assert_threads_joined(window)
 
 
 def test_empty_state_and_drops_of_nothing_useful(qtbot, window, tmp_path, video) -> None:

@@ -21,25 +21,14 @@ from PySide6.QtWidgets import QPushButton
 
 from squeezeapp.core.sources import CameraInfo
 from squeezeapp.ui.options import GuiOptions
+from tests import ui_helpers
 from tests.conftest import REPO
 from tests.fakes import make_video
 from tests.httpserver import unused_port
 from tests.ui_helpers import canvas_texts, click_canvas_button, make_window
 
 WAIT_MS = 20_000
-
-
-@pytest.fixture
-def settings_file(tmp_path) -> Path:
-    return tmp_path / "settings.ini"
-
-
-@pytest.fixture
-def window(qtbot, model_dir, settings_file, tmp_path):
-    window = make_window(qtbot, settings_file, tmp_path)
-    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=WAIT_MS)
-    yield window
-    window.close()
+settings_file, window = ui_helpers.settings_file, ui_helpers.window  # the shared fixtures
 
 
 def _stored(settings_file: Path, key: str):
