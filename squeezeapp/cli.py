@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = commands.add_parser("gui", help="open the window (the default)")
     _add_model_options(gui)
+    gui.set_defaults(provider=None)  # unset: the provider remembered from the Model menu
     gui.add_argument("path", nargs="?", metavar="PATH",
                      help="an image, folder or video to open at start (what file managers pass)")
     gui.add_argument("--source", metavar="camera:N|PATH",
@@ -354,6 +355,8 @@ def _bench(args: argparse.Namespace) -> int:
 
 
 def _gui(args: argparse.Namespace) -> int:
+    if args.threads is not None and args.threads < 1:
+        raise _usage("--threads must be at least 1")
     if not _display_available():
         print(
             "squeezeapp: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window "
@@ -364,8 +367,18 @@ def _gui(args: argparse.Namespace) -> int:
         )
         return EXIT_NO_DISPLAY
     from squeezeapp.ui.app import run_gui
+    from squeezeapp.ui.options import GuiOptions
 
-    return run_gui(args)
+    return run_gui(GuiOptions(
+        model=args.model, threads=args.threads, provider=args.provider,
+        source=args.source or args.path, exit_after=args.exit_after,
+        metrics_json=args.metrics_json, screenshot=args.screenshot,
+    ))
+
+
+def gui_main() -> int:
+    """Entry point of the windowed executable (`squeezeapp-gui`)."""
+    return main(["gui", *sys.argv[1:]])
 
 
 def _display_available() -> bool:

@@ -8,7 +8,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 
 from squeezeapp.core.sources import Frame
-from squeezeapp.ui.inference_worker import InferenceResult
+from squeezeapp.ui.live_types import InferenceResult
 
 STALE_AFTER_S = 0.5  # a live result older than this, relative to the frame shown, is dimmed
 

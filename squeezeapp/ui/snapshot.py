@@ -13,7 +13,7 @@ from PySide6.QtCore import QStandardPaths
 from PySide6.QtGui import QImage
 
 from squeezeapp import APP_NAME
-from squeezeapp.ui.inference_worker import InferenceResult
+from squeezeapp.ui.live_types import InferenceResult
 
 
 def default_snapshot_dir() -> Path:
