@@ -1,16 +1,20 @@
 """`make dist`: build the PyInstaller bundle, then this platform's installers, into dist/.
 
-    Linux    dist/squeezeapp-<version>-linux-<machine>.tar.gz
-             dist/squeezeapp_<version>_<arch>.deb          (dpkg-deb)
+    Linux    dist/squeezeapp-<version>-linux-<machine>.tar.xz
+             dist/squeezeapp_<version>-1_<arch>.deb          (dpkg-deb)
     Windows  dist/squeezeapp-<version>-windows-x64-setup.exe (Inno Setup's iscc)
     macOS    dist/SqueezeApp-<version>-macos-<machine>.dmg  (hdiutil)
 
 The default model comes from $SQUEEZEAPP_MODEL_DIR (see packaging/prepare.py).
+$SQUEEZEAPP_XZ_LEVEL (0-9, default 6) sets the xz preset of the tarball and the .deb.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import gzip
+import hashlib
 import logging
 import os
 import platform
@@ -21,9 +25,12 @@ import sys
 import tarfile
 import time
 from collections.abc import Callable
+from email.utils import format_datetime
 from pathlib import Path
 
+import elfdeps
 from icons import render_icons
+from manpage import render_manpage
 from prepare import ROOT, project_version
 
 HERE = Path(__file__).resolve().parent
@@ -32,6 +39,11 @@ LINUX = HERE / "linux"
 APP = "squeezeapp"
 HICOLOR_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 DEB_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
+MAINTAINER = "squeezeapp developers <dev@squeezeapp.invalid>"
+# The .deb packages upstream release <version> as Debian revision 1 (squeezeapp_0.1.0-1_amd64.deb);
+# a packaging-only fix raises the revision, not the app's version.
+DEB_REVISION = "1"
+METAINFO_NAME = "app.squeezeapp.SqueezeApp.metainfo.xml"
 
 logger = logging.getLogger("build")
 
@@ -53,32 +65,64 @@ def build_bundle(work: Path) -> Path:
 # --- Linux -------------------------------------------------------------------------------
 
 def linux_installers(bundle: Path, version: str, dist: Path, work: Path) -> list[Path]:
+    strip_python(bundle)
+    logger.info("bundle after stripping libpython and lib-dynload: %s", _size(bundle))
     icons = render_icons(work / "icons")
     share = work / "share"
     if share.exists():
         shutil.rmtree(share)
-    _install_desktop_files(share, icons)
+    _install_desktop_files(share, icons, version)
     return [build_tarball(bundle, share, version, dist),
             build_deb(bundle, share, version, dist, work)]
 
 
-def _install_desktop_files(share: Path, icons) -> None:
-    """The freedesktop.org layout under share/: .desktop entry and hicolor icons."""
+def strip_python(bundle: Path) -> None:
+    """Clean the interpreter PyInstaller copied from the build machine: libpython, lib-dynload.
+
+    Their symbol tables go (about 23 MB; nothing reads them at run time), and so does the
+    RUNPATH that points into the build machine's Python (/root/.pyenv/..., /opt/hostedtoolcache/
+    ...): on a user's machine it names a folder that should never be searched. Wheels' libraries
+    (numpy.libs, opencv's, onnxruntime's) stay exactly as published: they were built and
+    audited (auditwheel) that way.
+    """
+    internal = bundle / "_internal"
+    targets = [*internal.glob("libpython3*.so*"), *internal.glob("python3*/lib-dynload/*.so")]
+    targets = [str(path) for path in targets if path.is_file() and not path.is_symlink()]
+    for tool in ("strip", "patchelf"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} not found: install binutils and patchelf (make setup does)")
+    subprocess.run(["strip", "--strip-unneeded", *targets], check=True)
+    subprocess.run(["patchelf", "--remove-rpath", *targets], check=True)
+
+
+def _install_desktop_files(share: Path, icons, version: str) -> None:
+    """The freedesktop.org layout under share/: .desktop entry, hicolor icons, AppStream data."""
     _copy(LINUX / f"{APP}.desktop", share / "applications" / f"{APP}.desktop")
     _copy(icons.svg, share / "icons" / "hicolor" / "scalable" / "apps" / f"{APP}.svg")
     for size in HICOLOR_SIZES:
         hicolor = share / "icons" / "hicolor" / f"{size}x{size}" / "apps"
         _copy(icons.pngs[size], hicolor / f"{APP}.png")
+    metainfo = (LINUX / f"{APP}.metainfo.xml").read_text(encoding="utf-8")
+    metainfo = metainfo.replace("{version}", version).replace("{date}", release_date().isoformat())
+    _write(share / "metainfo" / METAINFO_NAME, metainfo)
 
 
 def build_tarball(bundle: Path, share: Path, version: str, dist: Path) -> Path:
-    """The bundle plus share/ (desktop entry, icons) under one top folder."""
+    """The bundle plus share/ (desktop entry, icons, metainfo) under one top folder, xz."""
     top = f"{APP}-{version}-linux-{platform.machine()}"
-    target = dist / f"{top}.tar.gz"
-    with tarfile.open(target, "w:gz", compresslevel=6) as tar:
+    target = dist / f"{top}.tar.xz"
+    with tarfile.open(target, "w:xz", preset=xz_level()) as tar:
         tar.add(bundle, arcname=top, filter=_owned_by_root)
         tar.add(share, arcname=f"{top}/share", filter=_owned_by_root)
     return target
+
+
+def xz_level() -> int:
+    """xz preset for the tarball and the .deb: 6 for releases; $SQUEEZEAPP_XZ_LEVEL overrides.
+
+    `make test` builds with 0: same files, same formats, several minutes less on two cores.
+    """
+    return int(os.environ.get("SQUEEZEAPP_XZ_LEVEL", "6"))
 
 
 def _owned_by_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
@@ -88,7 +132,7 @@ def _owned_by_root(info: tarfile.TarInfo) -> tarfile.TarInfo:
 
 
 def build_deb(bundle: Path, share: Path, version: str, dist: Path, work: Path) -> Path:
-    """/opt/squeezeapp, /usr/bin/squeezeapp, the desktop entry and icons, built by dpkg-deb."""
+    """/opt/squeezeapp, /usr/bin/squeezeapp, desktop files, docs and man page, by dpkg-deb."""
     arch = DEB_ARCH.get(platform.machine(), platform.machine())
     root = work / "deb-root"
     if root.exists():
@@ -97,9 +141,13 @@ def build_deb(bundle: Path, share: Path, version: str, dist: Path, work: Path) -
     (root / "usr" / "bin").mkdir(parents=True)
     (root / "usr" / "bin" / APP).symlink_to(f"/opt/{APP}/{APP}")
     shutil.copytree(share, root / "usr" / "share", dirs_exist_ok=True)
-    _copy(LINUX / "copyright", root / "usr" / "share" / "doc" / APP / "copyright")
+    doc = root / "usr" / "share" / "doc" / APP
+    _copy(LINUX / "copyright", doc / "copyright")
+    _copy(LINUX / "lintian-overrides", root / "usr" / "share" / "lintian" / "overrides" / APP)
+    _write_gzip(doc / "changelog.Debian.gz", debian_changelog(version))
+    _write_gzip(root / "usr" / "share" / "man" / "man1" / f"{APP}.1.gz", manual_page(version))
     control = (LINUX / "control.in").read_text(encoding="utf-8").format(
-        version=version,
+        version=f"{version}-{DEB_REVISION}",
         arch=arch,
         installed_size=_installed_size_kib(root),
         depends=", ".join(debian_depends(bundle)),
@@ -107,42 +155,68 @@ def build_deb(bundle: Path, share: Path, version: str, dist: Path, work: Path) -
     _write(root / "DEBIAN" / "control", control)
     for path in root.rglob("*"):  # dpkg-deb insists on sane modes; umasks vary between machines
         if not path.is_symlink():
-            path.chmod(0o755 if path.is_dir() or os.access(path, os.X_OK) else 0o644)
-    target = dist / f"{APP}_{version}_{arch}.deb"
-    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(root), str(target)],
+            path.chmod(0o755 if path.is_dir() or _is_program(path) else 0o644)
+    _write(root / "DEBIAN" / "md5sums", _md5sums(root))
+    (root / "DEBIAN" / "md5sums").chmod(0o644)
+    target = dist / f"{APP}_{version}-{DEB_REVISION}_{arch}.deb"
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", f"-z{xz_level()}", "--build",
+                    str(root), str(target)],
                    check=True, stdout=subprocess.DEVNULL)
     return target
 
 
 def debian_depends(bundle: Path) -> list[str]:
-    """packaging/linux/depends.txt, led by the libc6 the bundle's symbol versions require."""
+    """libc6 and the C/C++ runtimes (versions from the bundle's ELF symbol versions), then
+    packaging/linux/depends.txt (GL, X, Wayland, fonts: libraries PyInstaller never bundles)."""
     listed = [line.strip() for line in (LINUX / "depends.txt").read_text().splitlines()
               if line.strip() and not line.startswith("#")]
-    return [f"libc6 (>= {glibc_requirement(bundle)})", *listed]
+    return [*elfdeps.runtime_depends(elfdeps.scan(bundle)), *listed]
 
 
-def glibc_requirement(bundle: Path) -> str:
-    """The newest GLIBC_x.y symbol version any ELF file in the bundle imports."""
-    if shutil.which("objdump") is None:
-        raise SystemExit("objdump not found: install binutils (make setup does)")
-    newest = (2, 17)
-    for path in _elf_files(bundle):
-        # check=False: a file without dynamic symbols makes objdump complain; it imports none
-        dump = subprocess.run(["objdump", "-T", str(path)], capture_output=True, text=True,
-                              check=False).stdout
-        for line in dump.splitlines():
-            if "*UND*" in line:
-                for found in re.findall(r"\bGLIBC_(\d+)\.(\d+)", line):
-                    newest = max(newest, (int(found[0]), int(found[1])))
-    return f"{newest[0]}.{newest[1]}"
+def release_date() -> dt.date:
+    """The date of the release: $SOURCE_DATE_EPOCH, else the last commit, else today.
+
+    Reproducible builds set SOURCE_DATE_EPOCH; a build from git gets the same date every time.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        done = subprocess.run(["git", "log", "-1", "--format=%ct"], cwd=ROOT, capture_output=True,
+                              text=True, check=False)
+        epoch = done.stdout.strip() if done.returncode == 0 else ""
+    if not epoch:
+        return dt.datetime.now(dt.UTC).date()
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
 
 
-def _elf_files(folder: Path):
-    for path in folder.rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            with path.open("rb") as stream:
-                if stream.read(4) == b"\x7fELF":
-                    yield path
+def debian_changelog(version: str) -> str:
+    """One entry for this binary release (Debian policy 12.7 wants changelog.Debian.gz)."""
+    when = dt.datetime.combine(release_date(), dt.time(12, 0), dt.UTC)
+    return (f"{APP} ({version}-{DEB_REVISION}) stable; urgency=medium\n\n"
+            f"  * Standalone build of squeezeapp {version} (PyInstaller bundle in /opt).\n"
+            f"  * Release notes: https://github.com/squeezeapp/squeezeapp/releases\n\n"
+            f" -- {MAINTAINER}  {format_datetime(when)}\n")
+
+
+def manual_page(version: str) -> str:
+    """squeezeapp(1) from the CLI's argparse parser (packaging/manpage.py)."""
+    from squeezeapp.cli import build_parser
+
+    return render_manpage(build_parser(), version, release_date())
+
+
+def _is_program(path: Path) -> bool:
+    """Executable bit set and not a shared library (wheels ship their .so files as 0755)."""
+    return os.access(path, os.X_OK) and not re.search(r"\.so(\.|$)", path.name)
+
+
+def _md5sums(root: Path) -> str:
+    """DEBIAN/md5sums: every regular file outside DEBIAN/, as dpkg --verify reads it."""
+    lines = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_file() and not path.is_symlink() and relative.parts[0] != "DEBIAN":
+            lines.append(f"{hashlib.md5(path.read_bytes()).hexdigest()}  {relative.as_posix()}")
+    return "\n".join(lines) + "\n"
 
 
 def _installed_size_kib(root: Path) -> int:
@@ -182,6 +256,14 @@ def _copy(source: Path, target: Path) -> None:
 def _write(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
+
+
+def _write_gzip(target: Path, text: str) -> None:
+    """gzip -9n: no name, no timestamp, so the same text gives the same bytes."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9,
+                                                 filename="", mtime=0) as stream:
+        stream.write(text.encode("utf-8"))
 
 
 def _size(path: Path) -> str:

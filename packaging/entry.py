@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 if Path(sys.executable).stem.lower().endswith("-gui"):
-    from squeezeapp.ui.app import main
+    from squeezeapp.cli import gui_main as main
 else:
     from squeezeapp.cli import main
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages Qt's xcb/Wayland plugins and the tests need (binutils:
-# objdump for the .deb's libc6 version; desktop-file-utils: the .desktop entry's validator).
+# objdump and strip for the .deb's Depends and the bundle; patchelf: drops the build machine's
+# RUNPATH; desktop-file-utils, appstream, man-db: validators of the desktop entry, metainfo and
+# man page; strace: the privacy tests watch for network connections; xz-utils: the tarball).
 # Runs apt-get only for missing packages, and only as root with apt available; otherwise it
 # prints the command to run and carries on (the CLI works without them).
 set -euo pipefail
@@ -10,7 +12,7 @@ packages=(
   fonts-dejavu-core libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0
   libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 libx11-xcb1
   libwayland-client0 libwayland-cursor0 libwayland-egl1
-  xvfb xauth binutils desktop-file-utils
+  xvfb xauth binutils patchelf desktop-file-utils appstream man-db strace xz-utils
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

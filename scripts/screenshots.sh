@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Regenerate docs/screenshot-*.png and print live metrics: the real window under Xvfb, on a real
-# photo and on a 30 fps 1280x720 clip made from the shared photos.
+# photo and on a 30 fps 1280x720 clip made from the shared photos. Then the pictures of every
+# window state and their gallery, docs/state-*.png and docs/states.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 images=${SQUEEZEAPP_SAMPLE_IMAGES:?point SQUEEZEAPP_SAMPLE_IMAGES at the shared photos}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export XDG_CONFIG_HOME="$work/config"   # do not touch the user's settings
+export SQUEEZEAPP_CACHE_DIR="$work/cache"  # nor the user's model cache
 photos=("$images"/n01820546_*.JPEG "$images"/n01530575_*.JPEG "$images"/n02114548_*.JPEG \
         "$images"/n02444819_*.JPEG "$images"/n04562935_*.JPEG)
 .venv/bin/python -m tests.fakes "$work/clip.mp4" 1280x720 "${photos[@]}"
 run() { xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/squeezeapp gui "$@"; }
 run --source "$images/n02007558_flamingo.JPEG" --exit-after 3 --screenshot docs/screenshot-photo.png
 run --source "$work/clip.mp4" --exit-after 6 --screenshot docs/screenshot-live.png
+xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m scripts.state_screenshots
 QT_QPA_PLATFORM=offscreen .venv/bin/squeezeapp gui --source "$work/clip.mp4" --exit-after 20 \
   --metrics-json "$work/metrics.json"
 # keep the committed pictures small (a 256-colour palette is plenty for a UI screenshot)
-if command -v convert >/dev/null && convert -version 2>/dev/null | grep -q ImageMagick; then
-  for png in docs/screenshot-photo.png docs/screenshot-live.png; do convert "$png" +dither -colors 256 "$png"; done
-fi
+.venv/bin/python - docs/screenshot-photo.png docs/screenshot-live.png docs/state-*.png <<'PY'
+import sys
+from PIL import Image
+for name in sys.argv[1:]:
+    Image.open(name).convert("RGB").quantize(256, dither=Image.Dither.NONE).save(name, optimize=True)
+PY
 cat "$work/metrics.json"

@@ -1,5 +1,16 @@
 """squeezeapp: SqueezeNet image classification on the desktop and the command line."""
 
+# Private by default. onnxruntime (1.32, Linux) otherwise writes a device id and an event queue
+# to ~/.cache/Microsoft/DeveloperTools/.onnxruntime and, in a GUI session, resolves
+# mobile.events.data.microsoft.com. Only this variable, set before onnxruntime is first imported,
+# stops it (onnxruntime.disable_telemetry_events() does not). Every entry point imports this
+# package first: the CLI, the window, `python -m squeezeapp`, the tests; the frozen bundle also
+# sets it in a PyInstaller runtime hook (packaging/hooks/rthook_privacy.py). setdefault: a user
+# who explicitly sets another value keeps it.
+import os
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
 from importlib.metadata import PackageNotFoundError, version
 
 try:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,7 +27,8 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="model name (looked up in the model folders) or .onnx path; "
                              "default: $SQUEEZEAPP_MODEL or squeezenet1.1")
     parser.add_argument("--threads", type=int, metavar="N",
-                        help="inference threads (default: onnxruntime's choice, all cores)")
+                        help="inference threads, 1 to 4 × CPU cores (default: onnxruntime's "
+                             "choice, all cores)")
     parser.add_argument("--provider", metavar="NAME", default="auto",
                         help="execution provider: auto (best available), cpu, cuda, dml, "
                              "coreml, openvino")
@@ -49,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
                           help="predictions per image (default 5)")
     classify.add_argument("--format", "-f", choices=("table", "jsonl", "csv"), default="table")
     classify.add_argument("--recursive", "-r", action="store_true", help="descend into folders")
+    classify.add_argument("--memory-budget", metavar="MB",
+                          help="memory for decoding images, shared by the decoding threads; an "
+                               "image that needs more is refused (default: "
+                               "$SQUEEZEAPP_MEMORY_BUDGET_MB or 512)")
+    classify.add_argument("--heatmap", type=Path, metavar="DIR",
+                          help="also write DIR/<name>.heatmap.png per image: the picture with "
+                               "where the model saw its top-1 class, and the crop it saw")
 
     info = commands.add_parser("info", help="versions, providers and the model's layers")
     _add_model_options(info)
@@ -71,10 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--images", type=Path, metavar="DIR",
                        help="folder for the folder-throughput comparison")
     bench.add_argument("--repeat", type=int, default=200, metavar="N",
-                       help="timed runs per latency figure (default 200)")
+                       help="timed runs per latency figure, over 10 interleaved rounds "
+                            "(default 200)")
+    bench.add_argument("--folder-rounds", type=int, default=3, metavar="N",
+                       help="interleaved passes over --images per contender (default 3)")
 
     gui = commands.add_parser("gui", help="open the window (the default)")
     _add_model_options(gui)
+    gui.set_defaults(provider=None)  # unset: the provider remembered from the Model menu
     gui.add_argument("path", nargs="?", metavar="PATH",
                      help="an image, folder or video to open at start (what file managers pass)")
     gui.add_argument("--source", metavar="camera:N|PATH",
@@ -114,7 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[command](args)
     except SqueezeappError as error:
-        print(f"squeezeapp: error: {error}", file=sys.stderr)
+        from squeezeapp.formats import terminal_text
+
+        print(f"squeezeapp: error: {terminal_text(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("squeezeapp: interrupted", file=sys.stderr)
@@ -127,10 +144,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _session_settings(args: argparse.Namespace):
     from squeezeapp.core.classifier import SessionSettings
+    from squeezeapp.core.limits import check_threads
 
-    if args.threads is not None and args.threads < 1:
-        raise _usage("--threads must be at least 1")
+    try:
+        check_threads(args.threads)
+    except Exception as error:
+        raise _usage(f"--threads: {error}") from None
     return SessionSettings(threads=args.threads, provider=args.provider)
+
+
+def _configure_memory_budget(args: argparse.Namespace) -> None:
+    """--memory-budget, else $SQUEEZEAPP_MEMORY_BUDGET_MB (a bad value is an error here)."""
+    from squeezeapp.core.limits import IMAGE_BUDGET, MEMORY_BUDGET_ENV, parse_memory_budget_mb
+
+    if args.memory_budget is not None:
+        IMAGE_BUDGET.set_capacity(parse_memory_budget_mb(args.memory_budget, "--memory-budget"))
+    elif os.environ.get(MEMORY_BUDGET_ENV, "").strip():
+        IMAGE_BUDGET.set_capacity(parse_memory_budget_mb(os.environ[MEMORY_BUDGET_ENV],
+                                                         MEMORY_BUDGET_ENV))
 
 
 def _usage(message: str) -> Exception:
@@ -145,14 +176,16 @@ def _classify(args: argparse.Namespace) -> int:
     from squeezeapp.core.classifier import Classifier
     from squeezeapp.core.imageio import expand_image_paths
     from squeezeapp.core.pipeline import classify_files, pipeline_session
-    from squeezeapp.formats import make_writer
+    from squeezeapp.formats import make_writer, terminal_text
 
     if args.top < 1:
         raise _usage("--top must be at least 1")
+    _configure_memory_budget(args)
     classifier = Classifier.load(args.model, pipeline_session(_session_settings(args)))
     paths = list(expand_image_paths(args.paths, recursive=args.recursive))
     if not paths:
-        print("squeezeapp: no image files found in " + ", ".join(args.paths), file=sys.stderr)
+        print("squeezeapp: no image files found in " + terminal_text(", ".join(args.paths)),
+              file=sys.stderr)
         return EXIT_SOME_FAILED
     show_bar = sys.stderr.isatty() and len(paths) > 1
     bar = tqdm(total=len(paths), unit="img", file=sys.stderr, disable=not show_bar)
@@ -161,18 +194,41 @@ def _classify(args: argparse.Namespace) -> int:
         bar.write(text, file=sys.stdout)
 
     writer = make_writer(args.format, sys.stdout, emit)
+    heatmaps = _heatmap_writer(args.heatmap, classifier)
     failures = 0
     with bar:
-        for result in classify_files(paths, classifier, top_k=args.top):
+        for result in classify_files(paths, classifier, top_k=args.top,
+                                     with_cam=heatmaps is not None):
             writer.write(result)
+            if heatmaps is not None and result.ok:
+                heatmaps(result)
             if not result.ok:
                 failures += 1
                 if args.format != "table":
-                    bar.write(f"squeezeapp: {result.error}", file=sys.stderr)
+                    bar.write(f"squeezeapp: {terminal_text(result.error or '')}",
+                              file=sys.stderr)
             bar.update()
     if failures:
         print(f"squeezeapp: {failures} of {len(paths)} files failed", file=sys.stderr)
     return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+def _heatmap_writer(folder: Path | None, classifier):
+    """None, or a function writing one result's heatmap PNG into `folder`."""
+    if folder is None:
+        return None
+    from squeezeapp.core.cam import write_heatmap_png
+
+    if not classifier.supports_cam:
+        raise _usage(f"--heatmap: {classifier.name} has no class activation maps "
+                     f"({classifier.cam_unsupported_reason})")
+    folder.mkdir(parents=True, exist_ok=True)
+    used: set[str] = set()
+
+    def write(result) -> None:
+        write_heatmap_png(result.path, result.classification, folder, used)
+
+    return write
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -184,7 +240,10 @@ def _info(args: argparse.Namespace) -> int:
         classifier, error = Classifier.load(args.model, _session_settings(args)), None
     except ModelError as failure:
         classifier, error = None, str(failure)
-    print(info_report(classifier, error))
+    from squeezeapp.formats import terminal_text
+
+    # names and paths come from the model file: shown escaped, like classify's table
+    print("\n".join(terminal_text(line) for line in info_report(classifier, error).splitlines()))
     return EXIT_OK if classifier else EXIT_USAGE
 
 
@@ -202,9 +261,11 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _models_list() -> int:
+    from squeezeapp.core.model_profile import model_profile
     from squeezeapp.core.models import list_local_models
     from squeezeapp.core.paths import model_search_dirs
     from squeezeapp.core.registry import downloadable_models
+    from squeezeapp.formats import terminal_text
 
     local = list_local_models()
     print("Local models (searched: " + ", ".join(str(d) for d in model_search_dirs()) + ")")
@@ -212,13 +273,20 @@ def _models_list() -> int:
         print("  none")
     width = max((len(m.name) for m in local), default=4)
     for model in local:
-        print(f"  {model.name:<{width}}  {model.size / 1e6:6.2f} MB  {model.sha256[:12]}  "
-              f"{model.path}")
+        name, path = terminal_text(model.name), terminal_text(str(model.path))
+        if model.error:
+            print(f"  {name:<{width}}  {model.error}  {path}")
+        else:
+            print(f"  {name:<{width}}  {model.size / 1e6:6.2f} MB  {model.sha256[:12]}  {path}")
+            print(f"  {'':<{width}}  {model_profile(model.path, measure=True).summary}")
     print("Downloadable ('squeezeapp models download NAME')")
     for known in downloadable_models():
         state = "downloaded" if any(m.sha256 == known.sha256 for m in local) else ""
         print(f"  {known.name:<{width}}  {known.description}  [{known.licence}] {state}".rstrip())
-    return EXIT_OK
+    unreadable = [m for m in local if m.error]
+    if unreadable:
+        print(f"squeezeapp: {len(unreadable)} model files could not be read", file=sys.stderr)
+    return EXIT_SOME_FAILED if unreadable else EXIT_OK
 
 
 def _models_download(name: str) -> int:
@@ -229,9 +297,29 @@ def _models_download(name: str) -> int:
     if known is None or not known.downloadable:
         names = ", ".join(m.name for m in downloadable_models())
         raise _usage(f"'{name}' is not a downloadable model (choose from: {names})")
-    path = download_known_model(known, progress=_stderr_progress(f"downloading {name}", "B"))
+    with _terminate_raises():
+        path = download_known_model(known,
+                                    progress=_stderr_progress(f"downloading {name}", "B"))
     print(path)
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _terminate_raises():
+    """SIGTERM raises SystemExit like Ctrl-C raises KeyboardInterrupt, so that the download's
+    clean-up (deleting the partial file) runs; the previous handler comes back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _stderr_progress(description: str, unit: str = "it"):
@@ -260,12 +348,15 @@ def _bench(args: argparse.Namespace) -> int:
         raise _usage(f"--images {args.images}: not a folder")
     result = run_benchmark(BenchSettings(model=args.model, threads=args.threads,
                                          provider=args.provider, images=args.images,
-                                         repeat=max(10, args.repeat)))
+                                         repeat=max(10, args.repeat),
+                                         folder_rounds=max(1, args.folder_rounds)))
     print(render_json(result) if args.format == "json" else render_table(result))
     return EXIT_OK
 
 
 def _gui(args: argparse.Namespace) -> int:
+    if args.threads is not None and args.threads < 1:
+        raise _usage("--threads must be at least 1")
     if not _display_available():
         print(
             "squeezeapp: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window "
@@ -276,8 +367,18 @@ def _gui(args: argparse.Namespace) -> int:
         )
         return EXIT_NO_DISPLAY
     from squeezeapp.ui.app import run_gui
+    from squeezeapp.ui.options import GuiOptions
 
-    return run_gui(args)
+    return run_gui(GuiOptions(
+        model=args.model, threads=args.threads, provider=args.provider,
+        source=args.source or args.path, exit_after=args.exit_after,
+        metrics_json=args.metrics_json, screenshot=args.screenshot,
+    ))
+
+
+def gui_main() -> int:
+    """Entry point of the windowed executable (`squeezeapp-gui`)."""
+    return main(["gui", *sys.argv[1:]])
 
 
 def _display_available() -> bool:

@@ -84,15 +84,16 @@ def _window_roundtrip() -> str:
         window = MainWindow(store, snapshot_dir=Path(scratch))
         window.show()
         loop = QEventLoop()
-        window.inference.modelLoaded.connect(loop.quit)
-        window.inference.modelFailed.connect(loop.quit)
+        window.session.modelLoaded.connect(loop.quit)
+        window.session.modelFailed.connect(loop.quit)
         QTimer.singleShot(15_000, loop.quit)
         loop.exec()
-        loaded = window.loaded_model
+        loaded = window.session.loaded
         window.close()
-        joined = all(w.isFinished() for w in (window.capture, window.loader, window.inference))
+        joined = all(w.isFinished() for w in window.session.workers)
+        errors = [entry.text for entry in window.board.log if entry.level]
     if loaded is None:
-        raise RuntimeError(window.last_error or "the window did not load a model")
+        raise RuntimeError(errors[-1] if errors else "the window did not load a model")
     if not joined:
         raise RuntimeError("worker threads did not stop")
     return f"model {loaded.name} on {loaded.provider}, threads joined"

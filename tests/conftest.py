@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# Before anything imports onnxruntime (squeezeapp/__init__.py does the same for the app).
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
 REPO = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

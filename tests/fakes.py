@@ -67,6 +67,30 @@ class FlakyCamera(FakeCamera):
         return super().read()
 
 
+class NeverCamera(FakeCamera):
+    """A camera that is never there (unplugged, or held by another program)."""
+
+    def __init__(self) -> None:
+        super().__init__(Path("never.mp4"), index=97)
+        self.description = "Never camera"
+        self.opens = 0
+
+    def open(self) -> None:
+        self.opens += 1
+        raise SourceError(f"{self.description} could not be opened")
+
+
+class BrokenCamera(FakeCamera):
+    """Opens, then its driver raises something that is not a SourceError on every read."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, index=96)
+        self.description = "Broken camera"
+
+    def read(self) -> np.ndarray | None:
+        raise RuntimeError("driver exploded")
+
+
 def main() -> None:
     """`python -m tests.fakes OUT.mp4 WxH PHOTO...`: a demo/measurement clip from photos."""
     import sys

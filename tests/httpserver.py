@@ -1,9 +1,11 @@
-"""A real HTTP server on 127.0.0.1 for download tests: serve, 404, truncate."""
+"""A real HTTP server on 127.0.0.1 for download tests: serve, 404, truncate, and hostile ones:
+a body that never ends, and one that drips a byte every half second."""
 
 from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,8 +22,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(body)))
+        if mode != "endless":  # endless: no length, the body runs until the client hangs up
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        if mode in ("endless", "drip"):
+            self._trickle(body, 64 * 1024 if mode == "endless" else 1,
+                          0.0 if mode == "endless" else 0.5)
+            return
         if mode == "truncate":  # promise the whole body, send a third, hang up
             self.wfile.write(body[: len(body) // 3])
             self.wfile.flush()
@@ -29,13 +36,29 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(body)
 
+    def _trickle(self, body: bytes, step: int, pause: float) -> None:
+        """Send `body` over and over in `step`-byte writes, `pause` s apart, for at most 30 s."""
+        stop = time.monotonic() + 30
+        data = body or b"x"
+        position = 0
+        try:
+            while time.monotonic() < stop:
+                piece = (data * (step // len(data) + 2))[position % len(data):][:step]
+                self.wfile.write(piece)
+                self.wfile.flush()
+                position += step
+                time.sleep(pause)
+        except OSError:  # the client hung up: what the test wanted
+            pass
+
     def log_message(self, *args) -> None:  # keep test output clean
         pass
 
 
 @contextmanager
 def serve(routes: dict[str, tuple[str, bytes]]) -> Iterator[str]:
-    """Serve `routes` ({path: (mode, body)}, mode "ok" or "truncate"); yield the base URL."""
+    """Serve `routes` ({path: (mode, body)}, mode "ok", "truncate", "endless" or "drip");
+    yield the base URL."""
     handler = type("Handler", (_Handler,), {"routes": routes})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

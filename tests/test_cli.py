@@ -72,7 +72,9 @@ def test_csv_and_table_formats(model_dir, sample_images) -> None:
     [
         (["classify", "--model", "nope", "x.jpg"], "model 'nope' not found"),
         (["classify", "--top", "0", "x.jpg"], "--top must be at least 1"),
-        (["classify", "--threads", "0", "x.jpg"], "--threads must be at least 1"),
+        (["classify", "--threads", "0", "x.jpg"], "--threads: inference threads must be between"),
+        (["classify", "--threads", "100000", "x.jpg"], "between 1 and"),
+        (["classify", "--memory-budget", "lots", "x.jpg"], "not a whole number of MB"),
         (["models", "download", "nope"], "not a downloadable model"),
         (["classify", "--provider", "warp-drive", "x.jpg"], "not available"),
     ],
@@ -126,3 +128,18 @@ def test_no_display_message(model_dir) -> None:
     result = run_cli("gui", env={"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""})
     assert result.returncode == 3
     assert "no display" in result.stderr and "squeezeapp classify" in result.stderr
+
+
+def test_models_list_goes_on_past_an_unreadable_model(model_dir, tmp_path) -> None:
+    from tests.corpus import permissions_bind
+
+    if not permissions_bind(tmp_path):
+        pytest.skip("file permissions do not bind here (root)")
+    shutil.copy(model_dir / "squeezenet1.1.onnx", tmp_path / "good.onnx")
+    locked = tmp_path / "locked.onnx"
+    locked.write_bytes(b"x")
+    locked.chmod(0)
+    result = run_cli("models", "list", env={"SQUEEZEAPP_MODEL_DIR": str(tmp_path)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "locked" in result.stdout and "cannot read (Permission denied)" in result.stdout
+    assert "good" in result.stdout and "1 model files could not be read" in result.stderr

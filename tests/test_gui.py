@@ -7,18 +7,21 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFileOpenEvent, QGuiApplication, QImage
 
 from squeezeapp.core.sources import Frame
 from squeezeapp.ui.app import FileOpenForwarder
-from squeezeapp.ui.inference_worker import InferenceResult, InferenceWorker
+from squeezeapp.ui.live_types import InferenceResult
 from squeezeapp.ui.main_window import MainWindow
 from squeezeapp.ui.overlay import STALE_AFTER_S, is_stale
+from tests import ui_helpers
 from tests.conftest import run_cli
-from tests.fakes import FakeCamera, FlakyCamera, make_video
+from tests.fakes import FakeCamera, FlakyCamera, NeverCamera, make_video
+from tests.ui_helpers import assert_threads_joined, canvas_texts, click_canvas_button, make_window
 
 WAIT_MS = 20_000
+settings_file, window = ui_helpers.settings_file, ui_helpers.window  # the shared fixtures
 
 
 @pytest.fixture(scope="session")
@@ -28,31 +31,8 @@ def video(sample_images, tmp_path_factory) -> Path:
     return make_video(folder / "clip.mp4", sample_images[:4], frames_per_photo=15)
 
 
-@pytest.fixture
-def settings_file(tmp_path) -> Path:
-    return tmp_path / "settings.ini"
-
-
 def _make_window(qtbot, settings_file: Path, tmp_path: Path) -> MainWindow:
-    store = QSettings(str(settings_file), QSettings.Format.IniFormat)
-    window = MainWindow(store, retry_interval_s=0.2, snapshot_dir=tmp_path / "snapshots")
-    qtbot.addWidget(window)
-    window.show()
-    return window
-
-
-@pytest.fixture
-def window(qtbot, model_dir, settings_file, tmp_path):
-    window = _make_window(qtbot, settings_file, tmp_path)
-    qtbot.waitUntil(lambda: window.loaded_model is not None, timeout=WAIT_MS)
-    yield window
-    window.close()
-    _assert_threads_joined(window)
-
-
-def _assert_threads_joined(window: MainWindow) -> None:
-    for worker in (window.capture, window.loader, window.inference):
-        assert worker.isFinished() and not worker.isRunning(), worker.objectName()
+    return make_window(qtbot, settings_file, tmp_path)
 
 
 def _drop(window: MainWindow, mime: QMimeData) -> QDropEvent:
@@ -85,6 +65,8 @@ def test_drop_one_image_matches_cli(qtbot, window, sample_images) -> None:
     assert drop.isAccepted()
     result = _wait_result(qtbot, window, photo)
     assert not window.view.result_is_stale
+    assert window.source_label.text() == f"Source: {photo.name}"
+    assert window.windowTitle().startswith(photo.name)
     cli = run_cli("classify", "--format", "jsonl", str(photo))
     expected = json.loads(cli.stdout)["predictions"][0]
     assert result.predictions[0].index == expected["index"]
@@ -98,14 +80,16 @@ def test_drop_folder_then_browse_with_arrow_keys(qtbot, window, sample_images, t
     copies = [Path(shutil.copy(p, folder / p.name)) for p in sample_images[:3]]
     _drop(window, _file_mime(folder))
     _wait_result(qtbot, window, copies[0])
-    assert window.view._badge == "1 / 3"
+    assert window.view.badge == "1 / 3"
     qtbot.keyClick(window, Qt.Key.Key_Right)
     _wait_result(qtbot, window, copies[1])
-    assert window.view._badge == "2 / 3"
-    qtbot.keyClick(window, Qt.Key.Key_Left)
-    first = _wait_result(qtbot, window, copies[0])
-    # each still image is classified once: going back shows the cached result
-    assert first is window.still_results[str(copies[0])]
+    assert window.view.badge == "2 / 3"
+    qtbot.keyClick(window, Qt.Key.Key_End)
+    _wait_result(qtbot, window, copies[2])
+    assert window.source_label.text() == f"Source: {copies[2].name}"
+    qtbot.keyClick(window, Qt.Key.Key_Home)
+    _wait_result(qtbot, window, copies[0])
+    assert window.view.badge == "1 / 3"
 
 
 def test_corrupt_file_among_good_ones(qtbot, window, sample_images, tmp_path) -> None:
@@ -114,11 +98,13 @@ def test_corrupt_file_among_good_ones(qtbot, window, sample_images, tmp_path) ->
     corrupt.write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg" * 20)
     _drop(window, _file_mime(good[0], corrupt, good[1]))
     _wait_result(qtbot, window, good[0])
-    with qtbot.waitSignal(window.errorShown, timeout=WAIT_MS) as error:
-        qtbot.keyClick(window, Qt.Key.Key_Right)
-    assert "broken.jpg" in error.args[0] and "not a readable image" in error.args[0]
-    _wait_result(qtbot, window, good[1])  # skipped to the next good one
-    assert window.images == good and corrupt.exists()  # the user's file is untouched
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: "Could not open broken.jpg" in canvas_texts(window), timeout=WAIT_MS)
+    assert any("not a readable image" in text for text in canvas_texts(window))
+    assert window.view.frame is None and window.view.badge == "2 / 3"  # no old picture posing
+    qtbot.keyClick(window, Qt.Key.Key_Right)  # the error stays until the next picture shows
+    _wait_result(qtbot, window, good[1])
+    assert canvas_texts(window) == [] and corrupt.exists()  # the user's file is untouched
 
 
 def test_paste_image_data_and_files(qtbot, window, sample_images) -> None:
@@ -131,6 +117,7 @@ def test_paste_image_data_and_files(qtbot, window, sample_images) -> None:
         qtbot.waitUntil(lambda: window.view.result is not None
                         and window.view.result.source.startswith("clipboard:"), timeout=WAIT_MS)
         assert window.view.result.predictions[0].probability > 0
+        assert window.source_label.text() == "Source: pasted image"
         clipboard.setMimeData(_file_mime(sample_images[4]))
         window.paste()
         _wait_result(qtbot, window, sample_images[4])
@@ -139,69 +126,89 @@ def test_paste_image_data_and_files(qtbot, window, sample_images) -> None:
         clipboard.clear()
 
 
-def test_fake_camera_streams_with_at_most_one_pending_frame(qtbot, window, video) -> None:
-    window.open_live(FakeCamera(video))
-    qtbot.waitUntil(lambda: window.display_meter.count >= 45, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: window.inference_meter.count >= 20, timeout=WAIT_MS)
-    assert window.inference.max_pending == 1
+def test_fake_camera_streams_with_live_stats(qtbot, window, video) -> None:
+    window.session.open_live(FakeCamera(video))
+    meter = window.session.display_meter
+    qtbot.waitUntil(lambda: meter.count >= 45, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.session.inference_meter.count >= 20, timeout=WAIT_MS)
     assert window.view.frame.live and window.view.result.smoothed
-    assert "Fake camera" in window.source_label.text()
+    assert window.source_label.text() == "Source: Fake camera 99"
+    assert window.pause_action.isEnabled() and window.stop_action.isEnabled()
     qtbot.waitUntil(lambda: window.view._stats is not None, timeout=WAIT_MS)
     assert window.view._stats.display_fps > 5
 
 
 def test_pause_keeps_the_frozen_frame(qtbot, window, video) -> None:
-    window.open_live(FakeCamera(video))
+    window.session.open_live(FakeCamera(video))
     qtbot.waitUntil(lambda: window.view.result is not None, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert window.capture.paused and window.view._badge == "Paused"
+    assert window.view.badge == "Paused"
     frozen = window.view.frame.id
     qtbot.wait(300)
     assert window.view.frame.id in (frozen, frozen + 1)  # at most the frame already in flight
     qtbot.keyClick(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.view.frame.id > frozen + 2, timeout=WAIT_MS)
+    assert window.view.badge == ""
 
 
 def test_model_switch_mid_stream(qtbot, window, video, model_dir) -> None:
-    window.open_live(FakeCamera(video))
+    window.session.open_live(FakeCamera(video))
     qtbot.waitUntil(lambda: window.view.result is not None, timeout=WAIT_MS)
     assert window.view.result.model == "squeezenet1.1"
-    window.load_model(str(model_dir / "squeezenet1.1-caffe.onnx"))
+    window.models.load_model(str(model_dir / "squeezenet1.1-caffe.onnx"))
     qtbot.waitUntil(lambda: window.view.result is not None
                     and window.view.result.model == "squeezenet1.1-caffe", timeout=WAIT_MS)
-    assert window.loaded_model.name == "squeezenet1.1-caffe"
-    assert "squeezenet1.1-caffe" in window.model_label.text()
+    assert window.model_label.text() == "Model: squeezenet1.1-caffe"
 
 
 def test_bad_model_keeps_the_old_one(qtbot, window, tmp_path) -> None:
     junk = tmp_path / "junk.onnx"
     junk.write_bytes(b"nope" * 100)
-    with qtbot.waitSignal(window.errorShown, timeout=WAIT_MS) as error:
-        window.load_model(str(junk))
-    assert "not a usable ONNX model" in error.args[0]
-    assert window.loaded_model.name == "squeezenet1.1"
+    window.models.load_model(str(junk))
+    qtbot.waitUntil(lambda: "Could not load junk.onnx" in canvas_texts(window), timeout=WAIT_MS)
+    detail = next(t for t in canvas_texts(window) if "not a usable ONNX model" in t)
+    assert "Still using squeezenet1.1" in detail
+    assert "Open Model File…" in canvas_texts(window)
+    assert window.model_label.text() == "Model: squeezenet1.1"
 
 
 def test_camera_that_fails_then_recovers(qtbot, window, video) -> None:
     camera = FlakyCamera(video, fail_opens=2, frames_before_loss=20)
-    errors: list[str] = []
-    window.errorShown.connect(errors.append)
-    window.open_live(camera)
-    qtbot.waitUntil(lambda: window.display_meter.count >= 10, timeout=WAIT_MS)
-    assert camera.opens == 3 and any("retrying" in e for e in errors)
+    window.session.open_live(camera)
+    qtbot.waitUntil(lambda: "Waiting for Fake camera 98…" in canvas_texts(window),
+                    timeout=WAIT_MS)
+    assert "Stop" in canvas_texts(window)
+    meter = window.session.display_meter
+    qtbot.waitUntil(lambda: meter.count >= 10, timeout=WAIT_MS)
+    assert camera.opens == 3
     qtbot.waitUntil(lambda: camera.lost_once, timeout=WAIT_MS)
-    count_at_loss = window.display_meter.count
-    qtbot.waitUntil(lambda: window.display_meter.count >= count_at_loss + 10, timeout=WAIT_MS)
-    assert any("lost" in e for e in errors) and camera.opens == 4
+    count_at_loss = meter.count
+    qtbot.waitUntil(lambda: meter.count >= count_at_loss + 10, timeout=WAIT_MS)
+    assert camera.opens == 4 and canvas_texts(window) == []
+    assert any("was lost" in entry.text for entry in window.board.log)
+
+
+def test_waiting_camera_can_be_stopped(qtbot, window) -> None:
+    camera = NeverCamera()
+    window.session.open_live(camera)
+    qtbot.waitUntil(lambda: "Waiting for Never camera…" in canvas_texts(window),
+                    timeout=WAIT_MS)
+    assert any("Trying again every 0.2 s" in t for t in canvas_texts(window))
+    click_canvas_button(qtbot, window, "Stop")
+    qtbot.waitUntil(lambda: canvas_texts(window) == [], timeout=WAIT_MS)
+    assert not window.stop_action.isEnabled() and not window.pause_action.isEnabled()
+    opens = camera.opens
+    qtbot.wait(700)  # several retry intervals: a stopped camera is not tried again
+    assert camera.opens <= opens + 1 and canvas_texts(window) == []
 
 
 def test_close_during_inference_joins_threads(qtbot, model_dir, video, settings_file,
                                               tmp_path) -> None:
     window = _make_window(qtbot, settings_file, tmp_path)
-    window.open_live(FakeCamera(video))
-    qtbot.waitUntil(lambda: window.inference_meter.count >= 3, timeout=WAIT_MS)
+    window.session.open_live(FakeCamera(video))
+    qtbot.waitUntil(lambda: window.session.inference_meter.count >= 3, timeout=WAIT_MS)
     window.close()
-    _assert_threads_joined(window)
+    assert_threads_joined(window)
 
 
 def test_snapshot_writes_png_and_json(qtbot, window, sample_images) -> None:
@@ -231,46 +238,37 @@ def test_settings_are_remembered(qtbot, model_dir, settings_file, tmp_path) -> N
 def test_first_run_without_any_model(qtbot, tmp_path, monkeypatch, settings_file) -> None:
     monkeypatch.setenv("SQUEEZEAPP_MODEL_DIR", str(tmp_path / "empty"))
     window = _make_window(qtbot, settings_file, tmp_path)
-    qtbot.waitUntil(lambda: getattr(window, "first_run_box", None) is not None
-                    and window.first_run_box.isVisible(), timeout=WAIT_MS)
-    assert "not found" in window.last_error
+    qtbot.waitUntil(lambda: window.models.first_run_box is not None
+                    and window.models.first_run_box.isVisible(), timeout=WAIT_MS)
+    texts = canvas_texts(window)
+    assert "No model loaded" in texts and "Download" in texts and "Open Model File…" in texts
+    assert any("not found" in t for t in texts)
     assert window.model_label.text() == "Model: none"
-    window.first_run_box.reject()
+    window.models.first_run_box.reject()
+    assert "No model loaded" in canvas_texts(window)  # the canvas keeps saying it
     window.close()
-    _assert_threads_joined(window)
+    assert_threads_joined(window)
 
 
-def test_empty_state_and_drop_of_nothing_useful(qtbot, window, tmp_path) -> None:
+def test_empty_state_and_drops_of_nothing_useful(qtbot, window, tmp_path, video) -> None:
     assert window.view.frame is None
     assert "Drop images or folders here" in window.view.accessibleDescription()
     (tmp_path / "notes.txt").write_text("hello")
-    _drop(window, _file_mime(tmp_path))
-    assert "No images found" in window.last_error
-
-
-def test_latest_frame_slot_drops_and_counts(qtbot, classifier, sample_images) -> None:
-    """Frames offered while the worker is busy replace each other; only the newest is run."""
-    from squeezeapp.core.classifier import SessionSettings
-    from squeezeapp.core.imageio import read_image
-
-    worker = InferenceWorker()
-    results: list[InferenceResult] = []
-    worker.resultReady.connect(results.append)
-    worker.start()
-    try:
-        with qtbot.waitSignal(worker.modelLoaded, timeout=WAIT_MS):
-            worker.load_model(classifier.spec.path, SessionSettings())
-        image = read_image(sample_images[0])
-        frames = [Frame.capture(image.copy(), "burst", live=False) for _ in range(50)]
-        for frame in frames:
-            worker.submit(frame)
-        qtbot.waitUntil(lambda: worker.idle and results
-                        and results[-1].frame_id == frames[-1].id, timeout=WAIT_MS)
-        assert worker.max_pending == 1
-        assert worker.dropped == 50 - len(results) and worker.dropped > 0
-    finally:
-        worker.stop()
-        worker.wait()
+    _drop(window, _file_mime(tmp_path / "notes.txt"))
+    qtbot.waitUntil(lambda: "Nothing to open in notes.txt" in canvas_texts(window),
+                    timeout=WAIT_MS)
+    assert any("not an image or a video (.txt file type)" in t for t in canvas_texts(window))
+    second = tmp_path / "second.mp4"
+    shutil.copy(video, second)
+    _drop(window, _file_mime(video, second))
+    qtbot.waitUntil(lambda: "Nothing to open in this drop" in canvas_texts(window),
+                    timeout=WAIT_MS)
+    assert any("2 videos (open one at a time with File ▸ Open Video)" in t
+               for t in canvas_texts(window))
+    remote = QMimeData()
+    remote.setUrls([QUrl("https://example.com/cat.jpg")])
+    _drop(window, remote)
+    assert any("only files on this computer are opened" in t for t in canvas_texts(window))
 
 
 def test_stale_rule() -> None:
@@ -315,8 +313,9 @@ def test_file_handed_over_by_the_desktop_opens(qtbot, window, sample_images) -> 
 def test_gui_accepts_a_path_as_file_managers_pass_it(sample_images, model_dir, tmp_path) -> None:
     """`squeezeapp gui PATH` (the .desktop entry's `%f`) opens PATH, like --source."""
     metrics = tmp_path / "metrics.json"
-    done = run_cli("gui", str(sample_images[0]), "--exit-after", "4",
-                   "--metrics-json", str(metrics), env={"QT_QPA_PLATFORM": "offscreen"},
+    done = run_cli("gui", str(sample_images[0]), "--exit-after", "3",
+                   "--metrics-json", str(metrics), env={"QT_QPA_PLATFORM": "offscreen",
+                                                        "XDG_CONFIG_HOME": str(tmp_path)},
                    timeout=120)
     assert done.returncode == 0, done.stderr
     report = json.loads(metrics.read_text())

@@ -129,3 +129,68 @@ def test_batch_matches_single(classifier, sample_images) -> None:
         assert single.top.index == result.top.index
         assert single.top.probability == pytest.approx(result.top.probability, abs=1e-4)
     assert sum(p.probability for p in batch[0].predictions) <= 1.0 + 1e-6
+
+
+def test_unreadable_model_file_is_listed_with_its_error(model_dir, monkeypatch) -> None:
+    from squeezeapp.core import models
+
+    def refuse(path):
+        if path.name == "squeezenet1.1-caffe.onnx":
+            raise PermissionError(13, "Permission denied")
+        return file_sha256(path)
+
+    monkeypatch.setattr(models, "file_sha256", refuse)
+    listed = {m.name: m for m in list_local_models()}
+    assert listed["squeezenet1.1-caffe"].error == "cannot read (Permission denied)"
+    assert listed["squeezenet1.1"].error is None and listed["squeezenet1.1"].sha256
+
+
+@pytest.mark.parametrize(
+    ("changes", "fragment"),
+    [
+        ({"size": 100_000, "resize": 100_000}, "size 100000 is outside 16…1024"),
+        ({"resize": 1e400}, "invalid 'preprocess'"),
+        ({"resize": 200}, "resize 200 is outside"),
+        ({"std": [0, 1, 1]}, "std"),
+        ({"std": [float("nan")] * 3}, "std"),
+        ({"std": [1e-45] * 3}, "std"),
+        ({"mean": [float("inf"), 0, 0]}, "mean"),
+        ({"scale": 1e308}, "too large for float32"),
+        ({"size": 224.5}, "not a whole number"),
+        ({"mean": "abc"}, "list of 3 numbers"),
+        ({"color": "CMYK"}, "color must be RGB or BGR"),
+    ],
+)
+def test_preprocess_limits(changes, fragment) -> None:
+    from squeezeapp.core.modelspec import PreprocessSpec
+
+    raw = {**TORCHVISION_PREPROCESS.as_dict(), **changes}
+    with pytest.raises(ModelError, match=fragment):
+        PreprocessSpec.from_mapping(raw, "test")
+
+
+def test_bounded_json() -> None:
+    from squeezeapp.core.limits import MAX_JSON_DEPTH, json_depth, load_bounded_json
+
+    assert json_depth('{"a": ["[[[[", {"b": 1}]}') == 3  # brackets inside strings do not count
+    assert load_bounded_json("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH, "t") is not None
+    with pytest.raises(ModelError, match="nested deeper than 16"):
+        load_bounded_json("[" * 100_000 + "]" * 100_000, "t")
+    with pytest.raises(ModelError, match="above the"):
+        load_bounded_json(json.dumps("x" * 2_000_000), "t")
+
+
+def test_thread_bound(model_dir) -> None:
+    import os
+
+    from squeezeapp.core.classifier import SessionSettings
+    from squeezeapp.core.errors import SqueezeappError
+    from squeezeapp.core.limits import check_threads, thread_limit
+
+    assert thread_limit() == 4 * (os.cpu_count() or 1)
+    assert check_threads(None) is None and check_threads(thread_limit()) == thread_limit()
+    for bad in (0, -1, thread_limit() + 1, 100_000):
+        with pytest.raises(SqueezeappError, match="inference threads must be between 1 and"):
+            check_threads(bad)
+    with pytest.raises(SqueezeappError, match="not 100000"):  # settings from anywhere: one check
+        Classifier.load(model_dir / "squeezenet1.1.onnx", SessionSettings(threads=100_000))

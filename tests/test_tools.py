@@ -28,13 +28,19 @@ def test_selftest_fails_cleanly_without_a_model(tmp_path) -> None:
 def test_bench_json_has_stable_keys(model_dir, sample_images, tmp_path) -> None:
     for photo in sample_images[:12]:
         shutil.copy(photo, tmp_path / photo.name)
-    result = run_cli("bench", "--format", "json", "--repeat", "10", "--images", str(tmp_path))
+    result = run_cli("bench", "--format", "json", "--repeat", "20", "--folder-rounds", "2",
+                     "--images", str(tmp_path))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     for key in ("raw_ms_p50", "raw_ms_p95", "classify_ms_p50", "classify_vs_raw",
                 "folder_images_per_s", "naive_images_per_s", "sequential_images_per_s",
-                "folder_speedup", "pipeline_speedup", "provider", "threads"):
+                "folder_speedup", "pipeline_speedup", "provider", "threads",
+                "bound_images_per_s", "bound_fraction", "cam_overhead", "folder_schedule"):
         assert data[key] is not None, key
+    for ratio in ("classify_vs_raw", "cam_vs_classify", "classify_1thread_vs_raw_1thread"):
+        low, mid, high = (data["ratios"][ratio][k] for k in ("iqr_low", "median", "iqr_high"))
+        assert 0 < low <= mid <= high, ratio
+    assert set(data["stage_ms"]) == {"decode", "crop", "inference_1thread", "post"}
     sizes = {"640x480", "1280x720", "1920x1080"}
     assert set(data["preprocess_ms_p50"]) == sizes == set(data["naive_preprocess_ms_p50"])
     assert data["folder_images"] == 12 and data["raw_ms_p50"] > 0
@@ -44,19 +50,24 @@ def test_quantize_then_classify_by_name(model_dir, sample_images, tmp_path,
                                         isolated_cache) -> None:
     calibration = tmp_path / "mine"
     calibration.mkdir()
-    for photo in sample_images[::5]:
+    for photo in sample_images[::2]:  # 50 photos (the README asks for 50-200)
         shutil.copy(photo, calibration / photo.name)
     made = run_cli("models", "quantize", "--calibrate", str(calibration))
     assert made.returncode == 0, made.stderr
     target = isolated_cache / "models" / "squeezenet1.1-int8.onnx"
     assert made.stdout.strip() == str(target) and target.is_file()
-    result = run_cli("classify", "--format", "jsonl", "--model", "squeezenet1.1-int8",
-                     *[str(p) for p in sample_images])
-    records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert records[0]["model"] == "squeezenet1.1-int8"
-    top1 = sum(r["predictions"][0]["wnid"] == r["path"].rsplit("/", 1)[1].split("_")[0]
-               for r in records)
-    assert top1 >= 64, f"int8 top-1 {top1} % (float: 65 %; the target allows 1 point less)"
+    held_out = [str(p) for p in sample_images[1::2]]  # never seen in calibration
+
+    def top1(model: str) -> int:
+        result = run_cli("classify", "--format", "jsonl", "--model", model, *held_out)
+        records = [json.loads(line) for line in result.stdout.splitlines()]
+        assert records[0]["model"] == model
+        return sum(r["predictions"][0]["wnid"] == r["path"].rsplit("/", 1)[1].split("_")[0]
+                   for r in records)
+
+    fast, slow = top1("squeezenet1.1-int8"), top1("squeezenet1.1")
+    # one photo of 50 is 2 points: "within 1 point" means none lost (measured 33 and 33)
+    assert fast >= slow, f"int8 top-1 {fast} of 50 held-out photos, float {slow}"
 
 
 def test_quantize_needs_calibration_images(model_dir, tmp_path) -> None:

@@ -30,5 +30,14 @@ ditto "$app" "$staging/$(basename "$app")"
 ln -s /Applications "$staging/Applications"
 mkdir -p "$(dirname "$dmg")"
 rm -f "$dmg"
-hdiutil create -volname "SqueezeApp" -srcfolder "$staging" -fs HFS+ -format UDZO -ov "$dmg"
+# hdiutil create fails now and then on hosted runners ("Resource busy", a Spotlight or XProtect
+# scan holding the staging folder): try again, up to 5 times, with a growing pause.
+for attempt in 1 2 3 4 5; do
+  if hdiutil create -volname "SqueezeApp" -srcfolder "$staging" -fs HFS+ -format UDZO -ov "$dmg"; then
+    break
+  fi
+  [[ $attempt -lt 5 ]] || { echo "make-dmg: hdiutil create failed 5 times" >&2; exit 1; }
+  echo "make-dmg: hdiutil create failed (attempt $attempt), retrying" >&2
+  sleep $((attempt * 10))
+done
 hdiutil verify "$dmg"

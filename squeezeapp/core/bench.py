@@ -1,7 +1,9 @@
-"""`squeezeapp bench`: latency and throughput of each stage, measured in one run.
+"""`squeezeapp bench`: latency and throughput of each stage, contenders interleaved.
 
-Every figure is a median (p50) and p95 over `repeat` timed runs after `warmup` untimed ones, so
-ratios such as classify-vs-raw compare numbers taken minutes apart on the same machine state.
+The machine this runs on is often shared and its speed drifts by tens of percent within a minute.
+So contenders are never timed one after the other: each round times every contender for one
+block (A, B, C, A, B, C, ...), every ratio is computed within a round and summarised as the
+median and spread over the rounds, and the machine's raw speed is reported beside it.
 """
 
 from __future__ import annotations
@@ -14,12 +16,25 @@ from pathlib import Path
 
 import numpy as np
 
-from squeezeapp.core.classifier import Classifier, SessionSettings
+from squeezeapp.core.classifier import Classifier, SessionSettings, open_session
+from squeezeapp.core.graph_rewrite import (
+    FRAME_INPUT,
+    ROI_INPUT,
+    add_crop_prologue,
+    crop_roi,
+    load_model,
+    rewrite,
+)
 from squeezeapp.core.imageio import expand_image_paths, read_image
-from squeezeapp.core.pipeline import classify_files, pipeline_session
+from squeezeapp.core.pipeline import Schedule, classify_files, plan_schedule
+from squeezeapp.core.postprocess import to_probabilities
 from squeezeapp.core.reference import reference_preprocess
+from squeezeapp.core.timing import Measure, Ratio, interleave
 
 PREPROCESS_SIZES = ((640, 480), (1280, 720), (1920, 1080))
+ROUNDS = 10
+FOLDER_ROUNDS = 3
+STAGE_SAMPLE = 100  # photos whose stage costs are measured for the bound (held in memory)
 
 
 @dataclass(frozen=True)
@@ -28,18 +43,32 @@ class BenchSettings:
     threads: int | None = None
     provider: str | None = None
     images: Path | None = None
-    repeat: int = 200
+    repeat: int = 200  # timed runs per latency contender, spread over ROUNDS rounds
     warmup: int = 20
+    rounds: int = ROUNDS
+    folder_rounds: int = FOLDER_ROUNDS
 
 
 @dataclass(frozen=True)
-class Timing:
-    p50: float
-    p95: float
+class FolderResult:
+    images: int
+    cores: int
+    schedule: str  # the schedule `classify` uses here
+    rates: dict[str, Measure]  # images/s per contender, per round
+    stage_ms: dict[str, float]  # per-image core-ms (median over rounds): decode, crop,
+    # inference on 1 thread, post-processing
+    ratios: dict[str, Ratio]
+    bounds: tuple[float, ...]  # images/s: all stages spread perfectly over the cores, per round
 
-    @classmethod
-    def of(cls, samples_ms: list[float]) -> Timing:
-        return cls(float(np.percentile(samples_ms, 50)), float(np.percentile(samples_ms, 95)))
+    @property
+    def bound_images_per_s(self) -> float:
+        """Decode + crop + 1-thread inference + post spread perfectly over all cores."""
+        return float(np.median(self.bounds))
+
+    @property
+    def bound_fraction(self) -> float:
+        """classify's rate over the bound, each taken in the same round (median of rounds)."""
+        return self.ratios["classify_vs_bound"].median
 
 
 @dataclass(frozen=True)
@@ -49,45 +78,30 @@ class BenchResult:
     threads: int
     warmup: int
     repeat: int
-    raw_1_thread: Timing
-    raw_all_threads: Timing
-    classify: Timing
-    preprocess: dict[str, Timing]
-    naive_preprocess: dict[str, Timing] = field(default_factory=dict)
-    folder_images: int = 0
-    folder_images_per_s: float | None = None  # the app's pipelined `classify`
-    naive_images_per_s: float | None = None  # decode, textbook pre-processing, run: one by one
-    sequential_images_per_s: float | None = None  # decode and the app's classify, one by one
+    rounds: int
+    latency: dict[str, Measure]  # ms
+    ratios: dict[str, Ratio]
+    preprocess: dict[str, Measure]
+    naive_preprocess: dict[str, Measure] = field(default_factory=dict)
+    normalisation: str = ""
+    folder: FolderResult | None = None
+
+    @property
+    def raw_all_threads(self) -> Measure:
+        return self.latency["raw"]
+
+    @property
+    def raw_1_thread(self) -> Measure:
+        return self.latency["raw_1thread"]
 
     @property
     def classify_vs_raw(self) -> float:
-        """Throughput of the app's classify path relative to bare session.run (1.0 = equal)."""
-        return self.raw_all_threads.p50 / self.classify.p50
+        return self.ratios["classify_vs_raw"].median
 
     @property
-    def folder_speedup(self) -> float | None:
-        """Pipelined `classify` against the naive loop (the issue's yardstick)."""
-        return _ratio(self.folder_images_per_s, self.naive_images_per_s)
-
-    @property
-    def pipeline_speedup(self) -> float | None:
-        """Pipelined `classify` against the same fast steps run one image at a time."""
-        return _ratio(self.folder_images_per_s, self.sequential_images_per_s)
-
-
-def _ratio(numerator: float | None, denominator: float | None) -> float | None:
-    return numerator / denominator if numerator and denominator else None
-
-
-def _time(call: Callable[[], object], repeat: int, warmup: int) -> Timing:
-    for _ in range(warmup):
-        call()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1e3)
-    return Timing.of(samples)
+    def cam_overhead(self) -> float:
+        """Extra time of classify with class maps over plain classify (0.03 = 3 %)."""
+        return self.ratios["cam_vs_classify"].median - 1.0
 
 
 def _test_frame(width: int, height: int) -> np.ndarray:
@@ -102,71 +116,162 @@ def _test_frame(width: int, height: int) -> np.ndarray:
 
 def run_benchmark(settings: BenchSettings) -> BenchResult:
     all_threads = settings.threads or os.cpu_count() or 1
-    classifier_settings = SessionSettings(all_threads, settings.provider)
-    classifier = Classifier.load(settings.model, classifier_settings)
-    single = Classifier.load(settings.model, SessionSettings(1, settings.provider))
-    spec = classifier.spec
+    session = SessionSettings(all_threads, settings.provider)
+    app = Classifier.load(settings.model, session)
+    plain = Classifier.load(settings.model, replace(session, graph_prologue=False))
+    single = Classifier.load(settings.model, SessionSettings(1, settings.provider,
+                                                             graph_prologue=False))
+    app_1thread = Classifier.load(settings.model, SessionSettings(1, settings.provider))
+    spec = app.spec
     frame = _test_frame(640, 480)
-    batch = classifier.preprocess(frame)[None].copy()
-    feed = {spec.input_name: batch}
-
-    def raw(model: Classifier) -> Callable[[], object]:
-        return lambda: model.session.run([spec.output_name], feed)
-
-    repeat, warmup = settings.repeat, settings.warmup
-    raw_all = _time(raw(classifier), repeat, warmup)
-    raw_one = _time(raw(single), repeat, warmup)
-    classify = _time(lambda: classifier.classify(frame), repeat, warmup)
-    preprocess, naive_preprocess = {}, {}
-    for width, height in PREPROCESS_SIZES:
-        image = _test_frame(width, height)
-        out = classifier.preprocess.new_batch(1)[0]
-        preprocess[f"{width}x{height}"] = _time(lambda i=image, o=out: classifier.preprocess(i, o),
-                                               repeat, warmup)
-        naive_preprocess[f"{width}x{height}"] = _time(
-            lambda i=image: reference_preprocess(i, spec.preprocess), repeat, warmup)
-    result = BenchResult(spec.name, classifier.provider, all_threads, warmup, repeat, raw_one,
-                         raw_all, classify, preprocess, naive_preprocess)
+    feed = {spec.input_name: plain.preprocess(frame)[None].copy()}
+    contenders: dict[str, Callable[[], object]] = {
+        "raw": lambda: plain.session.run([spec.output_name], feed),
+        "raw_1thread": lambda: single.session.run([spec.output_name], feed),
+        "classify": lambda: app.classify(frame),
+        "classify_cam": lambda: app.classify(frame, with_cam=True),
+        "classify_float_input": lambda: plain.classify(frame),
+        "classify_1thread": lambda: app_1thread.classify(frame),
+    }
+    if not app.supports_cam:
+        del contenders["classify_cam"]
+    graph_crop = _graph_crop_contender(app, session, frame)
+    if graph_crop is not None:
+        contenders["classify_graph_crop"] = graph_crop
+    rounds = max(2, settings.rounds)
+    block = max(1, settings.repeat // rounds)
+    latency = interleave(contenders, rounds, block, settings.warmup)
+    ratios = {"classify_vs_raw": Ratio.of(latency["raw"], latency["classify"]),
+              "classify_float_input_vs_raw": Ratio.of(latency["raw"],
+                                                      latency["classify_float_input"])}
+    ratios["classify_1thread_vs_raw_1thread"] = Ratio.of(latency["raw_1thread"],
+                                                         latency["classify_1thread"])
+    if "classify_cam" in latency:
+        ratios["cam_vs_classify"] = Ratio.of(latency["classify_cam"], latency["classify"])
+    if "classify_graph_crop" in latency:
+        ratios["graph_crop_vs_raw"] = Ratio.of(latency["raw"], latency["classify_graph_crop"])
+    preprocess, naive = _preprocess_timings(app, rounds, block, settings.warmup)
+    result = BenchResult(spec.name, app.provider, all_threads, settings.warmup, block * rounds,
+                         rounds, latency, ratios, preprocess, naive, app.normalisation)
     if settings.images is not None:
         paths = list(expand_image_paths([settings.images]))
-        pipelined = Classifier.load(settings.model, pipeline_session(classifier_settings))
-        rates = _folder_throughput(classifier, pipelined, paths)
-        result = replace(result, folder_images=len(paths),
-                         folder_images_per_s=rates["pipelined"],
-                         naive_images_per_s=rates["naive"],
-                         sequential_images_per_s=rates["sequential"])
+        result = replace(result, folder=_folder(settings, paths, plain, app))
     return result
 
 
-def _folder_throughput(classifier: Classifier, pipelined_classifier: Classifier,
-                       paths: list[Path]) -> dict[str, float]:
-    """Images/s of three ways through the same files, best of 3 runs each.
+def _graph_crop_contender(app: Classifier, session: SessionSettings,
+                          frame: np.ndarray) -> Callable[[], object] | None:
+    """The experiment of graph_rewrite.add_crop_prologue: frame in, crop inside the graph."""
+    if not app.uint8_input:
+        return None
+    size = app.spec.preprocess.size
+    model = add_crop_prologue(rewrite(load_model(app.spec.path), app.spec.preprocess).model,
+                              size)
+    cropping = open_session(model.SerializeToString(), session, app.spec.path.name)
+    height, width = frame.shape[:2]
 
-    The one-by-one loops use the latency-tuned session (their best); the pipeline uses the
-    session `squeezeapp classify` opens for it (see pipeline_session).
-    """
-    spec = classifier.spec
+    def classify() -> object:
+        roi = crop_roi(app.preprocess.crop_matrix(height, width), height, width, size)
+        (logits,) = cropping.run([app.spec.output_name],
+                                 {FRAME_INPUT: frame[None], ROI_INPUT: roi})
+        return app.predictions(to_probabilities(logits, app.spec.output_kind)[0])
+
+    return classify
+
+
+def _preprocess_timings(app: Classifier, rounds: int, block: int, warmup: int):
+    contenders: dict[str, Callable[[], object]] = {}
+    out = app.new_batch(1)[0]
+    for width, height in PREPROCESS_SIZES:
+        image = _test_frame(width, height)
+        contenders[f"app {width}x{height}"] = lambda i=image: app.prepare(i, out)
+        contenders[f"textbook {width}x{height}"] = \
+            lambda i=image: reference_preprocess(i, app.spec.preprocess)
+    timed = interleave(contenders, rounds, block, warmup)
+    app_times = {k.split()[1]: v for k, v in timed.items() if k.startswith("app")}
+    textbook = {k.split()[1]: v for k, v in timed.items() if k.startswith("textbook")}
+    return app_times, textbook
+
+
+def _folder(settings: BenchSettings, paths: list[Path], plain: Classifier,
+            latency_tuned: Classifier) -> FolderResult:
+    """Images/s of several ways through the same files, interleaved pass by pass, and the bound
+    from the measured per-image cost of each stage."""
+    cores = os.cpu_count() or 1
+    base = SessionSettings(settings.threads, settings.provider)
+    chosen = plan_schedule(base)
+    other_kind = "batches" if chosen.kind == "images" else "images"
+    sessions = {"images": SessionSettings(1, settings.provider, spin_wait=False),
+                "batches": SessionSettings(max(2, settings.threads or cores), settings.provider,
+                                           spin_wait=False)}
+    schedules = {"images": Schedule("images", workers=cores, session_threads=1),
+                 "batches": Schedule("batches", workers=2, session_threads=max(2, cores))}
+    loaded = {kind: Classifier.load(settings.model, sessions[kind]) for kind in sessions}
+    spec = plain.spec
 
     def naive() -> None:
         for path in paths:
             batch = reference_preprocess(read_image(path), spec.preprocess)
-            classifier.predictions(classifier.infer(batch)[0])
+            plain.predictions(plain.infer(batch)[0])
 
     def sequential() -> None:
         for path in paths:
-            classifier.classify(read_image(path))
+            latency_tuned.classify(read_image(path))
 
-    def pipelined() -> None:
-        for _ in classify_files(paths, pipelined_classifier):
+    def pipelined(kind: str) -> Callable[[], None]:
+        def run() -> None:
+            for _ in classify_files(paths, loaded[kind], schedule=schedules[kind]):
+                pass
+        return run
+
+    stages: list[dict[str, float]] = []
+    sample = paths[:STAGE_SAMPLE]
+    def one_worker() -> None:
+        for _ in classify_files(paths, loaded["images"], schedule=Schedule("images", 1, 1)):
             pass
 
-    sequential()  # warm the file cache and the session
-    rates = {}
-    for name, job in (("naive", naive), ("sequential", sequential), ("pipelined", pipelined)):
-        best = float("inf")
-        for _ in range(3):
-            start = time.perf_counter()
-            job()
-            best = min(best, time.perf_counter() - start)
-        rates[name] = len(paths) / best
-    return rates
+    passes = {"stages": lambda: stages.append(_stage_costs(sample, loaded["images"])),
+              "classify": pipelined(chosen.kind), f"classify_{other_kind}": pipelined(other_kind),
+              "one_worker": one_worker, "naive": naive, "sequential": sequential}
+    timed = interleave(passes, max(1, settings.folder_rounds), block=1, warmup=1, settle=False)
+    del timed["stages"]
+    stages = stages[1:]  # the warm-up call's
+    bounds = tuple(cores * 1e3 / sum(stage.values()) for stage in stages)
+    rates = {name: _per_second(measure, len(paths)) for name, measure in timed.items()}
+    bound = Measure(float(np.median(bounds)), float(np.percentile(bounds, 5)), bounds)
+    one_worker_bound = _per_second(timed["one_worker"], len(paths) * cores)
+    ratios = {"classify_vs_bound": Ratio.of(rates["classify"], bound),
+              "classify_vs_cores_x_one_worker": Ratio.of(rates["classify"], one_worker_bound),
+              "classify_vs_naive": Ratio.of(rates["classify"], rates["naive"]),
+              "classify_vs_sequential": Ratio.of(rates["classify"], rates["sequential"]),
+              f"classify_vs_{other_kind}": Ratio.of(rates["classify"],
+                                                    rates[f"classify_{other_kind}"])}
+    stage_ms = {name: float(np.median([stage[name] for stage in stages])) for name in stages[0]}
+    return FolderResult(len(paths), cores, chosen.kind, rates, stage_ms, ratios, bounds)
+
+
+def _per_second(measure: Measure, count: int) -> Measure:
+    """Pass times in ms → images/s (p50 of a rate is count / p50 of the time)."""
+    return Measure(count * 1e3 / measure.p50, count * 1e3 / measure.p95,
+                   tuple(count * 1e3 / t for t in measure.rounds))
+
+
+def _stage_costs(paths: list[Path], one_thread: Classifier) -> dict[str, float]:
+    """Mean per-image core-ms of each stage, measured one image at a time on one core."""
+    started = time.perf_counter()
+    images = [read_image(path) for path in paths]
+    decode = (time.perf_counter() - started) * 1e3 / len(paths)
+    batches = [one_thread.new_batch(1) for _ in images]
+    started = time.perf_counter()
+    for image, batch in zip(images, batches, strict=True):
+        one_thread.prepare(image, batch[0])
+    crop = (time.perf_counter() - started) * 1e3 / len(paths)
+    one_thread.run(batches[0])
+    started = time.perf_counter()
+    outputs = [one_thread.run(batch)[0] for batch in batches]
+    inference = (time.perf_counter() - started) * 1e3 / len(paths)
+    started = time.perf_counter()
+    for probabilities in outputs:
+        one_thread.predictions(probabilities[0])
+    post = (time.perf_counter() - started) * 1e3 / len(paths)
+    return {"decode": decode, "crop": crop, "inference_1thread": inference, "post": post}

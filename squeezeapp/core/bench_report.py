@@ -4,66 +4,144 @@ from __future__ import annotations
 
 import json
 
-from squeezeapp.core.bench import BenchResult
+from squeezeapp.core.bench import BenchResult, Measure, Ratio
+
+
+def _r(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _ratio_dict(ratio: Ratio) -> dict[str, float | int | None]:
+    return {"median": _r(ratio.median), "iqr_low": _r(ratio.low), "iqr_high": _r(ratio.high),
+            "rounds": ratio.rounds}
+
+
+def _measure_dict(measure: Measure, digits: int = 3) -> dict[str, float | None]:
+    low, high = measure.spread
+    return {"p50": _r(measure.p50, digits), "p95": _r(measure.p95, digits),
+            "round_min": _r(low, digits), "round_max": _r(high, digits)}
 
 
 def as_dict(result: BenchResult) -> dict[str, object]:
-    def r(value: float | None, digits: int = 3) -> float | None:
-        return None if value is None else round(value, digits)
-
-    return {
+    latency = result.latency
+    data: dict[str, object] = {
         "model": result.model,
         "provider": result.provider,
         "threads": result.threads,
         "warmup": result.warmup,
         "repeat": result.repeat,
-        "raw_ms_p50": r(result.raw_all_threads.p50),
-        "raw_ms_p95": r(result.raw_all_threads.p95),
-        "raw_1thread_ms_p50": r(result.raw_1_thread.p50),
-        "raw_1thread_ms_p95": r(result.raw_1_thread.p95),
-        "classify_ms_p50": r(result.classify.p50),
-        "classify_ms_p95": r(result.classify.p95),
-        "classify_vs_raw": r(result.classify_vs_raw),
-        "preprocess_ms_p50": {k: r(v.p50) for k, v in result.preprocess.items()},
-        "preprocess_ms_p95": {k: r(v.p95) for k, v in result.preprocess.items()},
-        "naive_preprocess_ms_p50": {k: r(v.p50) for k, v in result.naive_preprocess.items()},
-        "folder_images": result.folder_images,
-        "folder_images_per_s": r(result.folder_images_per_s, 1),
-        "naive_images_per_s": r(result.naive_images_per_s, 1),
-        "sequential_images_per_s": r(result.sequential_images_per_s, 1),
-        "folder_speedup": r(result.folder_speedup, 2),
-        "pipeline_speedup": r(result.pipeline_speedup, 2),
+        "rounds": result.rounds,
+        "normalisation": result.normalisation,
+        "raw_ms_p50": _r(result.raw_all_threads.p50),
+        "raw_ms_p95": _r(result.raw_all_threads.p95),
+        "raw_1thread_ms_p50": _r(result.raw_1_thread.p50),
+        "raw_1thread_ms_p95": _r(result.raw_1_thread.p95),
+        "classify_ms_p50": _r(latency["classify"].p50),
+        "classify_ms_p95": _r(latency["classify"].p95),
+        "classify_vs_raw": _r(result.classify_vs_raw),
+        "cam_overhead": _r(result.cam_overhead) if "cam_vs_classify" in result.ratios else None,
+        "latency_ms": {name: _measure_dict(m) for name, m in latency.items()},
+        "ratios": {name: _ratio_dict(ratio) for name, ratio in result.ratios.items()},
+        "preprocess_ms_p50": {k: _r(v.p50) for k, v in result.preprocess.items()},
+        "preprocess_ms_p95": {k: _r(v.p95) for k, v in result.preprocess.items()},
+        "naive_preprocess_ms_p50": {k: _r(v.p50) for k, v in result.naive_preprocess.items()},
     }
+    folder = result.folder
+    data.update({"folder_images": folder.images if folder else 0,
+                 "folder_images_per_s": None, "naive_images_per_s": None,
+                 "sequential_images_per_s": None, "folder_speedup": None,
+                 "pipeline_speedup": None})
+    if folder is not None:
+        data.update({
+            "folder_images_per_s": _r(folder.rates["classify"].p50, 1),
+            "naive_images_per_s": _r(folder.rates["naive"].p50, 1),
+            "sequential_images_per_s": _r(folder.rates["sequential"].p50, 1),
+            "folder_speedup": _r(folder.ratios["classify_vs_naive"].median, 2),
+            "pipeline_speedup": _r(folder.ratios["classify_vs_sequential"].median, 2),
+            "folder_schedule": folder.schedule,
+            "folder_cores": folder.cores,
+            "folder_rates": {name: _measure_dict(m, 1) for name, m in folder.rates.items()},
+            "folder_ratios": {name: _ratio_dict(r) for name, r in folder.ratios.items()},
+            "stage_ms": {name: _r(ms) for name, ms in folder.stage_ms.items()},
+            "bound_images_per_s": _r(folder.bound_images_per_s, 1),
+            "bound_fraction": _r(folder.bound_fraction),
+        })
+    return data
 
 
 def render_json(result: BenchResult) -> str:
     return json.dumps(as_dict(result), indent=2)
 
 
+def _ratio_text(ratio: Ratio) -> str:
+    return (f"{ratio.median:.3f}x (IQR {ratio.low:.3f}-{ratio.high:.3f} over "
+            f"{ratio.rounds} rounds)")
+
+
 def render_table(result: BenchResult) -> str:
+    raw, raw1 = result.raw_all_threads, result.raw_1_thread
+    speed = (f"[this machine now: raw session.run {raw.p50:.3f} ms on {result.threads} threads, "
+             f"{raw1.p50:.3f} ms on 1]")
+    names = {
+        "raw": f"raw session.run, {result.threads} threads (file as is)",
+        "raw_1thread": "raw session.run, 1 thread (file as is)",
+        "classify": "classify 640x480 (crop + run + post)",
+        "classify_cam": "classify 640x480 with class maps",
+        "classify_float_input": "classify 640x480, float input (no rewrite)",
+        "classify_1thread": "classify 640x480, 1 thread",
+        "classify_graph_crop": "classify 640x480, crop inside the graph",
+    }
     lines = [
-        f"model {result.model} on {result.provider}, {result.threads} threads; "
-        f"p50 / p95 over {result.repeat} runs after {result.warmup} warm-up runs (excluded)",
+        f"model {result.model} on {result.provider}, {result.threads} threads; normalisation "
+        f"{result.normalisation}",
+        f"contenders interleaved: {result.rounds} rounds x {result.repeat // result.rounds} runs "
+        f"each, after {result.warmup} warm-up runs (excluded); spread = lowest..highest round "
+        "median",
         "",
-        f"  {'stage':<42} {'p50 ms':>9} {'p95 ms':>9}",
-        f"  {'raw session.run, 1 thread':<42} {result.raw_1_thread.p50:>9.3f} "
-        f"{result.raw_1_thread.p95:>9.3f}",
-        f"  {f'raw session.run, {result.threads} threads':<42} {result.raw_all_threads.p50:>9.3f} "
-        f"{result.raw_all_threads.p95:>9.3f}",
-        f"  {'classify (pre + run + post), 640x480':<42} {result.classify.p50:>9.3f} "
-        f"{result.classify.p95:>9.3f}",
+        f"  {'stage':<46} {'p50 ms':>8} {'p95 ms':>8}  {'spread':>15}",
     ]
-    for size, timing in result.preprocess.items():
-        lines.append(f"  {f'pre-processing {size}':<42} {timing.p50:>9.3f} {timing.p95:>9.3f}")
-    for size, timing in result.naive_preprocess.items():
-        lines.append(f"  {f'textbook pre-processing {size}':<42} {timing.p50:>9.3f} "
-                     f"{timing.p95:>9.3f}")
-    lines.append("")
-    lines.append(f"  classify path throughput vs raw: {result.classify_vs_raw:.3f}x")
-    if result.folder_speedup is not None:
-        lines.append(f"  folder of {result.folder_images} images, img/s: classify "
-                     f"{result.folder_images_per_s:.1f}; naive loop "
-                     f"{result.naive_images_per_s:.1f} ({result.folder_speedup:.2f}x); "
-                     f"app steps one by one {result.sequential_images_per_s:.1f} "
-                     f"({result.pipeline_speedup:.2f}x)")
+
+    def row(label: str, measure: Measure) -> str:
+        low, high = measure.spread
+        return (f"  {label:<46} {measure.p50:>8.3f} {measure.p95:>8.3f}  "
+                f"{low:>7.3f}..{high:<7.3f}")
+
+    for name, measure in result.latency.items():
+        lines.append(row(names.get(name, name), measure))
+    for size, measure in result.preprocess.items():
+        lines.append(row(f"crop (session input) {size}", measure))
+    for size, measure in result.naive_preprocess.items():
+        lines.append(row(f"textbook pre-processing {size}", measure))
+    lines += ["", f"  {speed}"]
+    labels = {"classify_vs_raw": "classify throughput / raw",
+              "classify_float_input_vs_raw": "classify (float input) throughput / raw",
+              "cam_vs_classify": "classify with class maps / classify (time)",
+              "classify_1thread_vs_raw_1thread": "classify / raw throughput, both 1 thread",
+              "graph_crop_vs_raw": "crop-in-graph classify throughput / raw"}
+    for name, ratio in result.ratios.items():
+        lines.append(f"  {labels.get(name, name):<44} {_ratio_text(ratio)}")
+    if result.folder is not None:
+        lines += ["", *_folder_lines(result, speed)]
     return "\n".join(lines)
+
+
+def _folder_lines(result: BenchResult, speed: str) -> list[str]:
+    folder = result.folder
+    assert folder is not None
+    lines = [f"folder of {folder.images} images, {folder.cores} cores, classify uses the "
+             f"'{folder.schedule}' schedule; images/s, passes interleaved:"]
+    for name, measure in folder.rates.items():
+        low, high = measure.spread
+        lines.append(f"  {name:<30} {measure.p50:>8.1f}  spread {low:.1f}..{high:.1f}")
+    stages = ", ".join(f"{name} {ms:.3f}" for name, ms in folder.stage_ms.items())
+    lines.append(f"  per-image stage cost (ms on one core, median of rounds): {stages}")
+    low, high = min(folder.bounds), max(folder.bounds)
+    lines.append(f"  bound = {folder.cores} cores / sum of the stages, measured in each round: "
+                 f"{folder.bound_images_per_s:.1f} img/s (spread {low:.1f}..{high:.1f}); "
+                 f"classify reaches {folder.bound_fraction:.1%} of it")
+    lines.append("  (stages timed one by one keep the weights in cache; one worker doing them "
+                 "image by image is the reachable pace: classify_vs_cores_x_one_worker)")
+    for name, ratio in folder.ratios.items():
+        lines.append(f"  {name:<30} {_ratio_text(ratio)}")
+    lines.append(f"  {speed}")
+    return lines

@@ -10,13 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 
 from squeezeapp.core.errors import ModelError
-from squeezeapp.core.models import build_spec, resolve_model_path
+from squeezeapp.core.graph_rewrite import CamSource, RewrittenModel, graph_inputs, rewrite
+from squeezeapp.core.limits import check_threads
+from squeezeapp.core.modelcheck import check_input_type, check_usable, ort_prints_logged
+from squeezeapp.core.models import build_spec, model_metadata, resolve_model_path
 from squeezeapp.core.modelspec import ModelSpec, short_label
 from squeezeapp.core.postprocess import to_probabilities, top_k_indices
-from squeezeapp.core.preprocess import Preprocessor
+from squeezeapp.core.preprocess import CropRect, Preprocessor
 from squeezeapp.core.providers import resolve_providers, short_name
 
 logger = logging.getLogger(__name__)
@@ -40,11 +44,25 @@ class Prediction:
                 "probability": round(self.probability, 6)}
 
 
+@dataclass(frozen=True, eq=False)  # holds an array: compared and hashed by identity
+class ClassMaps:
+    """Class activation maps of the predicted classes, as the model computed them.
+
+    `maps[i]` belongs to `predictions[i]` (same order), on the model's feature grid (13×13 for
+    SqueezeNet 1.1 at 224), covering `crop` of the original image. `cam.heatmap` turns one into
+    an image-aligned heatmap."""
+
+    maps: np.ndarray  # [k, h, w] float32, a copy owned by this object
+    crop: CropRect
+    image_size: tuple[int, int]  # (height, width) of the classified image
+
+
 @dataclass(frozen=True)
 class Classification:
     predictions: tuple[Prediction, ...]
     latency_ms: float  # pre-processing + inference + post-processing of this image
     model: str
+    cam: ClassMaps | None = None  # only when asked for (classify(..., with_cam=True))
 
     @property
     def top(self) -> Prediction:
@@ -60,19 +78,32 @@ class SessionSettings:
     # Idle inference threads busy-wait for the next run: the lowest latency for back-to-back
     # frames, but on a small machine they steal the cores that decode files in classify_files.
     spin_wait: bool = True
+    # Rewrite the graph at load so that it takes the uint8 crop and normalises inside (see
+    # graph_rewrite). False: the file's own float NCHW input, normalised in Python.
+    graph_prologue: bool = True
 
 
 class Classifier:
-    """Classify BGR uint8 frames. `classify` reuses one input buffer: use it from one thread."""
+    """Classify BGR uint8 frames. `classify` reuses one input buffer: use it from one thread;
+    `infer`, `prepare` and `classify_batch` are safe from several threads at once."""
 
-    def __init__(self, spec: ModelSpec, session: ort.InferenceSession) -> None:
+    def __init__(self, spec: ModelSpec, session: ort.InferenceSession,
+                 graph: RewrittenModel | None = None,
+                 settings: SessionSettings | None = None) -> None:
         self.spec = spec
+        self.settings = settings or SessionSettings()
         self.session = session
         self.preprocess = Preprocessor(spec.preprocess)
         batch_dim = spec.input_shape[0]
         self.max_batch: int | None = batch_dim if isinstance(batch_dim, int) and batch_dim > 0 \
             else None
-        self._single = self.preprocess.new_batch(1)
+        self.input_name = graph.input_name if graph else spec.input_name
+        self.uint8_input = bool(graph and graph.uint8_input)
+        self.normalisation = graph.normalisation if graph else "in Python (float NCHW input)"
+        self.cam_source = graph.cam if graph else CamSource(None, "the graph was not rewritten")
+        self._outputs = [spec.output_name]
+        self._outputs_with_cam = [spec.output_name, self.cam_source.tensor or ""]
+        self._single = self.new_batch(1)
 
     @classmethod
     def load(cls, model: str | os.PathLike[str] | None = None,
@@ -80,15 +111,26 @@ class Classifier:
         """Find, open and validate a model; every failure is a one-line ModelError."""
         settings = settings or SessionSettings()
         path = resolve_model_path(model)
-        session = open_session(path, settings)
+        proto = _read_model(path)
         spec = build_spec(
             path,
-            session.get_modelmeta().custom_metadata_map,
-            [(i.name, list(i.shape)) for i in session.get_inputs()],
-            [(o.name, list(o.shape)) for o in session.get_outputs()],
+            model_metadata(proto, path),
+            [(i.name, _shape(i)) for i in graph_inputs(proto.graph)],
+            [(o.name, _shape(o)) for o in proto.graph.output],
         )
-        logger.info("loaded %s (%s) on %s", spec.name, path, session.get_providers()[0])
-        return cls(spec, session)
+        check_input_type(graph_inputs(proto.graph)[0], path.name)
+        try:
+            graph = rewrite(proto, spec.preprocess, uint8_input=settings.graph_prologue)
+            session = open_session(graph.model.SerializeToString(), settings, path.name)
+        except Exception:  # a graph the rewrite cannot handle must not cost the user the model
+            logger.warning("%s: the rewritten graph did not load; using the file as it is",
+                           path.name, exc_info=logger.isEnabledFor(logging.DEBUG))
+            session, graph = open_session(str(path), settings, path.name), None
+        logger.info("loaded %s (%s) on %s; normalisation %s", spec.name, path,
+                    session.get_providers()[0], graph.normalisation if graph else "in Python")
+        classifier = cls(spec, session, graph, settings)
+        check_usable(classifier)
+        return classifier
 
     @property
     def name(self) -> str:
@@ -98,20 +140,58 @@ class Classifier:
     def provider(self) -> str:
         return short_name(self.session.get_providers()[0])
 
+    @property
+    def supports_cam(self) -> bool:
+        """Whether classify(..., with_cam=True) can return class activation maps."""
+        return self.cam_source.supported
+
+    @property
+    def cam_unsupported_reason(self) -> str:
+        """Why there are no maps (for a disabled action's tooltip); empty when there are."""
+        return self.cam_source.reason
+
+    def crop_rect(self, height: int, width: int) -> CropRect:
+        """The square of a height×width image that the model sees."""
+        return self.preprocess.crop_rect(height, width)
+
+    def new_batch(self, count: int) -> np.ndarray:
+        """An input buffer for `count` images, in the session's own input form."""
+        if self.uint8_input:
+            size = self.spec.preprocess.size
+            return np.empty((count, size, size, 3), np.uint8)
+        return self.preprocess.new_batch(count)
+
+    def prepare(self, image: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """One BGR uint8 image as the session's input row: just the crop when the graph
+        normalises, else the float NCHW tensor."""
+        if self.uint8_input:
+            return self.preprocess.crop(image, out)
+        return self.preprocess(image, out)
+
     def infer(self, batch: np.ndarray) -> np.ndarray:
-        """Probabilities [N,1000] for a pre-processed NCHW float32 batch."""
+        """Probabilities [N,1000] for a batch made by `new_batch`/`prepare`."""
+        return self.run(batch, with_cam=False)[0]
+
+    def run(self, batch: np.ndarray, with_cam: bool = False
+            ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Probabilities [N,1000] and, with_cam (where supported), all class maps [N,C,h,w]."""
+        with_cam = with_cam and self.supports_cam
         if self.max_batch is not None and batch.shape[0] > self.max_batch:
-            return np.concatenate([self.infer(batch[i:i + self.max_batch])
-                                   for i in range(0, batch.shape[0], self.max_batch)])
+            parts = [self.run(batch[i:i + self.max_batch], with_cam)
+                     for i in range(0, batch.shape[0], self.max_batch)]
+            maps = np.concatenate([p[1] for p in parts]) if with_cam else None
+            return np.concatenate([p[0] for p in parts]), maps
+        wanted = self._outputs_with_cam if with_cam else self._outputs
         try:
-            (output,) = self.session.run([self.spec.output_name], {self.spec.input_name: batch})
-            return to_probabilities(np.asarray(output), self.spec.output_kind)
+            outputs = self.session.run(wanted, {self.input_name: batch})
+            probabilities = to_probabilities(np.asarray(outputs[0]), self.spec.output_kind)
         except ValueError as error:  # output shape turned out not to be 1000 classes
             raise ModelError(f"{self.spec.path.name}: {error}") from None
+        return probabilities, (outputs[1] if with_cam else None)
 
     def probabilities(self, image: np.ndarray) -> np.ndarray:
         """Probabilities [1000] for one BGR uint8 image."""
-        self.preprocess(image, out=self._single[0])
+        self.prepare(image, out=self._single[0])
         return self.infer(self._single)[0]
 
     def predictions(self, probabilities: np.ndarray, top_k: int = 5) -> tuple[Prediction, ...]:
@@ -121,35 +201,61 @@ class Classifier:
             for rank, i in enumerate(top_k_indices(probabilities, top_k), start=1)
         )
 
-    def classify(self, image: np.ndarray, top_k: int = 5) -> Classification:
+    def classify(self, image: np.ndarray, top_k: int = 5,
+                 with_cam: bool = False) -> Classification:
+        """Top-k predictions for one BGR uint8 image; with_cam (where `supports_cam`) adds the
+        class activation maps of those k classes from the same inference."""
         started = time.perf_counter()
-        probabilities = self.probabilities(image)
-        predictions = self.predictions(probabilities, top_k)
-        return Classification(predictions, (time.perf_counter() - started) * 1e3, self.name)
+        self.prepare(image, out=self._single[0])
+        probabilities, maps = self.run(self._single, with_cam)
+        predictions = self.predictions(probabilities[0], top_k)
+        cam = None
+        if maps is not None:
+            height, width = image.shape[:2]
+            chosen = maps[0, [p.index for p in predictions]]  # fancy indexing copies
+            cam = ClassMaps(chosen, self.crop_rect(height, width), (height, width))
+        return Classification(predictions, (time.perf_counter() - started) * 1e3, self.name, cam)
 
     def classify_batch(self, images: Sequence[np.ndarray], top_k: int = 5) -> list[Classification]:
         started = time.perf_counter()
-        batch = self.preprocess.new_batch(len(images))
+        batch = self.new_batch(len(images))
         for image, slot in zip(images, batch, strict=True):
-            self.preprocess(image, out=slot)
+            self.prepare(image, out=slot)
         probabilities = self.infer(batch)
         per_image_ms = (time.perf_counter() - started) * 1e3 / max(1, len(images))
         return [Classification(self.predictions(row, top_k), per_image_ms, self.name)
                 for row in probabilities]
 
 
-def open_session(path: Path, settings: SessionSettings) -> ort.InferenceSession:
+def _read_model(path: Path) -> onnx.ModelProto:
+    try:
+        return onnx.load(str(path))
+    except Exception as error:  # protobuf and onnx raise several unrelated exception types
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+        raise ModelError(f"{path.name}: not a usable ONNX model ({first_line})") from None
+
+
+def _shape(value: onnx.ValueInfoProto) -> list[int | str | None]:
+    """A tensor's declared shape as onnxruntime reports it: numbers, names, or None."""
+    dims = value.type.tensor_type.shape.dim
+    return [d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in dims]
+
+
+def open_session(model: str | bytes, settings: SessionSettings,
+                 display_name: str) -> ort.InferenceSession:
+    """A session on a model file path or serialised model bytes."""
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only: warnings about unused initialisers are noise
-    if settings.threads:
+    if check_threads(settings.threads):
         options.intra_op_num_threads = settings.threads
     options.inter_op_num_threads = 1
     if not settings.spin_wait:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     providers = resolve_providers(settings.provider)
     try:
-        return ort.InferenceSession(str(path), sess_options=options, providers=providers)
+        with ort_prints_logged():
+            return ort.InferenceSession(model, sess_options=options, providers=providers)
     except Exception as error:  # onnxruntime raises several unrelated exception types
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
-        raise ModelError(f"{path.name}: not a usable ONNX model ({first_line})") from None
+        raise ModelError(f"{display_name}: not a usable ONNX model ({first_line})") from None

@@ -7,7 +7,6 @@ optional `<stem>.labels.txt` or `synset.txt`), or the registry entry of its SHA-
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any
 from squeezeapp.core.errors import ModelError
 from squeezeapp.core.hashing import file_sha256
 from squeezeapp.core.labels import read_labels_file
+from squeezeapp.core.limits import MAX_JSON_BYTES, load_bounded_json
 from squeezeapp.core.modelspec import NUM_CLASSES, ModelSpec, OutputKind, PreprocessSpec
 from squeezeapp.core.paths import DEFAULT_MODEL_ENV, bundled_models_dir, model_search_dirs
 from squeezeapp.core.registry import known_by_sha256
@@ -36,7 +36,7 @@ class LocalModel:
     path: Path
     size: int
     sha256: str
-
+    error: str | None = None  # why the file could not be read; the listing goes on
 
 def default_model_request() -> str:
     return os.environ.get(DEFAULT_MODEL_ENV) or DEFAULT_MODEL_NAME
@@ -71,16 +71,40 @@ def local_model_paths() -> list[Path]:
     """Every .onnx file in the search folders; a name found twice is listed where it wins."""
     found: dict[str, Path] = {}
     for folder in model_search_dirs():
-        if folder.is_dir():
-            for path in sorted(folder.glob(f"*{MODEL_SUFFIX}")):
-                if path.is_file():
-                    found.setdefault(path.stem, path)
+        try:
+            candidates = sorted(folder.glob(f"*{MODEL_SUFFIX}")) if folder.is_dir() else []
+        except OSError as error:  # an unreadable folder hides nothing else
+            logger.warning("cannot list models in %s: %s", folder, error.strerror or error)
+            continue
+        for path in candidates:
+            if path.is_file():
+                found.setdefault(path.stem, path)
     return list(found.values())
 
 
 def list_local_models() -> list[LocalModel]:
-    """`local_model_paths()` with sizes and checksums (reads every file)."""
-    return [LocalModel(p.stem, p, p.stat().st_size, file_sha256(p)) for p in local_model_paths()]
+    """`local_model_paths()` with sizes and checksums (reads every file); a file that cannot
+    be read is listed with its error instead of ending the listing."""
+    return [_local_model(path) for path in local_model_paths()]
+
+
+def _local_model(path: Path) -> LocalModel:
+    try:
+        return LocalModel(path.stem, path, path.stat().st_size, file_sha256(path))
+    except OSError as error:
+        return LocalModel(path.stem, path, 0, "", f"cannot read ({error.strerror or error})")
+
+
+def model_metadata(model: Any, path: Path) -> dict[str, str]:
+    """The custom metadata of an ONNX ModelProto; bytes that are not UTF-8 (a damaged file) make
+    it a ModelError (protobuf hands such proto2 strings back as bytes, or raises)."""
+    try:
+        metadata = {entry.key: entry.value for entry in model.metadata_props}
+    except UnicodeDecodeError:
+        metadata = {"": b""}
+    if not all(isinstance(text, str) for item in metadata.items() for text in item):
+        raise ModelError(f"{path.name}: its metadata is not valid UTF-8 (damaged file?)")
+    return metadata
 
 
 def build_spec(
@@ -129,9 +153,12 @@ def _read_sidecar(path: Path) -> dict[str, Any]:
     if not sidecar.is_file():
         return {}
     try:
-        data = json.loads(sidecar.read_text(encoding="utf-8"))
+        if sidecar.stat().st_size > MAX_JSON_BYTES:
+            raise ModelError(f"{sidecar}: larger than the {MAX_JSON_BYTES:,}-byte limit")
+        text = sidecar.read_text(encoding="utf-8")
     except (OSError, ValueError) as error:
-        raise ModelError(f"{sidecar}: not readable JSON ({error})") from None
+        raise ModelError(f"{sidecar}: not readable ({error})") from None
+    data = load_bounded_json(text, str(sidecar))
     if not isinstance(data, dict):
         raise ModelError(f"{sidecar}: expected a JSON object")
     return data
@@ -141,10 +168,7 @@ def _json_field(path: Path, metadata: dict[str, str], key: str) -> Any:
     raw = metadata.get(key)
     if raw is None:
         return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise ModelError(f"{path.name}: metadata '{key}' is not valid JSON") from None
+    return load_bounded_json(raw, f"{path.name}: metadata '{key}'")
 
 
 def _preprocess(path, metadata, sidecar, known) -> tuple[PreprocessSpec, str]:
@@ -194,6 +218,9 @@ def _check_input_shape(path: Path, shape: list[Any], preprocess: PreprocessSpec)
     expected = f"[N,3,{preprocess.size},{preprocess.size}]"
     if len(shape) != 4:
         raise ModelError(f"{path.name}: input shape {shape} is not an image batch {expected}")
+    if isinstance(shape[0], int) and shape[0] > 1:
+        raise ModelError(f"{path.name}: input batch size is fixed at {shape[0]}; squeezeapp "
+                         "feeds one image at a time or batches of any size (N or 1)")
     fixed = [(axis, dim) for axis, dim in enumerate(shape) if isinstance(dim, int) and dim > 0]
     wanted = {1: 3, 2: preprocess.size, 3: preprocess.size}
     for axis, dim in fixed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,10 @@ from typing import Any, Literal
 from squeezeapp.core.errors import ModelError
 
 NUM_CLASSES = 1000
+MIN_SIZE, MAX_SIZE = 16, 1024  # the model's input crop, pixels
+MAX_RESIZE = 4096  # the shorter side before cropping
+MIN_STD = 1e-6
+_FLOAT32_SAFE = 1e30  # float32 ends at 3.4e38; leave room for the model's own arithmetic
 OutputKind = Literal["logits", "probabilities"]
 
 
@@ -29,25 +34,49 @@ class PreprocessSpec:
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any], origin: str) -> PreprocessSpec:
         """Validate a `preprocess` object (ONNX metadata, sidecar JSON or registry)."""
+        if not isinstance(raw, Mapping):
+            raise ModelError(f"{origin}: 'preprocess' must be a JSON object")
         try:
             spec = cls(
-                size=int(raw["size"]),
-                resize=int(raw.get("resize", raw["size"])),
+                size=_whole(raw["size"]),
+                resize=_whole(raw.get("resize", raw["size"])),
                 color=str(raw.get("color", "RGB")).upper(),  # type: ignore[arg-type]
                 scale=float(raw.get("scale", 1.0)),
                 mean=_triple(raw.get("mean", (0.0, 0.0, 0.0))),
                 std=_triple(raw.get("std", (1.0, 1.0, 1.0))),
                 layout=str(raw.get("layout", "NCHW")).upper(),  # type: ignore[arg-type]
             )
-        except (KeyError, TypeError, ValueError) as error:
+        except KeyError as error:
+            raise ModelError(f"{origin}: 'preprocess' lacks the key {error}") from None
+        except (TypeError, ValueError, OverflowError) as error:
             raise ModelError(f"{origin}: invalid 'preprocess' entry ({error})") from None
-        if spec.color not in ("RGB", "BGR"):
-            raise ModelError(f"{origin}: preprocess color must be RGB or BGR, not {spec.color}")
-        if spec.layout != "NCHW":
-            raise ModelError(f"{origin}: only NCHW layout is supported, not {spec.layout}")
-        if not 0 < spec.size <= spec.resize or any(s == 0 for s in spec.std):
-            raise ModelError(f"{origin}: preprocess needs 0 < size <= resize and non-zero std")
+        problem = spec.problem()
+        if problem:
+            raise ModelError(f"{origin}: preprocess {problem}")
         return spec
+
+    def problem(self) -> str | None:
+        """What is wrong with these numbers, or None: the limits keep every frame's tensor
+        small and finite (a 10^5 crop would allocate 112 GiB; std 0 gives NaN probabilities)."""
+        if self.color not in ("RGB", "BGR"):
+            return f"color must be RGB or BGR, not {self.color[:20]}"
+        if self.layout != "NCHW":
+            return f"layout must be NCHW, not {self.layout[:20]}"
+        if not MIN_SIZE <= self.size <= MAX_SIZE:
+            return f"size {self.size} is outside {MIN_SIZE}…{MAX_SIZE}"
+        if not self.size <= self.resize <= MAX_RESIZE:
+            return f"resize {self.resize} is outside size…{MAX_RESIZE} ({self.size}…{MAX_RESIZE})"
+        if not math.isfinite(self.scale) or self.scale == 0:
+            return f"scale {self.scale} is not a finite non-zero number"
+        if not all(math.isfinite(m) for m in self.mean):
+            return f"mean {list(self.mean)} is not finite"
+        if not all(math.isfinite(s) and s > MIN_STD for s in self.std):
+            return f"std {list(self.std)} must be finite and above {MIN_STD:g}"
+        # the tensor is float32: pixel * scale / std and mean / std must stay well inside it
+        if any(abs(255 * self.scale / s) > _FLOAT32_SAFE or abs(m / s) > _FLOAT32_SAFE
+               for m, s in zip(self.mean, self.std, strict=True)):
+            return f"scale {self.scale:g} or mean {list(self.mean)} is too large for float32"
+        return None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,8 +90,17 @@ class PreprocessSpec:
         }
 
 
+def _whole(value: Any) -> int:
+    """An integer from JSON: 224 or 224.0, not 224.5, "224", true or 1e400."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(value)
+
+
 def _triple(values: Any) -> tuple[float, float, float]:
-    items = [float(v) for v in values]
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)):
+        raise ValueError("mean and std need a list of 3 numbers")
+    items = [float(v) for v in values[:4]]
     if len(items) != 3:
         raise ValueError("mean and std need 3 values")
     return items[0], items[1], items[2]

@@ -9,11 +9,28 @@ NCHW buffer (channel reordering included), so no intermediate float64 or HWC cop
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from squeezeapp.core.modelspec import PreprocessSpec
 
 import cv2  # isort: skip
+
+
+@dataclass(frozen=True)
+class CropRect:
+    """The square of the original image the model sees, in its pixel coordinates (x right,
+    y down, edges at whole pixels: a full 640-wide image spans x 0..640). It may reach a little
+    beyond the image where the crop is wider than the picture (tiny or extreme-aspect images)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return self.x, self.y, self.width, self.height
 
 
 class Preprocessor:
@@ -51,12 +68,23 @@ class Preprocessor:
             dtype=np.float64,
         )
 
-    def crop(self, image: np.ndarray) -> np.ndarray:
-        """The size×size BGR uint8 crop the model sees (also handy for showing it)."""
+    def crop_rect(self, height: int, width: int) -> CropRect:
+        """Where the model's crop lies in a height×width image ("Show Model Crop")."""
+        matrix = self.crop_matrix(height, width)
+        size = self.spec.size
+        # crop pixel edge -0.5 maps to source centre a*(-0.5)+b, i.e. source edge that + 0.5
+        x = matrix[0, 2] - 0.5 * matrix[0, 0] + 0.5
+        y = matrix[1, 2] - 0.5 * matrix[1, 1] + 0.5
+        return CropRect(float(x), float(y), float(size * matrix[0, 0]),
+                        float(size * matrix[1, 1]))
+
+    def crop(self, image: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The size×size BGR uint8 crop the model sees, written into `out` when given (a
+        contiguous (size, size, 3) uint8 array, e.g. one slot of a uint8 NHWC batch)."""
         size = self.spec.size
         matrix = self.crop_matrix(image.shape[0], image.shape[1])
         return cv2.warpAffine(
-            image, matrix, (size, size),
+            image, matrix, (size, size), dst=out,
             flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE,
         )
 

@@ -1,23 +1,26 @@
-"""Starting the window: QApplication, the main window, and the --exit-after measurement hook."""
+"""Starting the window: QApplication, the main window, quitting on SIGINT/SIGTERM, and the
+--exit-after measurement hook. Takes `GuiOptions`, never the command line's namespace."""
 
 from __future__ import annotations
 
-import argparse
+import contextlib
 import json
 import logging
+import signal
+import socket
 import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
 from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication
 
 from squeezeapp import APP_NAME, __version__
-from squeezeapp.core.classifier import SessionSettings
 from squeezeapp.core.metrics import GapTracker, process_age_s
 from squeezeapp.core.paths import resources_dir
 from squeezeapp.ui.main_window import MainWindow
+from squeezeapp.ui.options import GuiOptions
 from squeezeapp.ui.settings import open_settings
 
 logger = logging.getLogger(__name__)
@@ -40,7 +43,7 @@ class MetricsRecorder:
         self.heartbeat.setInterval(HEARTBEAT_MS)
         self.heartbeat.timeout.connect(self.gaps.beat)
         window.view.frameDisplayed.connect(self._on_frame)
-        window.inference.resultReady.connect(self._on_result)
+        window.session.resultShown.connect(self._on_result)
 
     def _on_frame(self, _frame_id: int) -> None:
         if self.first_frame_s is None:
@@ -52,20 +55,20 @@ class MetricsRecorder:
             self.first_prediction_s = time.perf_counter() - _STARTED
 
     def snapshot(self) -> dict[str, object]:
-        window = self.window
-        last = window.last_result
+        session = self.window.session
+        last, loaded = session.last_result, session.loaded
         return {
-            "frames_displayed": window.display_meter.count,
-            "display_fps": round(window.display_meter.overall_rate(), 2),
-            "predictions": window.inference_meter.count,
-            "inference_fps": round(window.inference_meter.overall_rate(), 2),
-            "latency_ms_p50": round(window.latency.percentile(50), 3),
-            "latency_ms_p95": round(window.latency.percentile(95), 3),
-            "dropped_frames": window.inference.dropped,
+            "frames_displayed": session.display_meter.count,
+            "display_fps": round(session.display_meter.overall_rate(), 2),
+            "predictions": session.inference_meter.count,
+            "inference_fps": round(session.inference_meter.overall_rate(), 2),
+            "latency_ms_p50": round(session.latency.percentile(50), 3),
+            "latency_ms_p95": round(session.latency.percentile(95), 3),
+            "dropped_frames": session.inference.dropped,
             "gui_stall_ms_max": round(self.gaps.max_gap_ms, 2),
             "top1_label": last.predictions[0].label if last else None,
-            "model": window.loaded_model.name if window.loaded_model else None,
-            "provider": window.loaded_model.provider if window.loaded_model else None,
+            "model": loaded.name if loaded else None,
+            "provider": loaded.provider if loaded else None,
             "window_shown_s": _round(self.window_shown_s),
             "first_frame_s": _round(self.first_frame_s),
             "first_prediction_s": _round(self.first_prediction_s),
@@ -119,26 +122,68 @@ class FileOpenForwarder(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
-            self.window.open_source_text(event.file())
+            self.window.opener.open_text(event.file())
             return True
         return super().eventFilter(watched, event)
 
 
-def run_gui(args: argparse.Namespace) -> int:
+class QuitOnSignals(QObject):
+    """SIGINT (Ctrl+C in the terminal) and SIGTERM close the window as Quit would: settings
+    saved, threads joined; the exit status is 128 + the signal's number, with no traceback.
+
+    Python runs signal handlers only between bytecodes, never while Qt's loop waits in C++; the
+    C-level handler writes the signal number to a socket (`signal.set_wakeup_fd`), whose
+    notifier wakes the loop at once.
+    """
+
+    SIGNALS = tuple(s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None)) if s)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.exit_code: int | None = None
+        self._reader, self._writer = socket.socketpair()
+        for end in (self._reader, self._writer):
+            end.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self._previous = {s: signal.signal(s, lambda *_: None) for s in self.SIGNALS}
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self._on_wakeup)
+
+    def _on_wakeup(self) -> None:
+        with contextlib.suppress(OSError):
+            received = self._reader.recv(64)
+            if self.exit_code is None and (numbers := [n for n in received if n in self.SIGNALS]):
+                self.exit_code = 128 + numbers[0]
+                logger.info("signal %d: quitting", numbers[0])
+                self.window.close()
+                QApplication.instance().exit(self.exit_code)
+
+    def restore(self) -> None:
+        signal.set_wakeup_fd(self._previous_fd)
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+        self._notifier.setEnabled(False)
+        self._reader.close()
+        self._writer.close()
+
+
+def run_gui(options: GuiOptions) -> int:
     app = create_application()
-    session = SessionSettings(threads=args.threads, provider=args.provider)
-    window = MainWindow(open_settings(), model=args.model, session=session)
+    window = MainWindow(open_settings(), options)
     recorder = MetricsRecorder(window)
     app.installEventFilter(FileOpenForwarder(window))
+    quitter = QuitOnSignals(window)
     window.show()
     recorder.window_shown_s = time.perf_counter() - _STARTED
-    source = args.source or args.path
-    if source:
-        window.open_source_text(source)
-    if args.exit_after is not None:
-        QTimer.singleShot(int(args.exit_after * 1000),
-                          lambda: _finish(window, recorder, args.metrics_json, args.screenshot))
-    return app.exec()
+    if options.source:
+        window.opener.open_text(options.source)
+    if options.exit_after is not None:
+        QTimer.singleShot(int(options.exit_after * 1000), lambda: _finish(
+            window, recorder, options.metrics_json, options.screenshot))
+    status = app.exec()
+    quitter.restore()
+    return quitter.exit_code if quitter.exit_code is not None else status
 
 
 def _finish(window: MainWindow, recorder: MetricsRecorder, metrics_json: Path | None,
@@ -151,10 +196,3 @@ def _finish(window: MainWindow, recorder: MetricsRecorder, metrics_json: Path | 
         metrics_json.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     logger.info("metrics: %s", metrics)
     window.close()
-
-
-def main() -> int:
-    """Entry point of the windowed executable (`squeezeapp-gui`)."""
-    from squeezeapp.cli import main as cli_main
-
-    return cli_main(["gui", *sys.argv[1:]])

@@ -1,13 +1,15 @@
-"""The central widget: the picture scaled to fit (aspect kept), the overlay, or the drop zone."""
+"""The central widget: the picture scaled to fit (aspect kept), the overlay, or the drop zone,
+with the canvas messages on top. While the next picture decodes, the one shown is veiled."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QHelpEvent, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QHelpEvent, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from squeezeapp.core.sources import Frame
-from squeezeapp.ui.inference_worker import InferenceResult
+from squeezeapp.ui.canvas_message import MessageArea, MessageBoard
+from squeezeapp.ui.live_types import InferenceResult
 from squeezeapp.ui.overlay import LiveStats, is_stale, paint_badge, paint_predictions, paint_stats
 
 BACKGROUND = QColor(24, 26, 30)
@@ -18,7 +20,7 @@ SHORTCUT_HINT = "Ctrl+O  open image   ·   Ctrl+Shift+O  open folder   ·   Ctrl
 class FrameView(QWidget):
     frameDisplayed = Signal(int)  # frame id, once per newly painted frame
 
-    def __init__(self, parent=None) -> None:
+    def __init__(self, board: MessageBoard, parent=None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Picture and predictions")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -33,7 +35,11 @@ class FrameView(QWidget):
         self._caption = ""
         self._rows: list[tuple[QRectF, str]] = []
         self._painted_id = 0
+        self._replacing = ""
         self.setAccessibleDescription(DROP_HINT)
+        self.messages = MessageArea(board, self)
+        board.changed.connect(self._place_messages)
+        self._place_messages()
 
     # --- state ------------------------------------------------------------------------------
     @property
@@ -49,7 +55,10 @@ class FrameView(QWidget):
         return self._result is not None and is_stale(self._result, self._frame)
 
     def show_frame(self, frame: Frame, image: QImage) -> None:
+        had_picture = self._image is not None
         self._frame, self._image = frame, image
+        if not had_picture:
+            self._place_messages()
         self.update()
 
     def show_result(self, result: InferenceResult | None) -> None:
@@ -68,15 +77,48 @@ class FrameView(QWidget):
         self._badge = text
         self.update()
 
+    def set_replacing(self, text: str) -> None:
+        """Mark the picture shown as being replaced ("Opening x.jpg…"); "" when done."""
+        self._replacing = text
+        self.update()
+
+    @property
+    def replacing(self) -> str:
+        return self._replacing
+
+    @property
+    def badge(self) -> str:
+        return self._badge
+
     def set_caption(self, text: str) -> None:
         self._caption = text
         self.update()
 
     def clear(self) -> None:
         self._frame = self._image = self._result = self._stats = None
-        self._badge = ""
+        self._badge = self._replacing = ""
         self.setAccessibleDescription(DROP_HINT)
+        self._place_messages()
         self.update()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_messages()
+
+    def _place_messages(self) -> None:
+        """Under the drop hint on an empty canvas; near the bottom, above the FPS line, over a
+        picture."""
+        area = self.messages
+        width = max(200, min(620, self.width() - 48))
+        area.setFixedWidth(width)
+        layout = area.layout()
+        height = (layout.heightForWidth(width) if layout.hasHeightForWidth()
+                  else layout.sizeHint().height())
+        area.setFixedHeight(max(0, height))
+        top = (int(self.height() * 0.6) if self._image is None  # below the drop hint
+               else self.height() - height - 52)
+        area.move((self.width() - width) // 2, max(8, min(top, self.height() - height - 8)))
+        area.raise_()
 
     def picture_rect(self) -> QRectF:
         """Where the picture is drawn: fitted to the widget with its aspect ratio kept."""
@@ -112,6 +154,26 @@ class FrameView(QWidget):
             paint_stats(painter, area, self._stats)
         if self._badge:
             paint_badge(painter, area, self._badge)
+        if self._replacing:
+            self._paint_replacing(painter, area)
+
+    def _paint_replacing(self, painter: QPainter, area: QRectF) -> None:
+        """Veil the old picture and say what is coming, so it is not taken for the new one."""
+        painter.fillRect(self.picture_rect(), QColor(24, 26, 30, 160))
+        font = QFont(painter.font())
+        font.setPointSizeF(12)
+        painter.setFont(font)
+        metrics = QFontMetricsF(font)
+        pill = QRectF(0, 0, min(area.width() - 24, metrics.horizontalAdvance(self._replacing) + 32),
+                      metrics.height() + 16)
+        pill.moveCenter(area.center())
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(12, 16, 22, 220))
+        painter.drawRoundedRect(pill, 8, 8)
+        painter.setPen(QColor(240, 244, 248))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter,
+                         metrics.elidedText(self._replacing, Qt.TextElideMode.ElideMiddle,
+                                            pill.width() - 16))
 
     def _paint_drop_zone(self, painter: QPainter) -> None:
         zone = QRectF(self.rect()).adjusted(24, 24, -24, -24)

@@ -1,62 +1,55 @@
 """The image-loading thread: decodes still images off the GUI thread, newest request first.
 
-Holds one "latest request" slot like the inference worker: paging quickly through a folder
-replaces requests not yet started, so only the picture the user stopped on is decoded.
+Paging quickly through a folder replaces requests not yet started (one `LatestSlot`), so only
+the picture the user stopped on is decoded.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMutex, QMutexLocker, QThread, QWaitCondition, Signal
+from PySide6.QtCore import Signal
 
 from squeezeapp.core.errors import ImageReadError
 from squeezeapp.core.imageio import read_image
 from squeezeapp.core.sources import Frame
 from squeezeapp.ui.convert import bgr_to_qimage
+from squeezeapp.ui.loop_worker import LoopWorker
 
 logger = logging.getLogger(__name__)
 
 
-class ImageLoader(QThread):
-    imageLoaded = Signal(object, object)  # Frame, QImage
-    imageFailed = Signal(str, str)  # path, one-line message
+@dataclass(frozen=True)
+class ImageRequest:
+    token: int
+    path: Path
+
+
+class ImageLoader(LoopWorker):
+    imageLoaded = Signal(int, object, object)  # token, Frame, QImage
+    imageFailed = Signal(int, str, str)  # token, path, message for people
 
     def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setObjectName("image-loader")
-        self._mutex = QMutex()
-        self._wake = QWaitCondition()
-        self._request: Path | None = None
-        self._stopping = False
+        super().__init__("image-loader", parent)
+        self._requests = self.slot()
 
-    def request(self, path: Path) -> None:
-        with QMutexLocker(self._mutex):
-            self._request = path
-            self._wake.wakeOne()
+    def request(self, token: int, path: Path) -> None:
+        self._requests.put(ImageRequest(token, path))
 
-    def stop(self) -> None:
-        with QMutexLocker(self._mutex):
-            self._stopping = True
-            self._wake.wakeAll()
-
-    def run(self) -> None:
-        while True:
-            with QMutexLocker(self._mutex):
-                while not (self._stopping or self._request):
-                    self._wake.wait(self._mutex)
-                if self._stopping:
-                    return
-                path, self._request = self._request, None
+    def loop(self) -> None:
+        while (request := self._requests.take()) is not None:
+            path = request.path
             try:
                 image = read_image(path)
             except ImageReadError as error:
-                self.imageFailed.emit(str(path), str(error))
+                self.imageFailed.emit(request.token, str(path), str(error))
                 continue
-            except Exception as error:  # a decoder bug must not kill the thread
+            except Exception as error:  # a decoder bug must not end the thread
                 logger.exception("loading %s failed", path)
-                self.imageFailed.emit(str(path), f"{path}: {error}")
+                self.imageFailed.emit(request.token, str(path),
+                                      f"{path}: {type(error).__name__}: {error}")
                 continue
             frame = Frame.capture(image, str(path), live=False)
-            self.imageLoaded.emit(frame, bgr_to_qimage(image))
+            self.imageLoaded.emit(request.token, frame, bgr_to_qimage(image))

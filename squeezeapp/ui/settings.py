@@ -23,6 +23,7 @@ class AppSettings:
     loop_video: bool = True
     threads: int | None = None
     provider: str = "auto"
+    camera_active: bool = False  # the last session ended on a camera: open it again at start
 
     @classmethod
     def load(cls, store: QSettings) -> AppSettings:
@@ -47,6 +48,7 @@ class AppSettings:
             loop_video=get("video/loop", True, boolean),
             threads=get("inference/threads", None, int) or None,
             provider=get("inference/provider", "auto", str),
+            camera_active=get("camera/active", False, boolean),
         )
 
     def save(self, store: QSettings) -> None:
@@ -59,6 +61,7 @@ class AppSettings:
         store.setValue("video/loop", self.loop_video)
         store.setValue("inference/threads", self.threads or 0)
         store.setValue("inference/provider", self.provider)
+        store.setValue("camera/active", self.camera_active)
 
 
 def save_geometry(store: QSettings, geometry: QByteArray) -> None:

@@ -1,0 +1,290 @@
+"""Which model runs: the start-up choice and its fallback, the user's switches, threads and
+provider, the first-run dialog and the download with its progress dialog.
+
+A choice is remembered only once it has loaded and produced one result. A remembered model that
+fails at start falls back to the default model (and says so), else to the first-run dialog.
+`--model/--threads/--provider` apply to this run only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
+from superqt.utils import create_worker
+
+from squeezeapp.core.classifier import SessionSettings
+from squeezeapp.core.download import download_known_model
+from squeezeapp.core.errors import DownloadCancelledError
+from squeezeapp.core.models import local_model_paths
+from squeezeapp.core.providers import provider_choices
+from squeezeapp.core.registry import ZOO_MODEL
+from squeezeapp.ui.canvas_message import Level, MessageAction, MessageBoard
+from squeezeapp.ui.live_session import LiveSession
+from squeezeapp.ui.live_types import InferenceResult, LoadedModel
+from squeezeapp.ui.model_loader import ModelRequest
+from squeezeapp.ui.options import GuiOptions
+from squeezeapp.ui.settings import AppSettings
+
+logger = logging.getLogger(__name__)
+
+START_PURPOSES = ("saved", "override")  # a failure of these falls back to the default model
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1e6:.1f} MB"
+
+
+class _Relay(QObject):
+    """Carries the download's progress from its thread to the GUI thread (queued)."""
+
+    progress = Signal(object, object)  # bytes so far, total or None
+
+
+class ModelController(QObject):
+    labelsChanged = Signal(str, str)  # "Model: …", "Provider: …"
+
+    def __init__(self, session: LiveSession, board: MessageBoard, prefs: AppSettings,
+                 remember: Callable[..., None], options: GuiOptions, window: QWidget) -> None:
+        super().__init__(window)
+        self.session, self.board, self.window = session, board, window
+        self.remember = remember
+        self.threads = options.threads if options.threads is not None else prefs.threads
+        self.provider = options.provider or prefs.provider
+        self._saved, self._override = prefs.model, options.model
+        self._confirm: ModelRequest | None = None
+        self._cancel: threading.Event | None = None
+        self.progress: QProgressDialog | None = None
+        self._provider_text = ""
+        self.first_run_box: QMessageBox | None = None
+        session.modelLoaded.connect(self._on_loaded)
+        session.modelFailed.connect(self._on_failed)
+        session.resultShown.connect(self._on_result)
+
+    @property
+    def loaded(self) -> LoadedModel | None:
+        return self.session.loaded
+
+    # --- requests ---------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._override:
+            self._request(self._override, "override")
+        elif self._saved:
+            self._request(self._saved, "saved")
+        else:
+            self._request(None, "default")
+
+    def _request(self, wanted: str | Path | None, purpose: str, **remember) -> None:
+        name = Path(wanted).name if wanted else "the default model"
+        self.board.info("model", "Loading model…", name)
+        self.labelsChanged.emit("Model: loading…", self._provider_text)
+        self.session.load_model(ModelRequest(
+            wanted, SessionSettings(threads=self.threads, provider=self.provider), purpose,
+            tuple(remember.items())))
+
+    def load_model(self, model: str | Path) -> None:
+        """The user's choice (menu, file dialog): remembered once it has run."""
+        self._request(model, "choice", model=str(model))
+
+    def set_threads(self, threads: int | None) -> None:
+        self.threads = threads
+        self._request(self._current_model(), "choice", threads=threads)
+
+    def set_provider(self, provider: str) -> None:
+        self.provider = provider
+        self._request(self._current_model(), "choice", provider=provider)
+
+    def _current_model(self) -> str | None:
+        return str(self.loaded.path) if self.loaded else self._override or self._saved
+
+    # --- outcomes ---------------------------------------------------------------------------
+    def _on_loaded(self, request: ModelRequest, loaded: LoadedModel) -> None:
+        self.board.clear("model", Level.INFO)
+        if request.purpose != "fallback":
+            self.board.clear("model")
+        self.board.clear("download")
+        threads = f"{loaded.threads} threads" if loaded.threads else "automatic threads"
+        note = " (no accelerator found)" if loaded.provider == "CPU" and self.provider not in (
+            "cpu", "auto") else ""
+        self._provider_text = f"Provider: {loaded.provider}{note} · {threads}"
+        self.labelsChanged.emit(f"Model: {loaded.name}", self._provider_text)
+        self.board.note(Level.INFO, f"Loaded {loaded.name} on {loaded.provider}")
+        self._confirm = request if request.remember else None
+
+    def _on_result(self, result: InferenceResult) -> None:
+        confirm = self._confirm
+        if confirm is not None and self.loaded is not None and result.model == self.loaded.name:
+            self._confirm = None
+            self.remember(**dict(confirm.remember))
+
+    def _on_failed(self, request: ModelRequest, message: str) -> None:
+        self.board.clear("model", Level.INFO)
+        name = Path(request.model).name if request.model else "The default model"
+        if request.purpose in START_PURPOSES:
+            what = "remembered" if request.purpose == "saved" else "--model"
+            self.board.error("model", f"The {what} model could not be loaded",
+                             f"{message}\nUsing the default model instead.")
+            self._request(None, "fallback", model=None)
+        elif self.loaded is not None:
+            self.labelsChanged.emit(f"Model: {self.loaded.name}", self._provider_text)
+            self.board.error("model", f"Could not load {name}",
+                             f"{message}\nStill using {self.loaded.name}. Choose another "
+                             "model in the Model menu, or open a model file.",
+                             (MessageAction("Open Model File…", self.choose_model),))
+        else:
+            self._no_model(message, first_run=request.purpose in ("default", "fallback"))
+
+    def _no_model(self, why: str, first_run: bool) -> None:
+        self.labelsChanged.emit("Model: none", "")
+        self.board.error(
+            "model", "No model loaded",
+            "squeezeapp needs a SqueezeNet model to classify pictures: download the official "
+            f"one ({_megabytes(ZOO_MODEL.model.size)}) or open a model file you have.\n\n{why}",
+            (MessageAction("Download", self.download_default_model),
+             MessageAction("Open Model File…", self.choose_model)))
+        if first_run and self.first_run_box is None:
+            self._offer_first_run()
+
+    def _offer_first_run(self) -> None:
+        box = QMessageBox(self.window)
+        box.setObjectName("first-run")
+        box.setWindowTitle("No model found")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setText("squeezeapp needs a SqueezeNet model to classify pictures.")
+        box.setInformativeText(f"Download the official ONNX Model Zoo model "
+                               f"({_megabytes(ZOO_MODEL.model.size)}), or open a model file "
+                               "you already have.")
+        download = box.addButton("Download", QMessageBox.ButtonRole.AcceptRole)
+        open_file = box.addButton("Open Model File…", QMessageBox.ButtonRole.ActionRole)
+        box.addButton("Not Now", QMessageBox.ButtonRole.RejectRole)
+        download.clicked.connect(self.download_default_model)
+        open_file.clicked.connect(self.choose_model)
+        box.open()
+        self.first_run_box = box
+
+    # --- user actions -----------------------------------------------------------------------
+    def choose_model(self) -> None:
+        file, _ = QFileDialog.getOpenFileName(self.window, "Open Model", "",
+                                              "ONNX models (*.onnx)")
+        if file:
+            self.load_model(file)
+
+    def fill_menu(self, menu: QMenu) -> None:
+        menu.clear()
+        current = self.loaded.path.resolve() if self.loaded else None
+        group = QActionGroup(menu)
+        for path in local_model_paths():
+            action = QAction(path.stem, group, checkable=True)
+            action.setToolTip(str(path))
+            action.setChecked(path.resolve() == current)
+            action.triggered.connect(lambda _=False, p=path: self.load_model(str(p)))
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction("&Open Model File…", self.choose_model)
+        menu.addAction(f"&Download {ZOO_MODEL.name}…", self.download_default_model)
+        threads_menu = menu.addMenu("Inference &Threads")
+        thread_group = QActionGroup(threads_menu)
+        for count in (None, *range(1, min(8, os.cpu_count() or 1) + 1)):
+            action = QAction("Automatic" if count is None else str(count), thread_group,
+                             checkable=True)
+            action.setChecked(count == self.threads)
+            action.triggered.connect(lambda _=False, n=count: self.set_threads(n))
+            threads_menu.addAction(action)
+        provider_menu = menu.addMenu("Execution &Provider")
+        provider_group = QActionGroup(provider_menu)
+        for name in provider_choices():
+            action = QAction(name.upper() if name != "auto" else "Automatic (best available)",
+                             provider_group, checkable=True)
+            action.setChecked(name == self.provider)
+            action.triggered.connect(lambda _=False, n=name: self.set_provider(n))
+            provider_menu.addAction(action)
+
+    # --- download ---------------------------------------------------------------------------
+    @property
+    def downloading(self) -> bool:
+        return self._cancel is not None
+
+    def download_default_model(self) -> None:
+        if self._cancel is not None:
+            return
+        cancel = self._cancel = threading.Event()
+        dialog = self.progress = QProgressDialog(
+            f"Downloading {ZOO_MODEL.name}: connecting…", "Cancel", 0, 0, self.window)
+        dialog.setObjectName("download-progress")
+        dialog.setWindowTitle("Downloading model")
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        relay = _Relay(dialog)
+        relay.progress.connect(self._on_progress)
+        dialog.canceled.connect(self.cancel_download)
+        self.board.clear("download")
+        self.board.info("download", f"Downloading {ZOO_MODEL.name}…")
+        worker = create_worker(download_known_model, ZOO_MODEL, None,
+                               relay.progress.emit, cancel,
+                               _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(lambda path: self._on_downloaded(cancel, path))
+        worker.errored.connect(lambda error: self._on_download_failed(cancel, error))
+        dialog.show()
+        worker.start()
+
+    def _on_progress(self, done: int, total: int | None) -> None:
+        if self.progress is None:
+            return
+        if total:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(min(1000, int(done * 1000 / total)))
+            self.progress.setLabelText(f"Downloading {ZOO_MODEL.name}: {_megabytes(done)} of "
+                                       f"{_megabytes(total)}")
+        else:
+            self.progress.setLabelText(f"Downloading {ZOO_MODEL.name}: {_megabytes(done)}")
+
+    def _finish_download(self) -> None:
+        self._cancel = None
+        if self.progress is not None:
+            self.progress.hide()
+            self.progress.deleteLater()
+            self.progress = None
+
+    def cancel_download(self) -> None:
+        """Cancel: the dialog goes at once; the thread notices the event within a fraction of a
+        second and deletes its partial file."""
+        if self._cancel is None:
+            return
+        self._cancel.set()
+        self._finish_download()
+        self.board.clear("download")
+        self.board.note(Level.INFO, "Download cancelled")
+
+    def _on_downloaded(self, cancel: threading.Event, path: Path) -> None:
+        if cancel.is_set():
+            return
+        self._finish_download()
+        self.board.clear("download")
+        self.board.note(Level.INFO, f"Downloaded {path}")
+        self._request(path, "download", model=str(path))
+
+    def _on_download_failed(self, cancel: threading.Event, error: Exception) -> None:
+        if cancel.is_set() or isinstance(error, DownloadCancelledError):
+            return
+        self._finish_download()
+        self.board.clear("download")
+        self.board.error("download", "The model could not be downloaded",
+                         f"{error}\nCheck the internet connection and try again, or open a "
+                         "model file you already have.",
+                         (MessageAction("Try Again", self.download_default_model),
+                          MessageAction("Open Model File…", self.choose_model)))
+
+    def shutdown(self, timeout_ms: int = 1000) -> None:
+        """Cancel a download and give its thread a bounded time to delete its partial file."""
+        if self._cancel is not None:
+            self._cancel.set()
+            self._finish_download()
+        if not QThreadPool.globalInstance().waitForDone(timeout_ms):
+            logger.warning("a background job did not finish within %d ms", timeout_ms)

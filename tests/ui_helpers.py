@@ -1,0 +1,55 @@
+"""Helpers for GUI tests: a window on a scratch settings file, and what its canvas says.
+
+Test modules import the fixtures by name (`from tests.ui_helpers import window`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from squeezeapp.ui.main_window import MainWindow
+from squeezeapp.ui.options import GuiOptions
+
+
+def make_window(qtbot, settings_file: Path, tmp_path: Path, options: GuiOptions | None = None,
+                **kwargs) -> MainWindow:
+    store = QSettings(str(settings_file), QSettings.Format.IniFormat)
+    window = MainWindow(store, options, retry_interval_s=0.2,
+                        snapshot_dir=tmp_path / "snapshots", **kwargs)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+@pytest.fixture
+def settings_file(tmp_path) -> Path:
+    return tmp_path / "settings.ini"
+
+
+@pytest.fixture
+def window(qtbot, model_dir, settings_file, tmp_path):
+    """The window with the default model loaded; closed, and its threads checked, afterwards."""
+    window = make_window(qtbot, settings_file, tmp_path)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    yield window
+    window.close()
+    assert_threads_joined(window)
+
+
+def assert_threads_joined(window: MainWindow) -> None:
+    for worker in window.session.workers:
+        assert worker.isFinished() and not worker.isRunning(), worker.objectName()
+
+
+def canvas_texts(window: MainWindow) -> list[str]:
+    """The texts of the message cards on the canvas, as the user reads them."""
+    return window.view.messages.texts()
+
+
+def click_canvas_button(qtbot, window: MainWindow, text: str) -> None:
+    button = window.view.messages.button(text)
+    assert button is not None, f"no {text!r} button on the canvas: {canvas_texts(window)}"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
