@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFileOpenEvent, QGuiApplication, QImage
 
+from squeezeapp.core.imageio import read_image
 from squeezeapp.core.sources import Frame
 from squeezeapp.ui.app import FileOpenForwarder
 from squeezeapp.ui.live_types import InferenceResult
@@ -217,7 +218,10 @@ def test_snapshot_writes_png_and_json(qtbot, window, sample_images) -> None:
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     saved = sorted((window.snapshot_dir).glob("*.png"))
     assert len(saved) == 1
-    assert not QImage(str(saved[0])).isNull()
+    picture = QImage(str(saved[0]))
+    source = read_image(sample_images[0])
+    # the source frame at its own resolution with the overlay drawn on it, not a window grab
+    assert (picture.height(), picture.width()) == source.shape[:2]
     record = json.loads(saved[0].with_suffix(".json").read_text())
     assert record["predictions"][0]["label"] == result.predictions[0].label
     assert window.snapshot() != saved[0]  # a second snapshot never overwrites the first
@@ -321,3 +325,18 @@ def test_gui_accepts_a_path_as_file_managers_pass_it(sample_images, model_dir, t
     report = json.loads(metrics.read_text())
     assert report["predictions"] >= 1
     assert report["top1_label"].startswith("tench")
+
+
+def test_help_lists_every_shortcut_and_view_options_apply(qtbot, window) -> None:
+    from squeezeapp.ui.help_dialogs import shortcut_entries
+
+    keys = {entry.keys for entry in shortcut_entries(window)}
+    for expected in ("Ctrl+O", "Ctrl+S", "Space", "Tab", "Ctrl+K"):
+        assert expected in keys, (expected, sorted(keys))
+    window.show_shortcuts()
+    assert window.shortcuts_dialog.isVisible()
+    window.shortcuts_dialog.close()
+    shown = window.view.view_options.overlay_visible
+    qtbot.keyClick(window, Qt.Key.Key_Tab)
+    assert window.view.view_options.overlay_visible is not shown
+    assert window.store.value("overlay/visible") is not None

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from squeezeapp.core.sources import Frame
 from squeezeapp.ui.canvas_message import MessageArea, MessageBoard
 from squeezeapp.ui.live_types import InferenceResult
-from squeezeapp.ui.overlay import LiveStats, is_stale, paint_badge, paint_predictions, paint_stats
+from squeezeapp.ui.overlay import LiveStats, is_stale, paint_overlay
+from squeezeapp.ui.view_options import ViewOptions
 
 BACKGROUND = QColor(24, 26, 30)
 DROP_HINT = "Drop images or folders here, open a camera, or paste an image"
@@ -32,7 +33,8 @@ class FrameView(QWidget):
         self._result: InferenceResult | None = None
         self._stats: LiveStats | None = None
         self._badge = ""
-        self._caption = ""
+        self._caption = ""  # the model's name; the count shown is the options' count
+        self.view_options = ViewOptions()
         self._rows: list[tuple[QRectF, str]] = []
         self._painted_id = 0
         self._replacing = ""
@@ -90,6 +92,20 @@ class FrameView(QWidget):
     def badge(self) -> str:
         return self._badge
 
+    def set_view_options(self, options: ViewOptions) -> None:
+        self.view_options = options
+        self.update()
+
+    def _shown_caption(self) -> str:
+        if self._result is None or not self._caption:
+            return self._caption
+        shown = min(self.view_options.count, len(self._result.predictions))
+        return f"Top {shown}  ·  {self._caption}"
+
+    def caption_text(self) -> str:
+        """The caption as drawn over the picture (for a snapshot of the same overlay)."""
+        return self._shown_caption()
+
     def set_caption(self, text: str) -> None:
         self._caption = text
         self.update()
@@ -146,14 +162,10 @@ class FrameView(QWidget):
             self._painted_id = self._frame.id
             self.frameDisplayed.emit(self._frame.id)
         area = QRectF(self.rect())
-        self._rows = []
-        if self._result is not None:
-            self._rows = paint_predictions(painter, area, self._result,
-                                           is_stale(self._result, self._frame), self._caption)
-        if self._stats is not None:
-            paint_stats(painter, area, self._stats)
-        if self._badge:
-            paint_badge(painter, area, self._badge)
+        stale = self._result is not None and is_stale(self._result, self._frame)
+        self._rows = paint_overlay(painter, area, self._result, self.view_options, stale=stale,
+                                   caption=self._shown_caption(), stats=self._stats,
+                                   badge=self._badge)
         if self._replacing:
             self._paint_replacing(painter, area)
 

@@ -279,7 +279,7 @@ class LiveSession(QObject):
 
     def _show_result(self, result: InferenceResult) -> None:
         self.last_result = result
-        self.view.set_caption(f"Top {len(result.predictions)}  ·  {result.model}")
+        self.view.set_caption(result.model)
         self.view.show_result(result)
         self.resultShown.emit(result)
 

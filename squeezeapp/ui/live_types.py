@@ -30,3 +30,4 @@ class LoadedModel:
     path: Path
     provider: str
     threads: int | None
+    sha256: str = ""  # identifies the weights (About: the licence of a known model)

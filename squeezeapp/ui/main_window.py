@@ -19,21 +19,24 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeySequence,
 )
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 
-from squeezeapp import APP_NAME, __version__
+from squeezeapp import APP_NAME
 from squeezeapp.core.sources import CameraInfo, CameraSource, list_cameras
 from squeezeapp.ui.camera_menu import CameraMenu
 from squeezeapp.ui.canvas_message import MessageBoard, MessagesDialog
 from squeezeapp.ui.file_dialogs import ask_folder, ask_images, ask_video
 from squeezeapp.ui.frame_view import FrameView
+from squeezeapp.ui.help_dialogs import ModelFacts, build_about_dialog, build_shortcuts_dialog
 from squeezeapp.ui.image_list import ImageList
 from squeezeapp.ui.live_session import LiveSession
 from squeezeapp.ui.model_controller import ModelController
 from squeezeapp.ui.options import GuiOptions
 from squeezeapp.ui.settings import AppSettings, load_geometry, save_geometry
-from squeezeapp.ui.snapshot import default_snapshot_dir, save_snapshot
+from squeezeapp.ui.snapshot import default_snapshot_dir, save_frame_snapshot
 from squeezeapp.ui.source_opener import SourceOpener
+from squeezeapp.ui.view_menu import OverlayMenu
+from squeezeapp.ui.view_options import ViewOptions
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +144,11 @@ class MainWindow(QMainWindow):
                                              self.set_smoothing, "Ctrl+T", self.prefs.smoothing)
         self.loop_action = self._action(view_menu, "&Loop Videos", self.set_loop, "Ctrl+L",
                                         self.prefs.loop_video)
+        view_menu.addSeparator()
+        self.overlay_menu = OverlayMenu(view_menu, ViewOptions.load(self.store), self)
+        self.overlay_menu.changed.connect(self._on_view_options)
+        self.view.set_view_options(self.overlay_menu.options)
+        view_menu.addSeparator()
         self._action(view_menu, "&Messages…", self.show_messages, "Ctrl+Shift+M")
         self._action(view_menu, "&Full Screen", self.toggle_full_screen,
                      QKeySequence.StandardKey.FullScreen)
@@ -148,6 +156,8 @@ class MainWindow(QMainWindow):
         self.model_menu.aboutToShow.connect(lambda: self.models.fill_menu(self.model_menu))
         self.models.fill_menu(self.model_menu)
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts,
+                     QKeySequence.StandardKey.HelpContents)
         self._action(help_menu, "&About squeezeapp", self.about)
 
     def _update_actions(self) -> None:
@@ -214,8 +224,10 @@ class MainWindow(QMainWindow):
             self.board.error("snapshot", "Nothing to save yet", "Open a picture or a camera first.")
             return None
         try:
-            path = save_snapshot(self.snapshot_dir, self.view.grab().toImage(), frame.source,
-                                 self.view.result, self.view.result_is_stale)
+            path = save_frame_snapshot(self.snapshot_dir, frame.image, frame.source,
+                                       self.view.result, self.overlay_menu.options,
+                                       stale=self.view.result_is_stale,
+                                       caption=self.view.caption_text())
         except OSError as error:
             self.board.error("snapshot", "Snapshot not saved", str(error))
             return None
@@ -223,10 +235,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path} (and .json)", STATUS_MS)
         return path
 
+    def _on_view_options(self, options: ViewOptions) -> None:
+        options.save(self.store)
+        self.view.set_view_options(options)
+
+    def show_shortcuts(self) -> None:
+        self.shortcuts_dialog = build_shortcuts_dialog(self)
+        self.shortcuts_dialog.show()
+
     def about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}",
-                          f"<b>{APP_NAME} {__version__}</b><p>SqueezeNet 1.1 on onnxruntime, "
-                          "classifying camera frames, videos and images.</p>")
+        loaded = self.models.loaded
+        facts = ModelFacts(loaded.name, loaded.path, loaded.sha256, loaded.provider) \
+            if loaded is not None else None
+        self.about_dialog = build_about_dialog(self, facts)
+        self.about_dialog.show()
 
     # --- drag and drop ----------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

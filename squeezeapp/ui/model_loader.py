@@ -50,4 +50,5 @@ class ModelLoader(LoopWorker):
                 continue
             self._inference.use(classifier)
             self.loaded.emit(request, LoadedModel(classifier.name, classifier.spec.path,
-                                                  classifier.provider, request.settings.threads))
+                                                  classifier.provider, request.settings.threads,
+                                                  classifier.spec.sha256))
