@@ -80,6 +80,10 @@ def test_drop_folder_then_browse_with_arrow_keys(qtbot, window, sample_images, t
     folder.mkdir()
     copies = [Path(shutil.copy(p, folder / p.name)) for p in sample_images[:3]]
     _drop(window, _file_mime(folder))
+    # several images: the results view classifies them all; Esc leaves it for the picture
+    qtbot.waitUntil(lambda: window.results.showing_results, timeout=10_000)
+    qtbot.keyClick(window.results.view.current_view, Qt.Key.Key_Escape)
+    assert not window.results.showing_results
     _wait_result(qtbot, window, copies[0])
     assert window.view.badge == "1 / 3"
     qtbot.keyClick(window, Qt.Key.Key_Right)
@@ -340,3 +344,29 @@ def test_help_lists_every_shortcut_and_view_options_apply(qtbot, window) -> None
     qtbot.keyClick(window, Qt.Key.Key_Tab)
     assert window.view.view_options.overlay_visible is not shown
     assert window.store.value("overlay/visible") is not None
+
+
+def test_folder_results_view_opens_a_picture_and_goes_back(qtbot, window, sample_images,
+                                                           tmp_path) -> None:
+    folder = tmp_path / "album"
+    folder.mkdir()
+    copies = [Path(shutil.copy(p, folder / p.name)) for p in sample_images[:5]]
+    _drop(window, _file_mime(folder))
+    qtbot.waitUntil(lambda: window.results.showing_results, timeout=10_000)
+    results = window.results.view
+    qtbot.waitUntil(lambda: results.model.done == len(copies), timeout=30_000)
+    assert not window.results_action.isEnabled()  # Esc belongs to the results view here
+    table = results.current_view
+    row = results.proxy.mapFromSource(results.model.index(3, 0))
+    table.setCurrentIndex(row)
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert not window.results.showing_results
+    _wait_result(qtbot, window, copies[3])
+    assert window.view.badge == "4 / 5"
+    assert window.results_action.isEnabled()
+    window.results_action.trigger()  # View ▸ Back to Results (Esc)
+    assert window.results.showing_results
+    # a single picture replaces the batch: no results page to go back to
+    _drop(window, _file_mime(copies[0]))
+    qtbot.waitUntil(lambda: not window.results.showing_results, timeout=10_000)
+    assert not window.results_action.isEnabled()

@@ -32,6 +32,7 @@ from squeezeapp.ui.image_list import ImageList
 from squeezeapp.ui.live_session import LiveSession
 from squeezeapp.ui.model_controller import ModelController
 from squeezeapp.ui.options import GuiOptions
+from squeezeapp.ui.results_page import ResultsPage
 from squeezeapp.ui.settings import AppSettings, load_geometry, save_geometry
 from squeezeapp.ui.snapshot import default_snapshot_dir, save_frame_snapshot
 from squeezeapp.ui.source_opener import SourceOpener
@@ -56,7 +57,8 @@ class MainWindow(QMainWindow):
         self.resize(1100, 720)
         self.board = MessageBoard(self)
         self.view = FrameView(self.board, self)
-        self.setCentralWidget(self.view)
+        self.results = ResultsPage(self.view, self)
+        self.setCentralWidget(self.results.stack)
         self.session = LiveSession(self.view, self.board, retry_interval_s, self)
         self.session.mirror, self.session.loop_video = self.prefs.mirror, self.prefs.loop_video
         self.session.inference.set_smoothing(self.prefs.smoothing)
@@ -69,7 +71,12 @@ class MainWindow(QMainWindow):
         self.board.posted.connect(lambda m: self.statusBar().showMessage(
             m.text.replace("\n", " — "), STATUS_MS))
         self.session.pictureShown.connect(self._on_picture_shown)
-        self.session.liveChanged.connect(self._update_actions)
+        self.session.liveChanged.connect(self._on_live_changed)
+        self.session.modelLoaded.connect(lambda *_: self.results.model_changed(
+            self.models.model_path(), self.models.session_settings()))
+        self.opener.imagesScanned.connect(self._on_images_scanned)
+        self.results.openRequested.connect(self.opener.open_images)
+        self.results.pageChanged.connect(lambda _shown: self._update_actions())
         self.models.labelsChanged.connect(self._on_model_labels)
         if (geometry := load_geometry(store)) is not None:
             self.restoreGeometry(geometry)
@@ -149,6 +156,8 @@ class MainWindow(QMainWindow):
         self.overlay_menu.changed.connect(self._on_view_options)
         self.view.set_view_options(self.overlay_menu.options)
         view_menu.addSeparator()
+        self.results_action = self._action(view_menu, "&Back to Results",
+                                           self.results.show_results, Qt.Key.Key_Escape)
         self._action(view_menu, "&Messages…", self.show_messages, "Ctrl+Shift+M")
         self._action(view_menu, "&Full Screen", self.toggle_full_screen,
                      QKeySequence.StandardKey.FullScreen)
@@ -165,6 +174,21 @@ class MainWindow(QMainWindow):
         live = session.live_source is not None
         self.pause_action.setEnabled(live and not session.ended)
         self.stop_action.setEnabled(live)
+        self.results_action.setEnabled(self.results.has_results
+                                       and not self.results.showing_results)
+
+    def _on_images_scanned(self, images: list[Path]) -> None:
+        if len(images) > 1:
+            self.results.show_batch(images, self.models.model_path(),
+                                    self.models.session_settings())
+        else:
+            self.results.forget()
+        self._update_actions()
+
+    def _on_live_changed(self) -> None:
+        if self.session.live_source is not None:
+            self.results.forget()
+        self._update_actions()
 
     # --- what the picture is ----------------------------------------------------------------
     def _on_picture_shown(self, description: str) -> None:
@@ -268,6 +292,7 @@ class MainWindow(QMainWindow):
         save_geometry(self.store, self.saveGeometry())
         self.store.sync()
         self.models.shutdown()
+        self.results.shutdown()
         took = self.session.shutdown()
         logger.info("threads stopped in %.0f ms", took * 1000)
         super().closeEvent(event)

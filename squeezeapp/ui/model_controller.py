@@ -100,6 +100,13 @@ class ModelController(QObject):
         self.provider = provider
         self._request(self._current_model(), "choice", provider=provider)
 
+    def model_path(self) -> str | None:
+        """The model loaded now (or about to be): what a batch of files is classified with."""
+        return self._current_model()
+
+    def session_settings(self) -> SessionSettings:
+        return SessionSettings(threads=self.threads, provider=self.provider)
+
     def _current_model(self) -> str | None:
         return str(self.loaded.path) if self.loaded else self._override or self._saved
 

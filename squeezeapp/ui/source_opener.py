@@ -64,6 +64,7 @@ def scan_paths(paths: list[Path]) -> ScanResult:
 
 class SourceOpener(QObject):
     camerasChanged = Signal()  # a probe finished (or started)
+    imagesScanned = Signal(list)  # the images a dialog, drop or paste gave (several: a batch)
 
     def __init__(self, session: LiveSession, board: MessageBoard,
                  camera_lister: Callable[[], list[CameraInfo]], parent=None) -> None:
@@ -111,6 +112,7 @@ class SourceOpener(QObject):
             if skipped:
                 self.board.note(Level.INFO, f"Ignored: {skipped}")
             self.open_images(result.images)
+            self.imagesScanned.emit(result.images)
         elif len(result.videos) == 1:
             self.open_video(result.videos[0])
         else:
