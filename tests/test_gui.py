@@ -370,3 +370,49 @@ def test_folder_results_view_opens_a_picture_and_goes_back(qtbot, window, sample
     _drop(window, _file_mime(copies[0]))
     qtbot.waitUntil(lambda: not window.results.showing_results, timeout=10_000)
     assert not window.results_action.isEnabled()
+
+
+def test_heatmap_and_model_crop_are_drawn_where_the_model_looked(qtbot, window,
+                                                                 sample_images) -> None:
+    window.resize(900, 700)
+    _drop(window, _file_mime(sample_images[5]))
+    result = _wait_result(qtbot, window, sample_images[5])
+    assert result.cam is not None and result.crop is not None
+    assert len(result.cam.maps) == len(result.predictions)
+    menu = window.overlay_menu
+    assert menu.heatmap_action.isEnabled()
+    menu.crop_action.setChecked(False)
+    menu.heatmap_action.setChecked(False)
+    plain = window.view.grab().toImage()
+    menu.heatmap_action.setChecked(True)
+    heat = window.view.grab().toImage()
+    picture = window.view.picture_rect()
+    image_width = read_image(sample_images[5]).shape[1]
+    from squeezeapp.ui.heat_layer import crop_in_widget
+
+    crop = crop_in_widget(result.crop, picture, image_width).intersected(picture)
+    changed_inside = changed_outside = 0
+    for y in range(int(crop.top()) + 2, int(crop.bottom()) - 2, 9):
+        for x in range(int(crop.left()) + 2, int(crop.right()) - 2, 9):
+            changed_inside += plain.pixel(x, y) != heat.pixel(x, y)
+    for y in range(int(picture.top()) + 2, int(picture.bottom()) - 2, 9):
+        for x in range(int(picture.left()) + 2, int(picture.right()) - 2, 9):
+            if not crop.adjusted(-3, -3, 3, 3).contains(x, y):
+                changed_outside += plain.pixel(x, y) != heat.pixel(x, y)
+    assert changed_inside > 50
+    assert changed_outside == 0  # the model never saw outside its crop
+    # a click on the third prediction row shows that class's map instead
+    window.view.heat.choose(0)
+    first = window.view.grab().toImage()
+    rect, _label = window.view._rows[2]
+    qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+    assert window.view.heat.rank == 2
+    assert window.view.grab().toImage() != first
+    menu.heatmap_action.setChecked(False)
+    menu.crop_action.setChecked(True)
+    outlined = window.view.grab().toImage()
+    edge = crop.adjusted(1.5, 1.5, -1.5, -1.5)
+    ys = range(int(edge.top()) + 10, int(edge.bottom()) - 10, 3)
+    assert any(outlined.pixel(int(edge.left()), y) != plain.pixel(int(edge.left()), y)
+               for y in ys)
+    menu.crop_action.setChecked(False)

@@ -77,6 +77,16 @@ def overlay_bgra(heat: np.ndarray, opacity: float = DEFAULT_OPACITY) -> np.ndarr
     return np.dstack([colour, alpha])
 
 
+def crop_overlay(class_map: np.ndarray, side: int = 224,
+                 opacity: float = DEFAULT_OPACITY) -> np.ndarray:
+    """One class's map as a BGRA square to draw over the crop rectangle (a GUI scales it there):
+    smooth (bicubic, cell centres on patch centres, as `heatmap`), coloured, see-through where
+    cold. Costs ~0.1 ms, unlike `heatmap` over a whole frame."""
+    values = cv2.resize(normalise_map(class_map), (side, side), interpolation=cv2.INTER_CUBIC)
+    np.clip(values, 0.0, 1.0, out=values)
+    return overlay_bgra(values, opacity)
+
+
 def blend(image_bgr: np.ndarray, heat: np.ndarray, opacity: float = DEFAULT_OPACITY) -> np.ndarray:
     """A copy of the BGR picture with the coloured heatmap drawn over it."""
     overlay = overlay_bgra(heat, opacity)

@@ -17,6 +17,16 @@ def bgr_to_qimage(image: np.ndarray) -> QImage:
     return view.copy()
 
 
+def bgra_to_qimage(image: np.ndarray) -> QImage:
+    """A deep-copied QImage of a BGRA uint8 (H, W, 4) array with straight alpha (ARGB32 is
+    B, G, R, A in memory on the little-endian machines we ship for)."""
+    height, width = image.shape[:2]
+    contiguous = np.ascontiguousarray(image)
+    view = QImage(contiguous.data, width, height, contiguous.strides[0],
+                  QImage.Format.Format_ARGB32)
+    return view.copy()
+
+
 def qimage_to_bgr(image: QImage) -> np.ndarray:
     """A BGR uint8 copy of any QImage (pasted pictures arrive in many formats)."""
     rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from squeezeapp.core.sources import Frame
 from squeezeapp.ui.canvas_message import MessageArea, MessageBoard
+from squeezeapp.ui.heat_layer import HeatLayer
 from squeezeapp.ui.live_types import InferenceResult
 from squeezeapp.ui.overlay import LiveStats, is_stale, paint_overlay
 from squeezeapp.ui.view_options import ViewOptions
@@ -36,6 +37,7 @@ class FrameView(QWidget):
         self._caption = ""  # the model's name; the count shown is the options' count
         self.view_options = ViewOptions()
         self._rows: list[tuple[QRectF, str]] = []
+        self.heat = HeatLayer()
         self._painted_id = 0
         self._replacing = ""
         self.setAccessibleDescription(DROP_HINT)
@@ -163,6 +165,9 @@ class FrameView(QWidget):
             self.frameDisplayed.emit(self._frame.id)
         area = QRectF(self.rect())
         stale = self._result is not None and is_stale(self._result, self._frame)
+        if not stale:  # a map from another frame would sit on the wrong picture
+            self.heat.paint(painter, self.picture_rect(), self._image.width(), self._result,
+                            self.view_options)
         self._rows = paint_overlay(painter, area, self._result, self.view_options, stale=stale,
                                    caption=self._shown_caption(), stats=self._stats,
                                    badge=self._badge)
@@ -207,6 +212,15 @@ class FrameView(QWidget):
         lower = QRectF(zone.left() + 20, zone.center().y() + 22, zone.width() - 40, 60)
         painter.drawText(lower, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
                          | Qt.TextFlag.TextWordWrap, SHORTCUT_HINT)
+
+    def mousePressEvent(self, event) -> None:
+        """A click on a prediction row shows that class's heatmap."""
+        rank = next((i for i, (rect, _text) in enumerate(self._rows)
+                     if rect.contains(event.position())), None)
+        if rank is not None:
+            self.heat.choose(rank)
+            self.update()
+        super().mousePressEvent(event)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 
-from squeezeapp.core.classifier import Classifier
+from squeezeapp.core.classifier import Classifier, ClassMaps
 from squeezeapp.core.metrics import time_ms
 from squeezeapp.core.smoothing import ProbabilitySmoother
 from squeezeapp.core.sources import Frame
@@ -79,10 +79,18 @@ class InferenceWorker(LoopWorker):
     def _classify(self, classifier: Classifier, job: _Job) -> InferenceResult:
         frame = job.frame
         with time_ms() as elapsed:
-            probabilities = classifier.probabilities(frame.image)
+            batch = classifier.new_batch(1)
+            classifier.prepare(frame.image, batch[0])
+            # the class maps come from the same inference (a second output): no second run
+            all_probabilities, maps = classifier.run(batch, with_cam=classifier.supports_cam)
+            probabilities = all_probabilities[0]
             smoothed = self._smoothing and frame.live
             if smoothed:
                 probabilities = self._smoother.update(probabilities, frame.source)
             predictions = classifier.predictions(probabilities, self.top_k)
+            height, width = frame.image.shape[:2]
+            crop = classifier.crop_rect(height, width)
+            cam = None if maps is None else ClassMaps(
+                maps[0, [p.index for p in predictions]], crop, (height, width))
         return InferenceResult(frame.id, frame.timestamp, frame.source, frame.live, predictions,
-                               elapsed(), classifier.name, smoothed, job.token)
+                               elapsed(), classifier.name, smoothed, job.token, crop, cam)

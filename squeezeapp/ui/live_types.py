@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from squeezeapp.core.classifier import Prediction
+from squeezeapp.core.classifier import ClassMaps, Prediction
+from squeezeapp.core.preprocess import CropRect
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class InferenceResult:
     model: str
     smoothed: bool
     token: int = 0  # the request it answers (LiveSession's staleness rule)
+    crop: CropRect | None = None  # the square of the frame the model saw
+    cam: ClassMaps | None = None  # maps of `predictions`' classes (models that have them)
 
 
 @dataclass(frozen=True)
@@ -31,3 +34,4 @@ class LoadedModel:
     provider: str
     threads: int | None
     sha256: str = ""  # identifies the weights (About: the licence of a known model)
+    cam_unsupported: str = ""  # why the model has no class maps ('' when it has them)

@@ -72,8 +72,7 @@ class MainWindow(QMainWindow):
             m.text.replace("\n", " — "), STATUS_MS))
         self.session.pictureShown.connect(self._on_picture_shown)
         self.session.liveChanged.connect(self._on_live_changed)
-        self.session.modelLoaded.connect(lambda *_: self.results.model_changed(
-            self.models.model_path(), self.models.session_settings()))
+        self.session.modelLoaded.connect(self._on_model_loaded)
         self.opener.imagesScanned.connect(self._on_images_scanned)
         self.results.openRequested.connect(self.opener.open_images)
         self.results.pageChanged.connect(lambda _shown: self._update_actions())
@@ -176,6 +175,10 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(live)
         self.results_action.setEnabled(self.results.has_results
                                        and not self.results.showing_results)
+
+    def _on_model_loaded(self, _request, loaded) -> None:
+        self.overlay_menu.set_heatmap_available(loaded.cam_unsupported)
+        self.results.model_changed(self.models.model_path(), self.models.session_settings())
 
     def _on_images_scanned(self, images: list[Path]) -> None:
         if len(images) > 1:

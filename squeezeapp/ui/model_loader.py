@@ -51,4 +51,5 @@ class ModelLoader(LoopWorker):
             self._inference.use(classifier)
             self.loaded.emit(request, LoadedModel(classifier.name, classifier.spec.path,
                                                   classifier.provider, request.settings.threads,
-                                                  classifier.spec.sha256))
+                                                  classifier.spec.sha256,
+                                                  classifier.cam_unsupported_reason))

@@ -32,6 +32,13 @@ class OverlayMenu(QObject):
         self.visible_action.setChecked(options.overlay_visible)
         self.visible_action.toggled.connect(lambda on: self._set(overlay_visible=on))
         menu.addAction(self.visible_action)
+        self.heatmap_action = self._toggle(menu, "Show &Heatmap", "H", options.show_heatmap,
+                                           "show_heatmap")
+        self.heatmap_action.setToolTip("Where the model saw the class: click a prediction to "
+                                       "see its map")
+        self.crop_action = self._toggle(menu, "Show Model &Crop", "Shift+C", options.show_crop,
+                                        "show_crop")
+        self.crop_action.setToolTip("The square of the picture the model is given")
 
         self.corner_actions = self._choices(
             menu.addMenu("Overlay &Corner"), [(c.label, c) for c in Corner], options.corner,
@@ -50,6 +57,22 @@ class OverlayMenu(QObject):
             lambda: self.set_options(replace(self._options, corner=self._options.corner.next())))
         menu.addAction(self.next_corner_action)
 
+    def _toggle(self, menu: QMenu, text: str, shortcut: str, checked: bool,
+                field: str) -> QAction:
+        action = QAction(text, menu, checkable=True)
+        action.setShortcut(QKeySequence(shortcut))
+        action.setChecked(checked)
+        action.toggled.connect(lambda on: self._set(**{field: on}))
+        menu.addAction(action)
+        return action
+
+    def set_heatmap_available(self, reason: str) -> None:
+        """Disable Show Heatmap for a model without class maps, saying why ('' enables it)."""
+        self.heatmap_action.setEnabled(not reason)
+        self.heatmap_action.setToolTip(f"Not available: {reason}" if reason else
+                                       "Where the model saw the class: click a prediction to "
+                                       "see its map")
+
     @property
     def options(self) -> ViewOptions:
         return self._options
@@ -57,13 +80,16 @@ class OverlayMenu(QObject):
     def set_options(self, options: ViewOptions) -> None:
         """Show `options` in the menu and announce them (as if the user had chosen them)."""
         self.visible_action.setChecked(options.overlay_visible)
+        self.heatmap_action.setChecked(options.show_heatmap)
+        self.crop_action.setChecked(options.show_crop)
         for actions, value in ((self.corner_actions, options.corner),
                                (self.count_actions, options.count),
                                (self.unsure_actions, options.unsure_threshold)):
             for action in actions:
                 action.setChecked(action.data() == value)
         self._set(**{name: getattr(options, name) for name in
-                     ("overlay_visible", "corner", "count", "unsure_threshold")})
+                     ("overlay_visible", "corner", "count", "unsure_threshold",
+                      "show_heatmap", "show_crop")})
 
     def _choices(self, submenu: QMenu, items, current, field: str) -> list[QAction]:
         group = QActionGroup(submenu)

@@ -41,6 +41,8 @@ class ViewOptions:
     corner: Corner = Corner.TOP_LEFT
     count: int = 5  # predictions shown: 1, 3 or 5
     unsure_threshold: float = DEFAULT_UNSURE_THRESHOLD  # 0 turns the marker off
+    show_heatmap: bool = False  # where the model saw the chosen class (View ▸ Show Heatmap, H)
+    show_crop: bool = False  # the square the model sees (View ▸ Show Model Crop)
 
     def __post_init__(self) -> None:
         if self.count not in PREDICTION_COUNTS:
@@ -52,8 +54,7 @@ class ViewOptions:
     def load(cls, store: QSettings) -> ViewOptions:
         """What was saved; each value that is missing or unreadable falls back on its default."""
         default = cls()
-        visible = store.value("overlay/visible", default.overlay_visible)
-        visible = visible if isinstance(visible, bool) else str(visible).lower() in ("1", "true")
+        visible = _flag(store, "overlay/visible", default.overlay_visible)
         try:
             corner = Corner(str(store.value("overlay/corner", default.corner.value)))
         except ValueError:
@@ -71,6 +72,8 @@ class ViewOptions:
             corner=corner,
             count=count if count in PREDICTION_COUNTS else default.count,
             unsure_threshold=threshold if 0.0 <= threshold <= 1.0 else default.unsure_threshold,
+            show_heatmap=_flag(store, "overlay/heatmap", default.show_heatmap),
+            show_crop=_flag(store, "overlay/crop", default.show_crop),
         )
 
     def save(self, store: QSettings) -> None:
@@ -78,6 +81,14 @@ class ViewOptions:
         store.setValue("overlay/corner", self.corner.value)
         store.setValue("overlay/count", self.count)
         store.setValue("overlay/unsure_threshold", self.unsure_threshold)
+        store.setValue("overlay/heatmap", self.show_heatmap)
+        store.setValue("overlay/crop", self.show_crop)
 
     def is_unsure(self, top_probability: float) -> bool:
         return top_probability < self.unsure_threshold
+
+
+def _flag(store: QSettings, key: str, default: bool) -> bool:
+    """A saved boolean: QSettings gives bools back as strings from INI files."""
+    value = store.value(key, default)
+    return value if isinstance(value, bool) else str(value).lower() in ("1", "true")
