@@ -40,6 +40,10 @@ class FakeCamera(VideoFileSource):
         self.key = f"camera:{index}"
         self.description = f"Fake camera {index}"
 
+    @property
+    def position_s(self) -> float | None:
+        return None  # a camera has no position in a file
+
 
 class FlakyCamera(FakeCamera):
     """Fails to open `fail_opens` times, then delivers `frames_before_loss` frames, is lost

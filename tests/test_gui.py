@@ -6,7 +6,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFileOpenEvent, QGuiApplication, QImage
 
@@ -18,18 +17,11 @@ from squeezeapp.ui.main_window import MainWindow
 from squeezeapp.ui.overlay import STALE_AFTER_S, is_stale
 from tests import ui_helpers
 from tests.conftest import run_cli
-from tests.fakes import FakeCamera, FlakyCamera, NeverCamera, make_video
+from tests.fakes import FakeCamera, FlakyCamera, NeverCamera
 from tests.ui_helpers import assert_threads_joined, canvas_texts, click_canvas_button, make_window
 
 WAIT_MS = 20_000
-settings_file, window = ui_helpers.settings_file, ui_helpers.window  # the shared fixtures
-
-
-@pytest.fixture(scope="session")
-def video(sample_images, tmp_path_factory) -> Path:
-    """A 30 fps clip made from a few of the shared photos."""
-    folder = tmp_path_factory.mktemp("video")
-    return make_video(folder / "clip.mp4", sample_images[:4], frames_per_photo=15)
+settings_file, window, video = ui_helpers.settings_file, ui_helpers.window, ui_helpers.video
 
 
 def _make_window(qtbot, settings_file: Path, tmp_path: Path) -> MainWindow:
@@ -102,6 +94,9 @@ def test_corrupt_file_among_good_ones(qtbot, window, sample_images, tmp_path) ->
     corrupt = tmp_path / "broken.jpg"
     corrupt.write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg" * 20)
     _drop(window, _file_mime(good[0], corrupt, good[1]))
+    # several files open the results view; Esc leaves it for the picture view, where → browses
+    qtbot.waitUntil(lambda: window.results.showing_results, timeout=10_000)
+    qtbot.keyClick(window.results.view.current_view, Qt.Key.Key_Escape)
     _wait_result(qtbot, window, good[0])
     qtbot.keyClick(window, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: "Could not open broken.jpg" in canvas_texts(window), timeout=WAIT_MS)
@@ -404,7 +399,7 @@ def test_heatmap_and_model_crop_are_drawn_where_the_model_looked(qtbot, window,
     # a click on the third prediction row shows that class's map instead
     window.view.heat.choose(0)
     first = window.view.grab().toImage()
-    rect, _label = window.view._rows[2]
+    rect = window.view.prediction_rects()[2]
     qtbot.mouseClick(window.view, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
     assert window.view.heat.rank == 2
     assert window.view.grab().toImage() != first

@@ -12,6 +12,7 @@ from PySide6.QtCore import QSettings, Qt
 
 from squeezeapp.ui.main_window import MainWindow
 from squeezeapp.ui.options import GuiOptions
+from tests.fakes import make_video
 
 
 def make_window(qtbot, settings_file: Path, tmp_path: Path, options: GuiOptions | None = None,
@@ -22,6 +23,13 @@ def make_window(qtbot, settings_file: Path, tmp_path: Path, options: GuiOptions 
     qtbot.addWidget(window)
     window.show()
     return window
+
+
+@pytest.fixture(scope="session")
+def video(sample_images, tmp_path_factory) -> Path:
+    """A 30 fps clip made from a few of the shared photos (2 s)."""
+    folder = tmp_path_factory.mktemp("video")
+    return make_video(folder / "clip.mp4", sample_images[:4], frames_per_photo=15)
 
 
 @pytest.fixture

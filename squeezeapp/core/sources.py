@@ -39,11 +39,13 @@ class Frame:
     timestamp: float  # time.monotonic() when it was captured
     source: str  # what it came from: "camera:0", a video path, an image path
     live: bool  # from a camera or video (smoothed, paced) rather than a still image
+    position_s: float | None = None  # where in a video file this frame is; None for cameras
 
     @classmethod
-    def capture(cls, image: np.ndarray, source: str, live: bool) -> Frame:
+    def capture(cls, image: np.ndarray, source: str, live: bool,
+                position_s: float | None = None) -> Frame:
         image.flags.writeable = False
-        return cls(next(_frame_ids), image, time.monotonic(), source, live)
+        return cls(next(_frame_ids), image, time.monotonic(), source, live, position_s)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,11 @@ class FrameSource(ABC):
 
     @property
     def fps(self) -> float | None:
+        return None
+
+    @property
+    def position_s(self) -> float | None:
+        """Where the frame last read lies in its file (seconds); None for cameras."""
         return None
 
 
@@ -132,6 +139,7 @@ class VideoFileSource(FrameSource):
         self.description = self.path.name
         self._capture: cv2.VideoCapture | None = None
         self._fps: float | None = None
+        self._position_s: float | None = None
 
     def open(self) -> None:
         if not self.path.is_file():
@@ -148,6 +156,10 @@ class VideoFileSource(FrameSource):
     def fps(self) -> float | None:
         return self._fps
 
+    @property
+    def position_s(self) -> float | None:
+        return self._position_s
+
     def read(self) -> np.ndarray | None:
         if self._capture is None:
             return None
@@ -155,7 +167,12 @@ class VideoFileSource(FrameSource):
         if not ok and self.loop:
             self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
             ok, image = self._capture.read()
-        return to_bgr8(image) if ok and image is not None else None
+        if not ok or image is None:
+            return None
+        # the decoder's time stamp of the frame just read (0 when the container has none)
+        milliseconds = self._capture.get(cv2.CAP_PROP_POS_MSEC)
+        self._position_s = milliseconds / 1000 if milliseconds >= 0 else None
+        return to_bgr8(image)
 
     def close(self) -> None:
         if self._capture is not None:

@@ -131,7 +131,7 @@ class CaptureWorker(LoopWorker):
                 continue
             if request.mirror:
                 image = cv2.flip(image, 1)
-            frame = Frame.capture(image, source.key, live=True)
+            frame = Frame.capture(image, source.key, live=True, position_s=source.position_s)
             self.frameReady.emit(request.token, frame, bgr_to_qimage(image))
             delay = 0.0
             if interval:

@@ -27,6 +27,7 @@ class FrameView(QWidget):
         self.setAccessibleName("Picture and predictions")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab (hide the overlay) works here
         self.setMouseTracking(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._frame: Frame | None = None
@@ -53,6 +54,11 @@ class FrameView(QWidget):
     @property
     def result(self) -> InferenceResult | None:
         return self._result
+
+    def prediction_rects(self) -> list[QRectF]:
+        """Where the prediction rows were last drawn (widget coordinates), best first: a click
+        on one shows that class's heatmap."""
+        return [rect for rect, _label in self._rows]
 
     @property
     def result_is_stale(self) -> bool:

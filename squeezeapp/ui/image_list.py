@@ -13,6 +13,7 @@ class ImageList:
         self.paths: list[Path] = list(paths or [])
         self.index = max(0, min(start, len(self.paths) - 1)) if self.paths else 0
         self.failures: dict[Path, str] = {}  # path → why it could not be opened
+        self._folder: str | None = None
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -47,6 +48,14 @@ class ImageList:
         """Remember that `path` could not be opened (the file itself is left alone)."""
         if path in self.paths:
             self.failures[path] = message
+
+    @property
+    def folder(self) -> str:
+        """The name of the folder all the images are in; "" when they are in several."""
+        if self._folder is None:
+            parents = {path.parent for path in self.paths}
+            self._folder = next(iter(parents)).name if len(parents) == 1 else ""
+        return self._folder
 
     @property
     def position(self) -> str:

@@ -41,6 +41,7 @@ class LiveSession(QObject):
     resultShown = Signal(object)  # InferenceResult, once it reached the view
     liveChanged = Signal()  # a live source started, paused, ended or stopped
     imageFailed = Signal(str, str)  # path, message (the picture asked for could not be opened)
+    sourceWorked = Signal(str)  # a Frame.source: the image asked for decoded, or the video opened
     modelLoaded = Signal(object, object)  # ModelRequest, LoadedModel
     modelFailed = Signal(object, str)  # ModelRequest, message
 
@@ -216,6 +217,8 @@ class LiveSession(QObject):
     def _on_opened(self, token: int, _description: str) -> None:
         if self._is_current(token):
             self.board.clear("source", Level.INFO)
+            if (source := self.live_source) is not None:
+                self.sourceWorked.emit(source.key)
 
     def _on_waiting(self, token: int, message: str) -> None:
         if not self._is_current(token):
@@ -247,6 +250,7 @@ class LiveSession(QObject):
     def _on_image_loaded(self, token: int, frame: Frame, image: QImage) -> None:
         if self._is_current(token):
             self._show_still(token, frame, image)
+            self.sourceWorked.emit(frame.source)
 
     def _show_still(self, token: int, frame: Frame, image: QImage) -> None:
         self._present(token, frame, image)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -19,19 +19,22 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeySequence,
 )
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from squeezeapp import APP_NAME
+from squeezeapp.core.imageio import is_video_path
 from squeezeapp.core.sources import CameraInfo, CameraSource, list_cameras
 from squeezeapp.ui.camera_menu import CameraMenu
 from squeezeapp.ui.canvas_message import MessageBoard, MessagesDialog
-from squeezeapp.ui.file_dialogs import ask_folder, ask_images, ask_video
+from squeezeapp.ui.elided_label import ElidedLabel
+from squeezeapp.ui.file_dialogs import DialogFolders, ask_folder, ask_images, ask_video
 from squeezeapp.ui.frame_view import FrameView
 from squeezeapp.ui.help_dialogs import ModelFacts, build_about_dialog, build_shortcuts_dialog
 from squeezeapp.ui.image_list import ImageList
 from squeezeapp.ui.live_session import LiveSession
 from squeezeapp.ui.model_controller import ModelController
 from squeezeapp.ui.options import GuiOptions
+from squeezeapp.ui.recent import RecentEntry, RecentMenu
 from squeezeapp.ui.results_page import ResultsPage
 from squeezeapp.ui.settings import AppSettings, load_geometry, save_geometry
 from squeezeapp.ui.snapshot import default_snapshot_dir, save_frame_snapshot
@@ -42,6 +45,13 @@ from squeezeapp.ui.view_options import ViewOptions
 logger = logging.getLogger(__name__)
 
 STATUS_MS = 10_000
+
+
+def window_title(description: str, position: str = "", folder: str = "") -> str:
+    """'tench.JPEG (3 / 40 in album) — squeezeapp': the file's name, never its whole path."""
+    where = " in ".join(part for part in (position, folder) if part)
+    shown = f"{description} ({where})" if where else description
+    return f"{shown} — {APP_NAME}" if shown else APP_NAME
 
 
 class MainWindow(QMainWindow):
@@ -55,32 +65,38 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
         self.resize(1100, 720)
+        self.dialog_folders = DialogFolders(store)
         self.board = MessageBoard(self)
         self.view = FrameView(self.board, self)
         self.results = ResultsPage(self.view, self)
+        self.results.view.dialog_folders = self.dialog_folders
+        self._description = ""  # what the picture view shows, for the title
         self.setCentralWidget(self.results.stack)
         self.session = LiveSession(self.view, self.board, retry_interval_s, self)
         self.session.mirror, self.session.loop_video = self.prefs.mirror, self.prefs.loop_video
         self.session.inference.set_smoothing(self.prefs.smoothing)
         self.models = ModelController(self.session, self.board, self.prefs, self.remember,
                                       self.options, self)
+        self.models.dialog_folders = self.dialog_folders
         self.opener = SourceOpener(self.session, self.board, camera_lister, self)
         self.opener.resolution = self.prefs.resolution
         self._build_status_bar()
         self._build_menus()
-        self.board.posted.connect(lambda m: self.statusBar().showMessage(
-            m.text.replace("\n", " — "), STATUS_MS))
+        self.board.posted.connect(lambda m: self.show_status(m.text.replace("\n", " — ")))
         self.session.pictureShown.connect(self._on_picture_shown)
         self.session.liveChanged.connect(self._on_live_changed)
         self.session.modelLoaded.connect(self._on_model_loaded)
         self.opener.imagesScanned.connect(self._on_images_scanned)
+        self.opener.openWorked.connect(self.recent_menu.add)
+        self.opener.pathsMissing.connect(self._on_paths_missing)
         self.results.openRequested.connect(self.opener.open_images)
-        self.results.pageChanged.connect(lambda _shown: self._update_actions())
+        self.results.pageChanged.connect(self._on_page_changed)
         self.models.labelsChanged.connect(self._on_model_labels)
         if (geometry := load_geometry(store)) is not None:
             self.restoreGeometry(geometry)
         self.session.start()
         self.models.start()
+        self.view.setFocus()
         if self.prefs.camera_active and not self.options.source:
             self.opener.open_camera(self.prefs.camera)  # the last session ended on the camera
         self._update_actions()
@@ -92,13 +108,29 @@ class MainWindow(QMainWindow):
 
     # --- layout -----------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
-        self.model_label, self.provider_label = QLabel("Model: loading…"), QLabel("")
-        self.source_label = QLabel("No source")
+        """Messages on the left, then model, provider and source; each shortens with "…" when
+        the window is narrow (the whole text is in its tooltip). Messages take the room left
+        over (100 px at least); the three labels give way evenly."""
+        right, middle = Qt.TextElideMode.ElideRight, Qt.TextElideMode.ElideMiddle
+        self.message_label = ElidedLabel("", right, max_hint=10_000, min_width=100)
+        self.model_label = ElidedLabel("Model: loading…", right, min_width=200)
+        self.provider_label = ElidedLabel("", right, min_width=100)
+        self.source_label = ElidedLabel("No source", middle, min_width=160)  # keeps the extension
+        self._status_timer = QTimer(self, singleShot=True, interval=STATUS_MS)
+        self._status_timer.timeout.connect(lambda: self.message_label.setText(""))
+        bar = self.statusBar()
+        self.message_label.setAccessibleName("Message")
+        bar.addWidget(self.message_label, 1)
         for label, name in ((self.model_label, "Model"), (self.provider_label, "Provider"),
                             (self.source_label, "Source")):
             label.setAccessibleName(name)
             label.setContentsMargins(10, 0, 10, 0)
-            self.statusBar().addPermanentWidget(label)
+            bar.addPermanentWidget(label)
+
+    def show_status(self, text: str) -> None:
+        """A passing message in the status bar (cleared after STATUS_MS)."""
+        self.message_label.setText(text)
+        self._status_timer.start()
 
     def _action(self, menu: QMenu | None, text: str, slot, shortcut=None,
                 checked: bool | None = None) -> QAction:
@@ -120,6 +152,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open &Image…", self.choose_images, QKeySequence.StandardKey.Open)
         self._action(file_menu, "Open &Folder…", self.choose_folder, "Ctrl+Shift+O")
         self._action(file_menu, "Open &Video…", self.choose_video, "Ctrl+Shift+V")
+        self.recent_menu = RecentMenu(self.store, self)
+        self.recent_menu.chosen.connect(self.open_recent)
+        file_menu.addMenu(self.recent_menu)
         self._action(file_menu, "&Paste Image", self.paste, QKeySequence.StandardKey.Paste)
         file_menu.addSeparator()
         self._action(file_menu, "&Save Snapshot", self.snapshot, QKeySequence.StandardKey.Save)
@@ -140,11 +175,12 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         self.pause_action = self._action(view_menu, "&Pause / Resume", self.toggle_pause,
                                          Qt.Key.Key_Space)
-        for text, move, key in (("P&revious Image", ImageList.previous, Qt.Key.Key_Left),
-                                ("&Next Image", ImageList.next, Qt.Key.Key_Right),
-                                ("&First Image", ImageList.home, Qt.Key.Key_Home),
-                                ("&Last Image", ImageList.end, Qt.Key.Key_End)):
+        self.browse_actions = [
             self._action(view_menu, text, lambda _=False, m=move: opener.browse(m), key)
+            for text, move, key in (("P&revious Image", ImageList.previous, Qt.Key.Key_Left),
+                                    ("&Next Image", ImageList.next, Qt.Key.Key_Right),
+                                    ("&First Image", ImageList.home, Qt.Key.Key_Home),
+                                    ("&Last Image", ImageList.end, Qt.Key.Key_End))]
         view_menu.addSeparator()
         self.smoothing_action = self._action(view_menu, "&Smooth Live Predictions",
                                              self.set_smoothing, "Ctrl+T", self.prefs.smoothing)
@@ -154,6 +190,10 @@ class MainWindow(QMainWindow):
         self.overlay_menu = OverlayMenu(view_menu, ViewOptions.load(self.store), self)
         self.overlay_menu.changed.connect(self._on_view_options)
         self.view.set_view_options(self.overlay_menu.options)
+        # Tab hides the overlay only while the picture has the focus; everywhere else (the
+        # results page, the canvas buttons) it moves the focus as usual
+        self.overlay_menu.visible_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.view.addAction(self.overlay_menu.visible_action)
         view_menu.addSeparator()
         self.results_action = self._action(view_menu, "&Back to Results",
                                            self.results.show_results, Qt.Key.Key_Escape)
@@ -175,10 +215,16 @@ class MainWindow(QMainWindow):
         self.stop_action.setEnabled(live)
         self.results_action.setEnabled(self.results.has_results
                                        and not self.results.showing_results)
+        for action in self.browse_actions:  # the results lists use these keys themselves
+            action.setEnabled(not self.results.showing_results)
 
     def _on_model_loaded(self, _request, loaded) -> None:
         self.overlay_menu.set_heatmap_available(loaded.cam_unsupported)
         self.results.model_changed(self.models.model_path(), self.models.session_settings())
+
+    def _on_page_changed(self, _results_shown: bool) -> None:
+        self._update_title()
+        self._update_actions()
 
     def _on_images_scanned(self, images: list[Path]) -> None:
         if len(images) > 1:
@@ -196,7 +242,19 @@ class MainWindow(QMainWindow):
     # --- what the picture is ----------------------------------------------------------------
     def _on_picture_shown(self, description: str) -> None:
         self.source_label.setText(f"Source: {description}")
-        self.setWindowTitle(f"{description} — {APP_NAME}")
+        self._description = description
+        self._update_title()
+
+    def _update_title(self) -> None:
+        images = self.opener.images
+        if self.results.showing_results:
+            folder = images.folder
+            count = f"{len(self.results.paths):,} images"
+            self.setWindowTitle(window_title(folder or count, count if folder else ""))
+        elif self.session.live_source is None and len(images) > 1:
+            self.setWindowTitle(window_title(self._description, images.position, images.folder))
+        else:
+            self.setWindowTitle(window_title(self._description))
 
     def _on_model_labels(self, model: str, provider: str) -> None:
         self.model_label.setText(model)
@@ -204,16 +262,31 @@ class MainWindow(QMainWindow):
 
     # --- user actions -----------------------------------------------------------------------
     def choose_images(self) -> None:
-        if files := ask_images(self):
+        if files := ask_images(self, self.dialog_folders):
             self.opener.open_paths(files)
 
     def choose_folder(self) -> None:
-        if folder := ask_folder(self):
+        if folder := ask_folder(self, self.dialog_folders):
             self.opener.open_paths(folder)
 
     def choose_video(self) -> None:
-        if files := ask_video(self):
+        if files := ask_video(self, self.dialog_folders):
             self.opener.open_video(files[0])
+
+    def open_recent(self, entry: RecentEntry) -> None:
+        """File ▸ Open Recent: opened like a drop (a video the scan would not know by its
+        name goes straight to the player)."""
+        if entry.kind == "video" and not is_video_path(entry.path):
+            self.opener.open_video(entry.path)
+        else:
+            self.opener.open_paths([entry.path])
+
+    def _on_paths_missing(self, paths: list[Path]) -> None:
+        gone = [path for path in paths if self.recent_menu.remove(path)]
+        if gone:
+            self.board.error("open", f"{gone[0].name or gone[0]} is no longer there",
+                             f"{gone[0]} was not found (moved, renamed, deleted, or on a drive "
+                             "not connected now). It was removed from File ▸ Open Recent.")
 
     def paste(self) -> None:
         self.opener.accept_mime(QGuiApplication.clipboard().mimeData())
@@ -254,12 +327,13 @@ class MainWindow(QMainWindow):
             path = save_frame_snapshot(self.snapshot_dir, frame.image, frame.source,
                                        self.view.result, self.overlay_menu.options,
                                        stale=self.view.result_is_stale,
-                                       caption=self.view.caption_text())
+                                       caption=self.view.caption_text(),
+                                       video_timestamp_s=frame.position_s)
         except OSError as error:
             self.board.error("snapshot", "Snapshot not saved", str(error))
             return None
         self.board.clear("snapshot")
-        self.statusBar().showMessage(f"Saved {path} (and .json)", STATUS_MS)
+        self.show_status(f"Saved {path} (and .json)")
         return path
 
     def _on_view_options(self, options: ViewOptions) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QMenu, QMessageBox, QProgressDialog, QWidget
 from superqt.utils import create_worker
 
 from squeezeapp.core.classifier import SessionSettings
@@ -26,6 +26,7 @@ from squeezeapp.core.models import local_model_paths
 from squeezeapp.core.providers import provider_choices
 from squeezeapp.core.registry import ZOO_MODEL
 from squeezeapp.ui.canvas_message import Level, MessageAction, MessageBoard
+from squeezeapp.ui.file_dialogs import DialogFolders, ask_model
 from squeezeapp.ui.live_session import LiveSession
 from squeezeapp.ui.live_types import InferenceResult, LoadedModel
 from squeezeapp.ui.model_loader import ModelRequest
@@ -63,6 +64,7 @@ class ModelController(QObject):
         self.progress: QProgressDialog | None = None
         self._provider_text = ""
         self.first_run_box: QMessageBox | None = None
+        self.dialog_folders = DialogFolders()  # the window hands over the app's remembered ones
         session.modelLoaded.connect(self._on_loaded)
         session.modelFailed.connect(self._on_failed)
         session.resultShown.connect(self._on_result)
@@ -177,10 +179,8 @@ class ModelController(QObject):
 
     # --- user actions -----------------------------------------------------------------------
     def choose_model(self) -> None:
-        file, _ = QFileDialog.getOpenFileName(self.window, "Open Model", "",
-                                              "ONNX models (*.onnx)")
-        if file:
-            self.load_model(file)
+        if (file := ask_model(self.window, self.dialog_folders)) is not None:
+            self.load_model(str(file))
 
     def fill_menu(self, menu: QMenu) -> None:
         menu.clear()

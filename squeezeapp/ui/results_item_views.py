@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QFont, QPainter, QPalette
+from PySide6.QtCore import QEvent, QModelIndex, QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -25,6 +25,21 @@ from squeezeapp.ui.results_model import (
 
 GRID_CELL = QSize(176, 196)
 THUMBNAIL_HEIGHT = 136.0  # of a grid cell's picture area
+NAVIGATION_KEYS = frozenset({Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_PageUp,
+                             Qt.Key.Key_PageDown, Qt.Key.Key_Up, Qt.Key.Key_Down,
+                             Qt.Key.Key_Left, Qt.Key.Key_Right})
+
+
+def claims_navigation_key(event: QEvent) -> bool:
+    """Accept a ShortcutOverride for the list-moving keys (with Shift or Ctrl too), so that a
+    window shortcut on the same key (← → Home End browse images) never takes them from a list
+    that has the focus."""
+    if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+            and event.key() in NAVIGATION_KEYS
+            and not event.modifiers() & Qt.KeyboardModifier.AltModifier):
+        event.accept()
+        return True
+    return False
 
 
 class ResultsTable(QTableView):
@@ -50,6 +65,9 @@ class ResultsTable(QTableView):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for column, width in ((Column.FILE, 300), (Column.LABEL, 220), (Column.CONFIDENCE, 110)):
             header.resizeSection(column, width)
+
+    def event(self, event: QEvent) -> bool:
+        return claims_navigation_key(event) or super().event(event)
 
     def moveCursor(self, action: QAbstractItemView.CursorAction,
                    modifiers: Qt.KeyboardModifier) -> QModelIndex:
@@ -149,3 +167,6 @@ class ResultsGrid(QListView):
         self.setSpacing(0)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setItemDelegate(GridDelegate(self))
+
+    def event(self, event: QEvent) -> bool:
+        return claims_navigation_key(event) or super().event(event)

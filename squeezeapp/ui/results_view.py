@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
     QDoubleSpinBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -51,6 +50,7 @@ from squeezeapp.core.classifier import SessionSettings
 from squeezeapp.core.label_folders import SortSummary, copy_into_label_folders
 from squeezeapp.core.pipeline import FileResult
 from squeezeapp.core.result_cache import ResultCache
+from squeezeapp.ui.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
 from squeezeapp.ui.results_export import (
     EXPORT_FORMATS,
     export_format_for,
@@ -95,6 +95,7 @@ class ResultsView(QWidget):
         self.job.failed.connect(self._on_failed)
         self.job.modelReady.connect(self._on_model_ready)
         self.show_summaries = True  # dialogs after "Sort into folders" (tests turn them off)
+        self.dialog_folders = DialogFolders()  # the window hands over the app's remembered ones
         self.last_summary: JobSummary | None = None
         self.error = ""
         self.summary_box: QMessageBox | None = None
@@ -350,10 +351,8 @@ class ResultsView(QWidget):
 
     # --- export -----------------------------------------------------------------------------
     def choose_export(self, kind: str) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export Results", f"results.{kind}",
-                                              EXPORT_FORMATS[kind])
-        if name:
-            path = Path(name)
+        path = ask_export_file(self, self.dialog_folders, f"results.{kind}", EXPORT_FORMATS[kind])
+        if path is not None:
             self.export(path, export_format_for(path, kind))
 
     def export(self, path: Path, kind: str):
@@ -373,9 +372,8 @@ class ResultsView(QWidget):
 
     # --- sort into folders ------------------------------------------------------------------
     def choose_sort_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Copy Images into Label Folders Under…")
-        if folder:
-            self.sort_into_folders(Path(folder))
+        if (folder := ask_sort_folder(self, self.dialog_folders)) is not None:
+            self.sort_into_folders(folder)
 
     def sort_into_folders(self, destination: Path, results: Sequence[FileResult] | None = None):
         """Copy the selected images (all shown ones when nothing is selected) into one folder per

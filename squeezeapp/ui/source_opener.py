@@ -24,11 +24,19 @@ from squeezeapp.ui.live_session import LiveSession
 logger = logging.getLogger(__name__)
 
 
+NOT_FOUND = "not found"
+
+
 @dataclass(frozen=True)
 class ScanResult:
     images: list[Path] = field(default_factory=list)
     videos: list[Path] = field(default_factory=list)
     ignored: list[tuple[Path, str]] = field(default_factory=list)  # path, why
+    folders: list[Path] = field(default_factory=list)  # the folders listed that held images
+
+    @property
+    def missing(self) -> list[Path]:
+        return [path for path, why in self.ignored if why == NOT_FOUND]
 
     def ignored_summary(self, include_videos: bool) -> str:
         parts = []
@@ -48,10 +56,12 @@ def scan_paths(paths: list[Path]) -> ScanResult:
         if path.is_dir():
             found = list(expand_image_paths([path]))
             result.images.extend(found)
-            if not found:
+            if found:
+                result.folders.append(path)
+            else:
                 result.ignored.append((path, "a folder with no images in it"))
         elif not path.exists():
-            result.ignored.append((path, "not found"))
+            result.ignored.append((path, NOT_FOUND))
         elif is_video_path(path):
             result.videos.append(path)
         elif path.suffix.lower() in IMAGE_EXTENSIONS:
@@ -65,6 +75,8 @@ def scan_paths(paths: list[Path]) -> ScanResult:
 class SourceOpener(QObject):
     camerasChanged = Signal()  # a probe finished (or started)
     imagesScanned = Signal(list)  # the images a dialog, drop or paste gave (several: a batch)
+    openWorked = Signal(object, str)  # path, "image" | "folder" | "video": worth remembering
+    pathsMissing = Signal(list)  # paths asked for that do not exist (any more)
 
     def __init__(self, session: LiveSession, board: MessageBoard,
                  camera_lister: Callable[[], list[CameraInfo]], parent=None) -> None:
@@ -76,7 +88,10 @@ class SourceOpener(QObject):
         self.probing = False
         self.resolution: tuple[int, int] | None = None
         self._scan = 0  # the newest scan; older ones finishing late are ignored
+        # the one path opened (an image, a folder, a video) waiting to prove that it works
+        self._pending: tuple[Path, str] | None = None
         session.imageFailed.connect(lambda path, message: self.images.fail(Path(path), message))
+        session.sourceWorked.connect(self._on_source_worked)
 
     # --- paths ----------------------------------------------------------------------------
     def open_text(self, text: str) -> None:
@@ -91,6 +106,7 @@ class SourceOpener(QObject):
         """Files and folders from a dialog, a drop or a paste, scanned off the GUI thread."""
         self._scan += 1
         scan = self._scan
+        self._pending = (paths[0], "image") if len(paths) == 1 else None
         self.board.clear("source", Level.ERROR)  # the user has moved on from that failure
         names = ", ".join(p.name or str(p) for p in paths[:3]) + ("…" if len(paths) > 3 else "")
         self.board.info("open", f"Opening {names}…")
@@ -111,6 +127,9 @@ class SourceOpener(QObject):
             skipped = result.ignored_summary(include_videos=True)
             if skipped:
                 self.board.note(Level.INFO, f"Ignored: {skipped}")
+            if self._pending is not None and self._pending[0] in result.folders:
+                folder, self._pending = self._pending[0], None
+                self.openWorked.emit(folder, "folder")  # listed with images: that is working
             self.open_images(result.images)
             self.imagesScanned.emit(result.images)
         elif len(result.videos) == 1:
@@ -119,6 +138,14 @@ class SourceOpener(QObject):
             what = "this drop" if len(paths) > 1 else names
             self.board.error("open", f"Nothing to open in {what}",
                              "Ignored: " + result.ignored_summary(include_videos=True))
+        if result is not None and result.missing:
+            self.pathsMissing.emit(result.missing)
+
+    def _on_source_worked(self, source: str) -> None:
+        if self._pending is not None and str(self._pending[0]) == source:
+            path, kind = self._pending
+            self._pending = None
+            self.openWorked.emit(path, kind)
 
     def open_images(self, images: list[Path], start: int = 0) -> None:
         self.images = ImageList(images, start)
@@ -135,11 +162,13 @@ class SourceOpener(QObject):
 
     def open_video(self, path: Path) -> None:
         self.images = ImageList()
+        self._pending = (path, "video")
         self.session.open_live(VideoFileSource(path, loop=self.session.loop_video))
 
     # --- cameras --------------------------------------------------------------------------
     def open_camera(self, index: int) -> None:
         self.images = ImageList()
+        self._pending = None
         name = next((c.name for c in self.cameras or [] if c.index == index), None)
         # mirroring is the capture thread's (one switch for cameras and videos)
         self.session.open_live(CameraSource(index, self.resolution, mirror=False, name=name))
@@ -175,6 +204,7 @@ class SourceOpener(QObject):
             image = mime.imageData()
             if isinstance(image, QImage) and not image.isNull():
                 self.images = ImageList()
+                self._pending = None
                 self.session.show_pasted(image)
                 return True
         offered = ", ".join(mime.formats()[:4]) or "nothing"
