@@ -349,6 +349,9 @@ def test_tab_hides_the_overlay_only_from_the_picture(qtbot, window, sample_image
     assert QApplication.focusWidget() is results.confidence_spin
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
     assert QApplication.focusWidget() is results.filter_edit
+    results.table.setFocus()  # the table is left by Tab, not walked cell by cell
+    qtbot.keyClick(results.table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not results.table
     assert window.view.view_options.overlay_visible is shown
 
     window.show_shortcuts()  # and in a dialog: from its Close button on to its table

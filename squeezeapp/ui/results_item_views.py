@@ -44,7 +44,8 @@ def claims_navigation_key(event: QEvent) -> bool:
 
 class ResultsTable(QTableView):
     """Rows are what is selected here, so Home and End go to the first and last row (a plain
-    QTableView moves to the first and last column)."""
+    QTableView moves to the first and last column), and Tab leaves the table instead of walking
+    its cells (Ctrl+Tab, Qt's way out, is taken by the overlay's corner shortcut)."""
 
     def __init__(self, model, parent=None) -> None:
         super().__init__(parent)
@@ -54,6 +55,7 @@ class ResultsTable(QTableView):
         self.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # input order until asked
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setTabKeyNavigation(False)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keeps the extension
