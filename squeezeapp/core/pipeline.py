@@ -137,12 +137,15 @@ def _per_image(paths: Iterable[Path], classifier: Classifier, top_k: int, worker
     lookahead = 4 * workers
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="classify") as pool:
         queued: deque[Future[FileResult]] = deque()
-        for path in paths:
-            queued.append(pool.submit(one, path))
-            if len(queued) >= lookahead:
+        try:
+            for path in paths:
+                queued.append(pool.submit(one, path))
+                if len(queued) >= lookahead:
+                    yield queued.popleft().result()
+            while queued:
                 yield queued.popleft().result()
-        while queued:
-            yield queued.popleft().result()
+        finally:
+            _drop_unstarted(queued)
 
 
 def _batched(paths: Iterable[Path], classifier: Classifier, top_k: int, workers: int,
@@ -151,11 +154,22 @@ def _batched(paths: Iterable[Path], classifier: Classifier, top_k: int, workers:
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
         queued: deque[tuple[Path, Future[np.ndarray | str]]] = deque()
         pending: list[tuple[Path, np.ndarray | str]] = []
-        for path in paths:
-            queued.append((path, pool.submit(_load, path, classifier)))
-            if len(queued) >= lookahead:
-                yield from _collect(queued, pending, classifier, top_k, batch_size, final=False)
-        yield from _collect(queued, pending, classifier, top_k, batch_size, final=True)
+        try:
+            for path in paths:
+                queued.append((path, pool.submit(_load, path, classifier)))
+                if len(queued) >= lookahead:
+                    yield from _collect(queued, pending, classifier, top_k, batch_size,
+                                        final=False)
+            yield from _collect(queued, pending, classifier, top_k, batch_size, final=True)
+        finally:
+            _drop_unstarted(future for _, future in queued)
+
+
+def _drop_unstarted(futures: Iterable[Future]) -> None:
+    """When the caller stops early (the generator is closed), files not yet started are dropped
+    instead of decoded and classified for nobody: the pool's exit waits only for those running."""
+    for future in futures:
+        future.cancel()
 
 
 def _collect(queued, pending, classifier, top_k, batch_size, final) -> Iterator[FileResult]:
