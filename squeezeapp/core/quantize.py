@@ -39,6 +39,13 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 from squeezeapp.core.classifier import Classifier, SessionSettings
 from squeezeapp.core.errors import ImageReadError, SqueezeappError
 from squeezeapp.core.imageio import expand_image_paths, read_image
+from squeezeapp.core.model_profile import (
+    ACCURACY_KEY,
+    DISPLAY_NAME_KEY,
+    SOURCE_SHA256_KEY,
+    SPEED_KEY,
+)
+from squeezeapp.core.models import FAST_SUFFIX
 from squeezeapp.core.paths import user_models_dir
 from squeezeapp.core.timing import Ratio, interleave
 
@@ -46,10 +53,9 @@ logger = logging.getLogger(__name__)
 
 MAX_CALIBRATION_IMAGES = 200
 MIN_CALIBRATION_IMAGES = 10
-ACCURACY_KEY = "accuracy"  # metadata: held-out evaluation written by build_fast_model
-SPEED_KEY = "speed"  # metadata: speed-up over the float source, measured at build time
-DISPLAY_NAME_KEY = "display_name"
-FAST_SUFFIX = "int8"
+# Bump when the recipe changes (calibration, split, layers, metadata): packaging caches a built
+# fast model under a key that includes it.
+RECIPE_VERSION = 1
 
 Progress = Callable[[int, int | None], None]
 
@@ -95,7 +101,7 @@ def quantize_model(model: str | None, calibration_dir: Path | None, output: Path
         raise SqueezeappError(f"{calibration_dir}: {len(paths)} images found; calibration needs "
                               f"at least {MIN_CALIBRATION_IMAGES}")
     source = Classifier.load(model, SessionSettings(provider="cpu", graph_prologue=False))
-    target = output or user_models_dir() / f"{source.spec.path.stem}-{FAST_SUFFIX}.onnx"
+    target = output or user_models_dir() / f"{source.spec.path.stem}{FAST_SUFFIX}.onnx"
     _quantize(source, paths, target, {}, progress)
     logger.info("wrote %s (calibrated on %d images)", target, len(paths))
     return target
@@ -193,7 +199,7 @@ def _quantize(source: Classifier, photos: list[Path], target: Path, metadata: di
                 calibrate_method=CalibrationMethod.Percentile,
             )
         logger.debug("calibration: %s", chatter.getvalue().strip())
-        _copy_metadata(source, quantized, target, f"{source.spec.name}-{FAST_SUFFIX}", metadata)
+        _copy_metadata(source, quantized, target, f"{source.spec.name}{FAST_SUFFIX}", metadata)
 
 
 def _copy_metadata(source: Classifier, quantized: Path, target: Path, name: str,
@@ -208,7 +214,7 @@ def _copy_metadata(source: Classifier, quantized: Path, target: Path, name: str,
     values["model_name"] = name
     values["quantization"] = ("int8 QDQ per-channel, onnxruntime static calibration "
                               "(percentile 99.999, photos also mirrored); every layer int8")
-    values["source_sha256"] = spec.sha256
+    values[SOURCE_SHA256_KEY] = spec.sha256
     values.update(extra)
     _write(result, values, target)
 
