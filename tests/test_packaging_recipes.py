@@ -1,7 +1,7 @@
 """Fast checks of the packaging recipes that need no build: metadata files, the man page,
 the release lock, the macOS minimum, the .deb's runtime Depends and the fast model's staging
-(its policy without photos and its cache, with a stand-in for the 40-second build) (tests/test_packaging.py
-builds and installs the real thing, marked slow)."""
+(its policy without photos and its cache, with a stand-in for the 40-second build).
+tests/test_packaging.py builds and installs the real thing, marked slow."""
 
 from __future__ import annotations
 

@@ -35,6 +35,8 @@ ACCURACY_KEY = "accuracy"  # held-out evaluation (JSON)
 SPEED_KEY = "speed"  # speed-up over the float source, measured at build time (JSON)
 DISPLAY_NAME_KEY = "display_name"
 SOURCE_SHA256_KEY = "source_sha256"  # the float model a quantised copy was made from
+MAX_DISPLAY_NAME = 80  # characters of a file's display name shown in a menu
+FAST_LABEL = "(fast, int8)"  # display names: "SqueezeNet 1.1 (fast, int8)" beside "… (float)"
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,7 @@ def model_profile(path: Path, measure: bool = False) -> ModelProfile:
     accuracy = _json(meta.get(ACCURACY_KEY))
     speed = _json(meta.get(SPEED_KEY))
     profile = ModelProfile(
-        name=name, display_name=meta.get(DISPLAY_NAME_KEY) or name, path=path,
+        name=name, display_name=_one_line(meta.get(DISPLAY_NAME_KEY) or name), path=path,
         precision="int8" if int8 else "float32",
         top1=accuracy.get("top1"), top5=accuracy.get("top5"),
         float_top1=accuracy.get("float_top1"), float_top5=accuracy.get("float_top5"),
@@ -127,8 +129,9 @@ Reader = Callable[[Path], ModelProfile]
 def side_by_side(paths: list[Path], measure: bool = False, read: Reader | None = None,
                  digest: Callable[[Path], str] = file_sha256) -> list[ModelProfile]:
     """Profiles of `paths`, in order; a float model that an int8 copy among them was made from
-    gets that copy's held-out figures for the float model (`float_top1`, same photos) and
-    speed-up 1.0, so a menu or listing compares the two on the same terms."""
+    gets that copy's held-out figures for the float model (`float_top1`, same photos), speed-up
+    1.0 and, unless it has its own, the copy's display name with "(float)", so a menu or
+    listing compares the two on the same terms."""
     profiles = [read(path) if read else model_profile(path, measure) for path in paths]
     copies = {p.source_sha256: p for p in profiles if p.source_sha256 and p.top1 is not None}
     if not copies:
@@ -184,8 +187,17 @@ def _with_copy_figures(profile: ModelProfile, copies: dict[str, ModelProfile],
         return profile
     if copy is None:
         return profile
+    display = (copy.display_name.replace(FAST_LABEL, "(float)")
+               if profile.display_name == profile.name and FAST_LABEL in copy.display_name
+               else profile.display_name)
     return dataclasses.replace(profile, top1=copy.float_top1, top5=copy.float_top5, speedup=1.0,
-                               held_out_photos=copy.held_out_photos)
+                               held_out_photos=copy.held_out_photos, display_name=display)
+
+
+def _one_line(text: str, limit: int = MAX_DISPLAY_NAME) -> str:
+    """A name from a model file, fit for a menu item: one line, at most `limit` characters."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else f"{flat[:limit - 1]}…"
 
 
 def _percent(share: float) -> str:

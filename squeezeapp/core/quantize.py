@@ -42,6 +42,7 @@ from squeezeapp.core.imageio import expand_image_paths, read_image
 from squeezeapp.core.model_profile import (
     ACCURACY_KEY,
     DISPLAY_NAME_KEY,
+    FAST_LABEL,
     SOURCE_SHA256_KEY,
     SPEED_KEY,
 )
@@ -139,7 +140,7 @@ b('models/squeezenet1.1.onnx', 'photos/', 'out/squeezenet1.1-int8.onnx')"
         raise SqueezeappError(f"{photos_dir}: {len(photos)} photos; the fast model needs at "
                               f"least {2 * MIN_CALIBRATION_IMAGES}")
     target = Path(dst)
-    display = f"{source.spec.name.replace('squeezenet', 'SqueezeNet ')} (fast, int8)"
+    display = f"{source.spec.name.replace('squeezenet', 'SqueezeNet ')} {FAST_LABEL}"
     _quantize(source, calibration, target, {DISPLAY_NAME_KEY: display}, progress)
     fast = Classifier.load(target, SessionSettings(provider="cpu"))
     accuracy = evaluate(fast, source, held_out)

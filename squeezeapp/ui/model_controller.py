@@ -223,11 +223,13 @@ class ModelController(QObject):
         menu.clear()
         current = self.loaded.path.resolve() if self.loaded else None
         group = QActionGroup(menu)
-        if self.listing and not self.profiles:
-            menu.addAction("Looking for models…").setEnabled(False)
+        if not self.profiles:
+            waiting = self.listing or self.profiles is None
+            note = menu.addAction("Looking for models…" if waiting else "No models found")
+            note.setEnabled(False)
         for profile in self.profiles or []:
             path = profile.path
-            action = QAction(profile.menu_label, group, checkable=True)
+            action = QAction(profile.menu_label.replace("&", "&&"), group, checkable=True)
             action.setToolTip(f"{profile.summary}\n{path}")
             action.setStatusTip(str(path))
             action.setData(str(path))
