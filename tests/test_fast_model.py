@@ -70,7 +70,7 @@ def test_float_model_shows_the_figures_its_int8_copy_measured(fast_model, model_
     path, report = fast_model
     float_model = model_dir / "squeezenet1.1.onnx"
     cache = ProfileCache()
-    fp32, int8 = side_by_side([float_model, path], read=cache, digest=cache.sha256)
+    fp32, int8 = side_by_side([float_model, path], cache=cache)
     assert (fp32.top1, fp32.top5, fp32.speedup) == (report.float_top1, report.float_top5, 1.0)
     assert fp32.menu_label == f"SqueezeNet 1.1 (float) — {report.float_top1 * 100:.0f} % " \
                               "top-1 held-out · reference speed"

@@ -123,29 +123,25 @@ def model_profile(path: Path, measure: bool = False) -> ModelProfile:
     return dataclasses.replace(profile, ms_per_image=ms)
 
 
-Reader = Callable[[Path], ModelProfile]
-
-
-def side_by_side(paths: list[Path], measure: bool = False, read: Reader | None = None,
-                 digest: Callable[[Path], str] = file_sha256) -> list[ModelProfile]:
+def side_by_side(paths: list[Path], measure: bool = False,
+                 cache: ProfileCache | None = None) -> list[ModelProfile]:
     """Profiles of `paths`, in order; a float model that an int8 copy among them was made from
     gets that copy's held-out figures for the float model (`float_top1`, same photos), speed-up
     1.0 and, unless it has its own, the copy's display name with "(float)", so a menu or
-    listing compares the two on the same terms."""
-    profiles = [read(path) if read else model_profile(path, measure) for path in paths]
+    listing compares the two on the same terms. A `cache` reads only changed files (and does
+    not measure)."""
+    profiles = [cache(path) if cache else model_profile(path, measure) for path in paths]
     copies = {p.source_sha256: p for p in profiles if p.source_sha256 and p.top1 is not None}
     if not copies:
         return profiles
+    digest = cache.sha256 if cache else file_sha256
     return [_with_copy_figures(profile, copies, digest) for profile in profiles]
 
 
-def local_profiles(read: Reader | None = None) -> list[ModelProfile]:
+def local_profiles(cache: ProfileCache | None = None) -> list[ModelProfile]:
     """Every local model (the Model menu's list), side by side; reads files: not on a GUI
     thread."""
-    if read is None:
-        return side_by_side(local_model_paths())
-    return side_by_side(local_model_paths(), read=read,
-                        digest=getattr(read, "sha256", file_sha256))
+    return side_by_side(local_model_paths(), cache=cache)
 
 
 class ProfileCache:
