@@ -261,7 +261,7 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _models_list() -> int:
-    from squeezeapp.core.model_profile import model_profile
+    from squeezeapp.core.model_profile import side_by_side
     from squeezeapp.core.models import list_local_models
     from squeezeapp.core.paths import model_search_dirs
     from squeezeapp.core.registry import downloadable_models
@@ -272,13 +272,15 @@ def _models_list() -> int:
     if not local:
         print("  none")
     width = max((len(m.name) for m in local), default=4)
+    readable = [m.path for m in local if not m.error]
+    profiles = dict(zip(readable, side_by_side(readable, measure=True), strict=True))
     for model in local:
         name, path = terminal_text(model.name), terminal_text(str(model.path))
         if model.error:
             print(f"  {name:<{width}}  {model.error}  {path}")
         else:
             print(f"  {name:<{width}}  {model.size / 1e6:6.2f} MB  {model.sha256[:12]}  {path}")
-            print(f"  {'':<{width}}  {model_profile(model.path, measure=True).summary}")
+            print(f"  {'':<{width}}  {profiles[model.path].summary}")
     print("Downloadable ('squeezeapp models download NAME')")
     for known in downloadable_models():
         state = "downloaded" if any(m.sha256 == known.sha256 for m in local) else ""

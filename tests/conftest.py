@@ -91,3 +91,14 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
         capture_output=True, text=True, timeout=timeout, cwd=REPO, check=False,
         env={**os.environ, **(env or {})}, input=stdin or "",
     )
+
+
+@pytest.fixture(scope="session")
+def fast_model(tmp_path_factory, model_dir: Path, sample_dir: Path):
+    """The fast int8 model as packaging builds it (about 40 s on two cores, once a session):
+    its path and build_fast_model's report."""
+    from squeezeapp.core.quantize import build_fast_model
+
+    target = tmp_path_factory.mktemp("fast") / "squeezenet1.1-int8.onnx"
+    report = build_fast_model(model_dir / "squeezenet1.1.onnx", sample_dir, target)
+    return target, report

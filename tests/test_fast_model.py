@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import threading
 
 import onnx
-import pytest
 
 from squeezeapp.core.classifier import Classifier
-from squeezeapp.core.model_profile import model_profile
-from squeezeapp.core.quantize import build_fast_model
+from squeezeapp.core.model_profile import (
+    ProfileCache,
+    local_profiles,
+    model_profile,
+    side_by_side,
+)
+from squeezeapp.ui import model_controller
+from tests import ui_helpers
 from tests.conftest import run_cli
+from tests.ui_helpers import assert_threads_joined, make_window
 
-
-@pytest.fixture(scope="module")
-def fast_model(tmp_path_factory, model_dir, sample_dir):
-    target = tmp_path_factory.mktemp("fast") / "squeezenet1.1-int8.onnx"
-    report = build_fast_model(model_dir / "squeezenet1.1.onnx", sample_dir, target)
-    return target, report
+settings_file = ui_helpers.settings_file  # the shared fixture
 
 
 def test_within_a_top1_point_of_float_on_held_out_photos(fast_model) -> None:
@@ -59,3 +63,72 @@ def test_models_list_shows_the_profile(fast_model, model_dir) -> None:
     result = run_cli("models", "list", env={"SQUEEZEAPP_MODEL_DIR": str(path.parent)})
     assert result.returncode == 0, result.stderr
     assert "held-out photos" in result.stdout and "ms/image on 1 thread here" in result.stdout
+
+
+def test_float_model_shows_the_figures_its_int8_copy_measured(fast_model, model_dir,
+                                                               tmp_path) -> None:
+    path, report = fast_model
+    float_model = model_dir / "squeezenet1.1.onnx"
+    cache = ProfileCache()
+    fp32, int8 = side_by_side([float_model, path], cache=cache)
+    assert (fp32.top1, fp32.top5, fp32.speedup) == (report.float_top1, report.float_top5, 1.0)
+    assert fp32.menu_label == f"SqueezeNet 1.1 (float) — {report.float_top1 * 100:.0f} % " \
+                              "top-1 held-out · reference speed"
+    assert re.fullmatch(r"SqueezeNet 1\.1 \(fast, int8\) — \d+ % top-1 held-out · "
+                        r"\d\.\d× faster", int8.menu_label), int8.menu_label
+    assert "reference speed" in fp32.summary and "on 50 held-out photos" in fp32.summary
+    # alone (or beside an unrelated model), a float model claims nothing
+    caffe = model_dir / "squeezenet1.1-caffe.onnx"
+    assert side_by_side([caffe, path])[0].top1 is None
+    assert side_by_side([float_model])[0].menu_label == "squeezenet1.1"  # its own name
+    assert cache(path) is cache(path)  # unchanged files are not read again
+    odd = tmp_path / "odd.onnx"  # a display name from a file is one bounded line in a menu
+    model = onnx.load(str(path))
+    next(p for p in model.metadata_props if p.key == "display_name").value = \
+        "Fast\nand small " + "x" * 500
+    onnx.save(model, str(odd))
+    label = model_profile(odd).display_name
+    assert label.startswith("Fast and small xxx") and len(label) == 80 and label[-1] == "…"
+
+
+def test_model_menu_shows_speed_and_accuracy_side_by_side(qtbot, fast_model, model_dir,
+                                                          settings_file, tmp_path,
+                                                          monkeypatch) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    shutil.copy(model_dir / "squeezenet1.1.onnx", models)
+    shutil.copy(fast_model[0], models)
+    monkeypatch.setenv("SQUEEZEAPP_MODEL_DIR", str(models))
+    # the listing reads model files: it must not hold the GUI thread while it does
+    gate = threading.Event()
+
+    def gated_listing(*args):
+        gate.wait(20)
+        return local_profiles(*args)
+
+    monkeypatch.setattr(model_controller, "local_profiles", gated_listing)
+    window = make_window(qtbot, settings_file, tmp_path)
+    menu = window.model_menu
+    menu.aboutToShow.emit()  # returns although the listing is held at the gate
+    waiting = menu.actions()[0]
+    assert waiting.text() == "Looking for models…" and not waiting.isEnabled()
+    gate.set()
+    qtbot.waitUntil(lambda: window.models.profiles is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    menu.aboutToShow.emit()
+    qtbot.waitUntil(lambda: not window.models.listing, timeout=20_000)
+    items = {action.data(): action for action in menu.actions() if action.data()}
+    fp32, int8 = items[str(models / "squeezenet1.1.onnx")], items[str(models / fast_model[0].name)]
+    assert re.fullmatch(r"SqueezeNet 1\.1 \(float\) — \d+ % top-1 held-out · reference speed",
+                        fp32.text()), fp32.text()
+    assert re.fullmatch(r"SqueezeNet 1\.1 \(fast, int8\) — \d+ % top-1 held-out · \d\.\d× faster",
+                        int8.text()), int8.text()
+    assert menu.toolTipsVisible() and "held-out photos" in int8.toolTip()
+    assert fp32.isChecked() and not int8.isChecked()
+    int8.trigger()
+    qtbot.waitUntil(lambda: window.session.loaded.name == "squeezenet1.1-int8", timeout=20_000)
+    menu.aboutToShow.emit()
+    checked = [action.data() for action in menu.actions() if action.isChecked()]
+    assert checked == [str(models / fast_model[0].name)]
+    window.close()
+    assert_threads_joined(window)

@@ -40,7 +40,8 @@ def test_default_falls_back_to_the_model_a_bundle_ships(tmp_path, monkeypatch) -
     monkeypatch.delenv("SQUEEZEAPP_MODEL_DIR", raising=False)
     shipped = tmp_path / "bundle-models"
     shipped.mkdir()
-    (shipped / "squeezenet1.1-zoo.onnx").write_bytes(b"stand-in: only the lookup is tested")
+    for name in ("squeezenet1.1-zoo.onnx", "squeezenet1.1-zoo-int8.onnx"):  # and its fast copy
+        (shipped / name).write_bytes(b"stand-in: only the lookup is tested")
     monkeypatch.setattr("squeezeapp.core.models.bundled_models_dir", lambda: shipped)
     assert resolve_model_path(None) == shipped / "squeezenet1.1-zoo.onnx"
     with pytest.raises(ModelError):  # a model asked for by name is never swapped for another

@@ -24,12 +24,14 @@ from pathlib import Path
 import pytest
 
 from squeezeapp.core.hashing import file_sha256
+from squeezeapp.core.model_profile import model_profile
 from squeezeapp.core.registry import known_by_name
 from tests.conftest import IN_CI, REPO, run_cli
 
 APP = "squeezeapp"
 BUILD_TIMEOUT_S = 1200
 PREBUILT_ENV = "SQUEEZEAPP_PACKAGING_BUILD"
+FAST_MODEL_FILE = "squeezenet1.1-int8.onnx"  # built at packaging time (packaging/prepare.py)
 GLIBC_FLOOR_LIMIT = (2, 35)  # Ubuntu 22.04, the oldest system we support
 SYSTEM_RUNTIME = ("libstdc++.so.6", "libgcc_s.so.1", "libexpat.so.1")
 
@@ -62,7 +64,7 @@ def _version() -> str:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory, model_dir: Path) -> Built:
+def built(tmp_path_factory, model_dir: Path, sample_dir: Path) -> Built:
     prebuilt = os.environ.get(PREBUILT_ENV)
     if prebuilt:
         work = Path(prebuilt).resolve()
@@ -73,7 +75,8 @@ def built(tmp_path_factory, model_dir: Path) -> Built:
              "--dist", str(work / "dist")],
             cwd=REPO, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False,
             # xz level 0 unless told otherwise, as in `make test`: the same files, minutes sooner
-            env={"SQUEEZEAPP_XZ_LEVEL": "0", **os.environ, "SQUEEZEAPP_MODEL_DIR": str(model_dir)},
+            env={"SQUEEZEAPP_XZ_LEVEL": "0", **os.environ, "SQUEEZEAPP_MODEL_DIR": str(model_dir),
+                 "SQUEEZEAPP_SAMPLE_IMAGES": str(sample_dir), "SQUEEZEAPP_FAST_MODEL": "required"},
         )
         assert done.returncode == 0, f"build failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
         print(done.stderr[-600:])  # the build's size and time lines, for `pytest -s`
@@ -136,6 +139,36 @@ def test_frozen_classify_matches_the_source_install(built, sample_dir, tmp_path)
     assert not (tmp_path / ".cache" / "Microsoft").exists(), "onnxruntime telemetry files"
 
 
+def test_frozen_models_list_shows_both_models_side_by_side(built, tmp_path) -> None:
+    done = _run([built.executable, "models", "list"], _user_env(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    bundled = str(built.bundle / "_internal" / "resources" / "models")
+    rows = done.stdout.split("Downloadable")[0].split("\n  squeezenet")
+    by_name = {row.split()[0]: row for row in rows[1:]}
+    assert set(by_name) == {"1.1", "1.1-int8"}, done.stdout
+    fp32, int8 = by_name["1.1"], by_name["1.1-int8"]
+    assert bundled in fp32 and bundled in int8
+    for row in (fp32, int8):  # accuracy and speed side by side, both measured here too
+        assert re.search(r"top-1 \d+ %, top-5 \d+ % on 50 held-out photos", row), row
+        assert "ms/image on 1 thread here" in row, row
+    assert "float32; reference speed" in fp32, fp32
+    assert re.search(r"int8; \d\.\dx the float model's speed", int8), int8
+
+
+def test_frozen_fast_model_answers_like_the_float_one(built, sample_dir, tmp_path) -> None:
+    env = _user_env(tmp_path)
+    fast = _run([built.executable, "classify", "--model", "squeezenet1.1-int8", "--format",
+                 "jsonl", sample_dir], env)
+    assert fast.returncode == 0, fast.stderr
+    reference = _run([built.executable, "classify", "--format", "jsonl", sample_dir], env)
+    assert reference.returncode == 0, reference.stderr
+    assert '"model": "squeezenet1.1-int8"' in fast.stdout
+    fast_top1, float_top1 = _top1(fast.stdout), _top1(reference.stdout)
+    assert fast_top1.keys() == float_top1.keys() and len(fast_top1) == 100
+    agree = sum(fast_top1[name][0] == float_top1[name][0] for name in float_top1)
+    assert agree >= 90, f"int8 and float agree on {agree} of 100 photos (94-97 measured)"
+
+
 def test_frozen_selftest_stays_private(built, tmp_path) -> None:
     """The runtime hook switches onnxruntime's telemetry off in the bundle (fresh HOME)."""
     _assert_selftest_passes(built.executable, _user_env(tmp_path), built.bundle)
@@ -185,8 +218,12 @@ def test_python_is_stripped_and_numpy_libs_are_not(built) -> None:
 def test_bundle_holds_the_model_and_nothing_unused(built) -> None:
     internal = built.bundle / "_internal"
     models = sorted((internal / "resources" / "models").iterdir())
-    assert [m.name for m in models] == ["squeezenet1.1.onnx"]
-    assert file_sha256(models[0]) == known_by_name("squeezenet1.1").sha256
+    assert [m.name for m in models] == [FAST_MODEL_FILE, "squeezenet1.1.onnx"]
+    float_sha256 = file_sha256(models[1])
+    assert float_sha256 == known_by_name("squeezenet1.1").sha256
+    fast = model_profile(models[0])
+    assert (fast.precision, fast.display_name) == ("int8", "SqueezeNet 1.1 (fast, int8)")
+    assert fast.source_sha256 == float_sha256 and fast.held_out_photos == 50
     assert (internal / "resources" / "icons" / "squeezeapp.svg").is_file()
     qt = internal / "PySide6" / "Qt"
     for needed in ("platforms/libqxcb.so", "platforms/libqwayland.so", "platforms/libqoffscreen.so",
@@ -290,7 +327,8 @@ def test_deb_control_and_contents(built) -> None:
                   "./usr/share/man/man1/squeezeapp.1.gz",
                   "./usr/share/metainfo/app.squeezeapp.SqueezeApp.metainfo.xml",
                   "./usr/share/lintian/overrides/squeezeapp",
-                  "./opt/squeezeapp/_internal/resources/models/squeezenet1.1.onnx"):
+                  "./opt/squeezeapp/_internal/resources/models/squeezenet1.1.onnx",
+                  f"./opt/squeezeapp/_internal/resources/models/{FAST_MODEL_FILE}"):
         assert f" {entry}\n" in listing, entry
     assert "./usr/bin/squeezeapp -> /opt/squeezeapp/squeezeapp" in listing
     assert "root/root" in listing and not [line for line in listing.splitlines()

@@ -1,6 +1,7 @@
 """Fast checks of the packaging recipes that need no build: metadata files, the man page,
-the release lock, the macOS minimum and the .deb's runtime Depends (tests/test_packaging.py
-builds and installs the real thing, marked slow)."""
+the release lock, the macOS minimum, the .deb's runtime Depends and the fast model's staging
+(its policy without photos and its cache, with a stand-in for the 40-second build).
+tests/test_packaging.py builds and installs the real thing, marked slow."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.conftest import IN_CI, REPO
 sys.path.insert(0, str(REPO / "packaging"))
 import elfdeps
 import macos_version
+import prepare
 from manpage import render_manpage
 
 LINUX = REPO / "packaging" / "linux"
@@ -133,3 +135,66 @@ def test_elf_scan_reads_a_real_library() -> None:
     assert needs.sonames == frozenset() and elfdeps.glibc_floor(needs) == "2.17"
     needs = elfdeps.scan(Path(numpy.__file__).parent)
     assert "libc.so.6" in needs.sonames and needs.newest("GLIBC_") >= (2, 2)
+
+
+class _FakeBuild:
+    """Stands in for build_fast_model (40 s) where only the staging around it is tested."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Path, Path]] = []
+
+    def __call__(self, source: Path, photos: Path, target: Path) -> None:
+        self.calls.append((source, photos))
+        target.write_bytes(b"int8 of " + source.read_bytes())
+
+
+def test_fast_model_staging_builds_once_per_model_and_photo_set(tmp_path, sample_images,
+                                                              capsys) -> None:
+    staging, cache, photos = tmp_path / "models", tmp_path / "cache", tmp_path / "photos"
+    staging.mkdir()
+    photos.mkdir()
+    float_model = staging / "squeezenet1.1.onnx"
+    float_model.write_bytes(b"float weights")
+    for image in sample_images[:4]:
+        shutil.copy(image, photos)
+    build = _FakeBuild()
+    staged = prepare.stage_fast_model(float_model, photos, "required", cache, build)
+    assert staged == staging / "squeezenet1.1-int8.onnx"
+    assert staged.read_bytes() == b"int8 of float weights" and len(build.calls) == 1
+    assert "fast model: built squeezenet1.1-int8-" in capsys.readouterr().err
+    staged.unlink()
+    assert prepare.stage_fast_model(float_model, photos, "auto", cache, build) == staged
+    assert staged.is_file() and len(build.calls) == 1  # the same inputs: from the cache
+    assert "fast model: reusing" in capsys.readouterr().err
+    shutil.copy(sample_images[4], photos)  # another photo set: another model
+    prepare.stage_fast_model(float_model, photos, "auto", cache, build)
+    float_model.write_bytes(b"other float weights")  # another float model: another one
+    prepare.stage_fast_model(float_model, photos, "auto", cache, build)
+    assert len(build.calls) == 3 and len(list(cache.glob("*.onnx"))) == 3
+    assert not list(cache.glob(".*"))  # no partial file left behind
+
+
+def test_fast_model_staging_without_photos_follows_the_policy(tmp_path, monkeypatch,
+                                                             capsys) -> None:
+    float_model = tmp_path / "squeezenet1.1.onnx"
+    float_model.write_bytes(b"float weights")
+    build, empty = _FakeBuild(), tmp_path / "empty"
+    empty.mkdir()
+    for variable in (prepare.CALIBRATION_ENV, prepare.SAMPLE_IMAGES_ENV):
+        monkeypatch.delenv(variable, raising=False)
+    with pytest.raises(SystemExit, match="SQUEEZEAPP_FAST_MODEL=required"):
+        prepare.stage_fast_model(float_model, None, "required", tmp_path / "cache", build)
+    with pytest.raises(SystemExit, match=f"no photos in {empty}"):
+        prepare.stage_fast_model(float_model, empty, "required", tmp_path / "cache", build)
+    capsys.readouterr()
+    assert prepare.stage_fast_model(float_model, None, "auto", tmp_path / "cache", build) is None
+    warning = capsys.readouterr().err
+    assert "WARNING: no calibration photos" in warning and "float model only" in warning
+    assert prepare.stage_fast_model(float_model, empty, "off", tmp_path / "cache", build) is None
+    assert not build.calls and not (tmp_path / "squeezenet1.1-int8.onnx").exists()
+    monkeypatch.setenv(prepare.FAST_MODEL_ENV, "sometimes")
+    with pytest.raises(SystemExit, match="expected one of auto, required, off"):
+        prepare.fast_model_policy()
+    monkeypatch.setenv(prepare.SAMPLE_IMAGES_ENV, str(empty))
+    monkeypatch.setenv(prepare.CALIBRATION_ENV, str(tmp_path))
+    assert prepare.calibration_photos_dir() == tmp_path  # the explicit one wins

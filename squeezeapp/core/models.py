@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "squeezenet1.1"
 MODEL_SUFFIX = ".onnx"
+FAST_SUFFIX = "-int8"  # a quantised copy: <float model's stem>-int8.onnx
 _LABEL_FILES = ("{stem}.labels.txt", "{stem}.synset.txt", "synset.txt", "labels.txt")
 
 
@@ -57,8 +58,10 @@ def resolve_model_path(name_or_path: str | os.PathLike[str] | None = None) -> Pa
         if path.is_file():
             return path
     if not name_or_path and request == DEFAULT_MODEL_NAME:
-        shipped = sorted(bundled_models_dir().glob(f"*{MODEL_SUFFIX}"))
-        if shipped:  # a bundle built without the shared models carries the zoo file instead
+        # a bundle built without the shared models carries the zoo file (and its int8 copy)
+        shipped = sorted(bundled_models_dir().glob(f"*{MODEL_SUFFIX}"),
+                         key=lambda path: (path.stem.endswith(FAST_SUFFIX), path.name))
+        if shipped:
             return shipped[0]
     searched = ", ".join(str(d) for d in model_search_dirs())
     raise ModelError(

@@ -201,8 +201,7 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "&Full Screen", self.toggle_full_screen,
                      QKeySequence.StandardKey.FullScreen)
         self.model_menu = bar.addMenu("&Model")
-        self.model_menu.aboutToShow.connect(lambda: self.models.fill_menu(self.model_menu))
-        self.models.fill_menu(self.model_menu)
+        self.models.attach_menu(self.model_menu)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts,
                      QKeySequence.StandardKey.HelpContents)

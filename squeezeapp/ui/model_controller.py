@@ -1,9 +1,14 @@
 """Which model runs: the start-up choice and its fallback, the user's switches, threads and
-provider, the first-run dialog and the download with its progress dialog.
+provider, the first-run dialog and the download with its progress dialog, and the Model menu.
 
 A choice is remembered only once it has loaded and produced one result. A remembered model that
 fails at start falls back to the default model (and says so), else to the first-run dialog.
 `--model/--threads/--provider` apply to this run only.
+
+The Model menu lists each local model with its held-out accuracy and speed side by side
+(`ModelProfile.menu_label`; the full profile is the tooltip). Listing reads the model files, so
+it runs off the GUI thread each time the menu opens; the menu shows the last list meanwhile and
+is filled again when the new one arrives.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from superqt.utils import create_worker
 from squeezeapp.core.classifier import SessionSettings
 from squeezeapp.core.download import download_known_model
 from squeezeapp.core.errors import DownloadCancelledError
-from squeezeapp.core.models import local_model_paths
+from squeezeapp.core.model_profile import ModelProfile, ProfileCache, local_profiles
 from squeezeapp.core.providers import provider_choices
 from squeezeapp.core.registry import ZOO_MODEL
 from squeezeapp.ui.canvas_message import Level, MessageAction, MessageBoard
@@ -50,6 +55,7 @@ class _Relay(QObject):
 
 class ModelController(QObject):
     labelsChanged = Signal(str, str)  # "Model: …", "Provider: …"
+    modelsListed = Signal()  # `profiles` is new
 
     def __init__(self, session: LiveSession, board: MessageBoard, prefs: AppSettings,
                  remember: Callable[..., None], options: GuiOptions, window: QWidget) -> None:
@@ -65,6 +71,9 @@ class ModelController(QObject):
         self._provider_text = ""
         self.first_run_box: QMessageBox | None = None
         self.dialog_folders = DialogFolders()  # the window hands over the app's remembered ones
+        self.profiles: list[ModelProfile] | None = None  # None until the first listing ends
+        self.listing = False
+        self._profile_cache = ProfileCache()  # used by one listing thread at a time
         session.modelLoaded.connect(self._on_loaded)
         session.modelFailed.connect(self._on_failed)
         session.resultShown.connect(self._on_result)
@@ -182,13 +191,48 @@ class ModelController(QObject):
         if (file := ask_model(self.window, self.dialog_folders)) is not None:
             self.load_model(str(file))
 
+    def attach_menu(self, menu: QMenu) -> None:
+        """Fill `menu` now and whenever it opens (listing the models again) or a listing ends."""
+        menu.setToolTipsVisible(True)
+        menu.aboutToShow.connect(lambda: (self.list_models(), self.fill_menu(menu)))
+        self.modelsListed.connect(lambda: self.fill_menu(menu))
+        self.list_models()
+        self.fill_menu(menu)
+
+    def list_models(self) -> None:
+        """Profile the local models off the GUI thread (unchanged files are not read again)."""
+        if self.listing:
+            return
+        self.listing = True
+        worker = create_worker(local_profiles, self._profile_cache, _start_thread=False,
+                               _ignore_errors=True)
+        worker.returned.connect(self._on_listed)
+        worker.errored.connect(lambda error: self._on_listed(self.profiles or [], error))
+        worker.start()
+
+    def _on_listed(self, profiles: list[ModelProfile], error: Exception | None = None) -> None:
+        self.listing = False
+        if error is not None:
+            self.board.note(Level.ERROR, f"Listing the models failed: {error}")
+        if self.profiles == list(profiles):
+            return  # an open menu is not rebuilt under the pointer for nothing
+        self.profiles = list(profiles)
+        self.modelsListed.emit()
+
     def fill_menu(self, menu: QMenu) -> None:
         menu.clear()
         current = self.loaded.path.resolve() if self.loaded else None
         group = QActionGroup(menu)
-        for path in local_model_paths():
-            action = QAction(path.stem, group, checkable=True)
-            action.setToolTip(str(path))
+        if not self.profiles:
+            waiting = self.listing or self.profiles is None
+            note = menu.addAction("Looking for models…" if waiting else "No models found")
+            note.setEnabled(False)
+        for profile in self.profiles or []:
+            path = profile.path
+            action = QAction(profile.menu_label.replace("&", "&&"), group, checkable=True)
+            action.setToolTip(f"{profile.summary}\n{path}")
+            action.setStatusTip(str(path))
+            action.setData(str(path))
             action.setChecked(path.resolve() == current)
             action.triggered.connect(lambda _=False, p=path: self.load_model(str(p)))
             menu.addAction(action)
