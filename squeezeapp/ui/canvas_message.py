@@ -108,8 +108,11 @@ class MessageBoard(QObject):
         if keys:
             self.changed.emit()
 
+    def is_shown(self, message: CanvasMessage) -> bool:
+        return self._shown.get((message.topic, message.level)) is message
+
     def dismiss(self, message: CanvasMessage) -> None:
-        if self._shown.get((message.topic, message.level)) is message:
+        if self.is_shown(message):
             self.clear(message.topic, message.level)
 
     def current(self) -> list[CanvasMessage]:

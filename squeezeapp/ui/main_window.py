@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu
 from squeezeapp import APP_NAME
 from squeezeapp.core.sources import CameraInfo, CameraSource, list_cameras
 from squeezeapp.ui.camera_menu import CameraMenu
-from squeezeapp.ui.canvas_message import MessageBoard, MessagesDialog
+from squeezeapp.ui.canvas_message import CanvasMessage, MessageBoard, MessagesDialog
 from squeezeapp.ui.file_dialogs import ask_folder, ask_images, ask_video
 from squeezeapp.ui.frame_view import FrameView
 from squeezeapp.ui.help_dialogs import ModelFacts, build_about_dialog, build_shortcuts_dialog
@@ -68,8 +68,9 @@ class MainWindow(QMainWindow):
         self.opener.resolution = self.prefs.resolution
         self._build_status_bar()
         self._build_menus()
-        self.board.posted.connect(lambda m: self.statusBar().showMessage(
-            m.text.replace("\n", " — "), STATUS_MS))
+        self._status_post: CanvasMessage | None = None
+        self.board.posted.connect(self._post_status)
+        self.board.changed.connect(self._expire_status)
         self.session.pictureShown.connect(self._on_picture_shown)
         self.session.liveChanged.connect(self._on_live_changed)
         self.session.modelLoaded.connect(self._on_model_loaded)
@@ -197,6 +198,19 @@ class MainWindow(QMainWindow):
     def _on_picture_shown(self, description: str) -> None:
         self.source_label.setText(f"Source: {description}")
         self.setWindowTitle(f"{description} — {APP_NAME}")
+
+    def _post_status(self, message: CanvasMessage) -> None:
+        self._status_post = message
+        self.statusBar().showMessage(message.text.replace("\n", " — "), STATUS_MS)
+
+    def _expire_status(self) -> None:
+        """A message the canvas no longer shows leaves the status bar too (no stale
+        "Opening…" once the picture is there)."""
+        post = self._status_post
+        if post is not None and not self.board.is_shown(post):
+            self._status_post = None
+            if self.statusBar().currentMessage() == post.text.replace("\n", " — "):
+                self.statusBar().clearMessage()
 
     def _on_model_labels(self, model: str, provider: str) -> None:
         self.model_label.setText(model)
