@@ -185,27 +185,41 @@ class QuitOnSignals(QObject):
         self._writer.close()
 
 
-def tune_garbage_collector(window: MainWindow) -> None:
-    """Keep the collector's pauses off the GUI thread's heartbeat.
+FREEZE_EVERY_RESULTS = 1000
+
+
+class CollectorTuning(QObject):
+    """Keeps the garbage collector's pauses off the GUI thread's heartbeat.
 
     A full collection walks every object that may be in a cycle: the ~110,000 of the started
     window (modules, Qt wrappers, onnxruntime) took 50-200 ms on the shared 2-core box, and it
     runs on whichever thread triggers it, holding the GIL, so the GUI thread waits. Objects that
     live on move to the permanent generation (`gc.freeze`, O(1)), which collections skip (they
-    are still freed when no longer referenced): now, once the model has loaded, and after each
-    batch of results (~8 objects per file, kept by the results cache). The young generations'
-    garbage is collected first; an older cycle frozen with them is never collected (a few
-    objects at most, once per batch).
+    are still freed when no longer referenced): at start, once the model has loaded, when a
+    batch's model is ready (its paths and cache keys are made by then) and every 1,000 of its
+    results (~8 objects per file, kept by the results cache). The young generations' garbage is
+    collected first; a cycle that became garbage in the old generation is frozen too, and stays.
     """
-    gc.collect()
-    gc.freeze()
-    window.session.modelLoaded.connect(_freeze_survivors)
-    window.results.view.finished.connect(_freeze_survivors)
 
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._results = 0
+        gc.collect()
+        gc.freeze()
+        window.session.modelLoaded.connect(self.freeze_survivors)
+        window.results.view.job.modelReady.connect(self.freeze_survivors)
+        window.results.view.job.chunkReady.connect(self._on_chunk)
+        window.results.view.finished.connect(self.freeze_survivors)
 
-def _freeze_survivors(*_args) -> None:
-    gc.collect(1)
-    gc.freeze()
+    def _on_chunk(self, chunk) -> None:
+        self._results += len(chunk.results)
+        if self._results >= FREEZE_EVERY_RESULTS:
+            self.freeze_survivors()
+
+    def freeze_survivors(self, *_args) -> None:
+        self._results = 0
+        gc.collect(1)
+        gc.freeze()
 
 
 def run_gui(options: GuiOptions) -> int:
@@ -216,7 +230,7 @@ def run_gui(options: GuiOptions) -> int:
     quitter = QuitOnSignals(window)
     window.show()
     recorder.window_shown_s = time.perf_counter() - _STARTED
-    tune_garbage_collector(window)
+    CollectorTuning(window)
     if options.source:
         window.opener.open_text(options.source)
     if options.exit_after is not None:

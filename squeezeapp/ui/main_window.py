@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
 
     def _post_status(self, message: CanvasMessage) -> None:
         self._status_post = message
-        self.statusBar().showMessage(message.text.replace("\n", " — "), STATUS_MS)
+        self.statusBar().showMessage(message.one_line, STATUS_MS)
 
     def _expire_status(self) -> None:
         """A message the canvas no longer shows leaves the status bar too (no stale
@@ -209,7 +209,7 @@ class MainWindow(QMainWindow):
         post = self._status_post
         if post is not None and not self.board.is_shown(post):
             self._status_post = None
-            if self.statusBar().currentMessage() == post.text.replace("\n", " — "):
+            if self.statusBar().currentMessage() == post.one_line:
                 self.statusBar().clearMessage()
 
     def _on_model_labels(self, model: str, provider: str) -> None:
