@@ -6,8 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFileOpenEvent, QGuiApplication, QImage
+from PySide6.QtCore import QMimeData, Qt, QUrl
+from PySide6.QtGui import QFileOpenEvent, QGuiApplication, QImage
 
 from squeezeapp.core.imageio import read_image
 from squeezeapp.core.sources import Frame
@@ -18,7 +18,14 @@ from squeezeapp.ui.overlay import STALE_AFTER_S, is_stale
 from tests import ui_helpers
 from tests.conftest import run_cli
 from tests.fakes import FakeCamera, FlakyCamera, NeverCamera
-from tests.ui_helpers import assert_threads_joined, canvas_texts, click_canvas_button, make_window
+from tests.ui_helpers import (
+    assert_threads_joined,
+    canvas_texts,
+    click_canvas_button,
+    drop_on,
+    file_mime,
+    make_window,
+)
 
 WAIT_MS = 20_000
 settings_file, window, video = ui_helpers.settings_file, ui_helpers.window, ui_helpers.video
@@ -26,24 +33,6 @@ settings_file, window, video = ui_helpers.settings_file, ui_helpers.window, ui_h
 
 def _make_window(qtbot, settings_file: Path, tmp_path: Path) -> MainWindow:
     return make_window(qtbot, settings_file, tmp_path)
-
-
-def _drop(window: MainWindow, mime: QMimeData) -> QDropEvent:
-    position = QPointF(window.width() / 2, window.height() / 2)
-    enter = QDragEnterEvent(position.toPoint(), Qt.DropAction.CopyAction, mime,
-                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    window.dragEnterEvent(enter)
-    assert enter.isAccepted()
-    drop = QDropEvent(position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
-    window.dropEvent(drop)
-    return drop
-
-
-def _file_mime(*paths: Path) -> QMimeData:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    return mime
 
 
 def _wait_result(qtbot, window: MainWindow, source: Path | str) -> InferenceResult:
@@ -54,12 +43,13 @@ def _wait_result(qtbot, window: MainWindow, source: Path | str) -> InferenceResu
 
 def test_drop_one_image_matches_cli(qtbot, window, sample_images) -> None:
     photo = sample_images[7]
-    drop = _drop(window, _file_mime(photo))
+    drop = drop_on(window, file_mime(photo))
     assert drop.isAccepted()
     result = _wait_result(qtbot, window, photo)
     assert not window.view.result_is_stale
     assert window.source_label.text() == f"Source: {photo.name}"
     assert window.windowTitle().startswith(photo.name)
+    assert not window.message_label.text().startswith("Opening")  # not left stale
     cli = run_cli("classify", "--format", "jsonl", str(photo))
     expected = json.loads(cli.stdout)["predictions"][0]
     assert result.predictions[0].index == expected["index"]
@@ -71,7 +61,7 @@ def test_drop_folder_then_browse_with_arrow_keys(qtbot, window, sample_images, t
     folder = tmp_path / "photos"
     folder.mkdir()
     copies = [Path(shutil.copy(p, folder / p.name)) for p in sample_images[:3]]
-    _drop(window, _file_mime(folder))
+    drop_on(window, file_mime(folder))
     # several images: the results view classifies them all; Esc leaves it for the picture
     qtbot.waitUntil(lambda: window.results.showing_results, timeout=10_000)
     qtbot.keyClick(window.results.view.current_view, Qt.Key.Key_Escape)
@@ -93,7 +83,7 @@ def test_corrupt_file_among_good_ones(qtbot, window, sample_images, tmp_path) ->
     good = [Path(shutil.copy(p, tmp_path / p.name)) for p in sample_images[10:12]]
     corrupt = tmp_path / "broken.jpg"
     corrupt.write_bytes(b"\xff\xd8\xff\xe0 this is not really a jpeg" * 20)
-    _drop(window, _file_mime(good[0], corrupt, good[1]))
+    drop_on(window, file_mime(good[0], corrupt, good[1]))
     # several files open the results view; Esc leaves it for the picture view, where → browses
     qtbot.waitUntil(lambda: window.results.showing_results, timeout=10_000)
     qtbot.keyClick(window.results.view.current_view, Qt.Key.Key_Escape)
@@ -118,7 +108,7 @@ def test_paste_image_data_and_files(qtbot, window, sample_images) -> None:
                         and window.view.result.source.startswith("clipboard:"), timeout=WAIT_MS)
         assert window.view.result.predictions[0].probability > 0
         assert window.source_label.text() == "Source: pasted image"
-        clipboard.setMimeData(_file_mime(sample_images[4]))
+        clipboard.setMimeData(file_mime(sample_images[4]))
         window.paste()
         _wait_result(qtbot, window, sample_images[4])
     finally:
@@ -212,7 +202,7 @@ def test_close_during_inference_joins_threads(qtbot, model_dir, video, settings_
 
 
 def test_snapshot_writes_png_and_json(qtbot, window, sample_images) -> None:
-    _drop(window, _file_mime(sample_images[0]))
+    drop_on(window, file_mime(sample_images[0]))
     result = _wait_result(qtbot, window, sample_images[0])
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     saved = sorted((window.snapshot_dir).glob("*.png"))
@@ -257,20 +247,20 @@ def test_empty_state_and_drops_of_nothing_useful(qtbot, window, tmp_path, video)
     assert window.view.frame is None
     assert "Drop images or folders here" in window.view.accessibleDescription()
     (tmp_path / "notes.txt").write_text("hello")
-    _drop(window, _file_mime(tmp_path / "notes.txt"))
+    drop_on(window, file_mime(tmp_path / "notes.txt"))
     qtbot.waitUntil(lambda: "Nothing to open in notes.txt" in canvas_texts(window),
                     timeout=WAIT_MS)
     assert any("not an image or a video (.txt file type)" in t for t in canvas_texts(window))
     second = tmp_path / "second.mp4"
     shutil.copy(video, second)
-    _drop(window, _file_mime(video, second))
+    drop_on(window, file_mime(video, second))
     qtbot.waitUntil(lambda: "Nothing to open in this drop" in canvas_texts(window),
                     timeout=WAIT_MS)
     assert any("2 videos (open one at a time with File ▸ Open Video)" in t
                for t in canvas_texts(window))
     remote = QMimeData()
     remote.setUrls([QUrl("https://example.com/cat.jpg")])
-    _drop(window, remote)
+    drop_on(window, remote)
     assert any("only files on this computer are opened" in t for t in canvas_texts(window))
 
 
@@ -346,7 +336,7 @@ def test_folder_results_view_opens_a_picture_and_goes_back(qtbot, window, sample
     folder = tmp_path / "album"
     folder.mkdir()
     copies = [Path(shutil.copy(p, folder / p.name)) for p in sample_images[:5]]
-    _drop(window, _file_mime(folder))
+    drop_on(window, file_mime(folder))
     qtbot.waitUntil(lambda: window.results.showing_results, timeout=10_000)
     results = window.results.view
     qtbot.waitUntil(lambda: results.model.done == len(copies), timeout=30_000)
@@ -362,7 +352,7 @@ def test_folder_results_view_opens_a_picture_and_goes_back(qtbot, window, sample
     window.results_action.trigger()  # View ▸ Back to Results (Esc)
     assert window.results.showing_results
     # a single picture replaces the batch: no results page to go back to
-    _drop(window, _file_mime(copies[0]))
+    drop_on(window, file_mime(copies[0]))
     qtbot.waitUntil(lambda: not window.results.showing_results, timeout=10_000)
     assert not window.results_action.isEnabled()
 
@@ -370,7 +360,7 @@ def test_folder_results_view_opens_a_picture_and_goes_back(qtbot, window, sample
 def test_heatmap_and_model_crop_are_drawn_where_the_model_looked(qtbot, window,
                                                                  sample_images) -> None:
     window.resize(900, 700)
-    _drop(window, _file_mime(sample_images[5]))
+    drop_on(window, file_mime(sample_images[5]))
     result = _wait_result(qtbot, window, sample_images[5])
     assert result.cam is not None and result.crop is not None
     assert len(result.cam.maps) == len(result.predictions)

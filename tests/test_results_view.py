@@ -3,25 +3,28 @@ the CLI's, filter and sort, open/back/copy keys, sort-into-folders, the results 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
 from squeezeapp.core.imageio import expand_image_paths
 from squeezeapp.core.label_folders import folder_name
-from squeezeapp.core.metrics import GapTracker
 from squeezeapp.core.result_cache import ResultCache
+from squeezeapp.ui.app import HEARTBEAT_MS, CollectorTuning, MetricsRecorder
 from squeezeapp.ui.results_job import JobSummary
 from squeezeapp.ui.results_model import PATH_ROLE, RESULT_ROLE, SORT_ROLE, Column
 from squeezeapp.ui.results_view import ResultsView
+from tests import ui_helpers
 from tests.conftest import run_cli
+from tests.ui_helpers import drop_on, file_mime
 
 WAIT_MS = 120_000
-HEARTBEAT_MS = 10
+settings_file, window = ui_helpers.settings_file, ui_helpers.window  # the shared fixtures
 
 
 @pytest.fixture
@@ -59,41 +62,73 @@ def _corrupt(folder: Path) -> Path:
     return broken
 
 
-def test_two_thousand_links_keep_the_gui_responsive(qtbot, view, model_dir, sample_images,
-                                                   tmp_path) -> None:
-    paths = _links(tmp_path / "many", sample_images, 2000)
-    gaps = GapTracker()
-    heartbeat = QTimer()
-    heartbeat.setInterval(HEARTBEAT_MS)
-    heartbeat.timeout.connect(gaps.beat)
-    heartbeat.start()
-    view.show_page(1)  # the thumbnail grid, so that thumbnails are made meanwhile
-    try:
-        summary = _run(qtbot, view, paths, model_dir / "squeezenet1.1.onnx")
-    finally:
-        heartbeat.stop()
-    print(f"\n2,000 files: GUI stall max {gaps.max_gap_ms:.1f} ms (heartbeat every "
-          f"{HEARTBEAT_MS} ms), {summary.images_per_s:.0f} images/s, "
-          f"{summary.seconds:.1f} s in all")
+@pytest.fixture
+def unfrozen_afterwards():
+    """Undo the window's `gc.freeze`, so that later tests' objects are collected as usual."""
+    yield
+    gc.unfreeze()
+
+
+def test_two_thousand_links_dropped_on_the_window(qtbot, window, unfrozen_afterwards, model_dir,
+                                                  sample_images, tmp_path, capsys) -> None:
+    """The acceptance test: a folder of 2,000 links to the shared photos dropped on the real
+    window. Every row finishes, the export equals the CLI's output on the same folder byte for
+    byte, the same drop again is answered from the cache, and the GUI heartbeat of
+    `--metrics-json` is printed (the 50 ms goal is `scripts/results_stall.py`'s figure)."""
+    folder = tmp_path / "many"
+    paths = _links(folder, sample_images, 2000)
+    recorder = MetricsRecorder(window)  # its heartbeat starts as the results view shows
+    results = window.results.view
+    results.show_summaries = False
+    results.show_page(1)  # the thumbnail grid, so that thumbnails are made meanwhile
+    CollectorTuning(window)  # as `squeezeapp gui` does (undone by `unfrozen_afterwards`)
+    with qtbot.waitSignal(results.finished, timeout=WAIT_MS) as done:
+        drop_on(window, file_mime(folder))
+    recorder.heartbeat.stop()
+    summary, metrics = done.args[0], recorder.snapshot()
+    with capsys.disabled():  # the figure shows in every run, not only with -s
+        print(f"\n2,000 files through the window: GUI stall max "
+              f"{metrics['gui_stall_ms_max']:.1f} ms (heartbeat every {HEARTBEAT_MS} ms), "
+              f"{summary.images_per_s:.0f} images/s, {summary.seconds:.1f} s in all, "
+              f"load {os.getloadavg()[0]:.1f}")
+    assert window.results.showing_results
     assert summary.done == summary.total == 2000 and not summary.cancelled
-    assert view.model.done == 2000 and view.model.failed == 0
-    assert "2,000 of 2,000 done" in view.status_label.text()
-    # the 50 ms goal is a measurement (printed), not a test. This bound catches a GUI thread
-    # that waits on the batch (which takes 5 s or more), not noise: on the shared 2-core box at
-    # load 8-10 whole-process stalls of up to ~1 s were seen while throughput dropped alike
-    assert gaps.max_gap_ms < 2000
-    # every link is its own row with its photo's answer
-    first, again = view.model.result(0), view.model.result(len(sample_images))
-    assert first.path == paths[0] and again.path == paths[len(sample_images)]
+    assert results.model.done == 2000 and results.model.failed == 0
+    assert metrics["results_done"] == 2000 and metrics["results_finished"]
+    assert "2,000 of 2,000 done" in results.status_label.text()
+    # This bound catches a GUI thread that waits on the batch (which takes 20 s or more), not
+    # noise: on the shared 2-core box at load 8-12 whole-process stalls of up to ~1.1 s were
+    # seen while throughput dropped alike
+    assert 0 < metrics["gui_stall_ms_max"] < 2000
+    # every link is its own row, in the folder's order, with its photo's answer
+    assert results.model.paths == paths
+    first, again = results.model.result(0), results.model.result(len(sample_images))
     assert first.classification.top == again.classification.top
-    # back to the same folder: every result comes from the cache, no model run
-    cached = _run(qtbot, view, paths, model_dir / "squeezenet1.1.onnx")
+
+    target = tmp_path / "export.jsonl"
+    with qtbot.waitSignal(results.exported, timeout=WAIT_MS) as written:
+        results.export(target, "jsonl")
+    assert written.args == [str(target), 2000]
+    cli = run_cli("classify", "--format", "jsonl", "--model",
+                  str(model_dir / "squeezenet1.1.onnx"), str(folder))
+    assert cli.returncode == 0, cli.stderr
+    assert target.read_bytes() == cli.stdout.encode("utf-8")
+
+    # the same folder again: every result comes from the cache, no model run
+    with qtbot.waitSignal(results.finished, timeout=WAIT_MS) as revisited:
+        drop_on(window, file_mime(folder))
+    cached = revisited.args[0]
     print(f"revisited: {cached.seconds * 1e3:.0f} ms for 2,000 remembered results")
     assert cached.cached == 2000 and cached.classified == 0
-    assert "2,000 remembered" in view.status_label.text()
-    # another model misses the cache and classifies again
-    other = _run(qtbot, view, paths[:50], model_dir / "squeezenet1.1-caffe.onnx")
-    assert other.cached == 0 and other.classified == 50
+    assert "2,000 remembered" in results.status_label.text()
+
+
+def test_another_model_misses_the_cache(qtbot, view, model_dir, sample_images) -> None:
+    paths = sample_images[:20]
+    _run(qtbot, view, paths, model_dir / "squeezenet1.1.onnx")
+    assert _run(qtbot, view, paths, model_dir / "squeezenet1.1.onnx").cached == 20
+    other = _run(qtbot, view, paths, model_dir / "squeezenet1.1-caffe.onnx")
+    assert other.cached == 0 and other.classified == 20
     assert view.model.result(0).classification.model == "squeezenet1.1-caffe"
 
 

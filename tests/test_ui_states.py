@@ -310,3 +310,12 @@ def test_label_title_and_overlay_change_only_when_the_new_picture_shows(
     qtbot.waitUntil(lambda: window.view.result is not None
                     and window.view.result.source == str(big), timeout=WAIT_MS)
     assert window.source_label.text() == "Source: large.png" and not window.view.replacing
+
+
+def test_a_message_on_one_line_has_no_empty_parts() -> None:
+    """The status bar and the log show a message on one line, without ' —  — ' for a blank
+    line in its detail."""
+    from squeezeapp.ui.canvas_message import CanvasMessage, Level
+
+    message = CanvasMessage("model", Level.ERROR, "No model loaded", "Download it.\n\nnot found")
+    assert message.one_line == "No model loaded — Download it. — not found"

@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from squeezeapp.ui.main_window import MainWindow
 from squeezeapp.ui.options import GuiOptions
@@ -61,3 +62,23 @@ def click_canvas_button(qtbot, window: MainWindow, text: str) -> None:
     button = window.view.messages.button(text)
     assert button is not None, f"no {text!r} button on the canvas: {canvas_texts(window)}"
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def drop_on(window: MainWindow, mime: QMimeData) -> QDropEvent:
+    """Drag `mime` over the window and drop it, as the desktop would."""
+    position = QPointF(window.width() / 2, window.height() / 2)
+    enter = QDragEnterEvent(position.toPoint(), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(position, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(drop)
+    return drop
+
+
+def file_mime(*paths: Path) -> QMimeData:
+    """What a file manager puts in a drag of these files or folders."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    return mime

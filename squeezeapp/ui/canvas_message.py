@@ -57,6 +57,11 @@ class CanvasMessage:
     def text(self) -> str:
         return f"{self.title}\n{self.detail}".strip()
 
+    @property
+    def one_line(self) -> str:
+        """The text on one line (status bar, log): its non-empty lines joined by dashes."""
+        return " — ".join(line for line in self.text.splitlines() if line.strip())
+
 
 @dataclass(frozen=True)
 class LogEntry:
@@ -84,7 +89,7 @@ class MessageBoard(QObject):
         if self._shown.get(key) == message:
             return
         self._shown[key] = message
-        self.note(message.level, message.text.replace("\n", " — "))
+        self.note(message.level, message.one_line)
         self.posted.emit(message)
         self.changed.emit()
 
@@ -108,8 +113,11 @@ class MessageBoard(QObject):
         if keys:
             self.changed.emit()
 
+    def is_shown(self, message: CanvasMessage) -> bool:
+        return self._shown.get((message.topic, message.level)) is message
+
     def dismiss(self, message: CanvasMessage) -> None:
-        if self._shown.get((message.topic, message.level)) is message:
+        if self.is_shown(message):
             self.clear(message.topic, message.level)
 
     def current(self) -> list[CanvasMessage]:

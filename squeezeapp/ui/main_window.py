@@ -25,7 +25,7 @@ from squeezeapp import APP_NAME
 from squeezeapp.core.imageio import is_video_path
 from squeezeapp.core.sources import CameraInfo, CameraSource, list_cameras
 from squeezeapp.ui.camera_menu import CameraMenu
-from squeezeapp.ui.canvas_message import MessageBoard, MessagesDialog
+from squeezeapp.ui.canvas_message import CanvasMessage, MessageBoard, MessagesDialog
 from squeezeapp.ui.elided_label import ElidedLabel
 from squeezeapp.ui.file_dialogs import DialogFolders, ask_folder, ask_images, ask_video
 from squeezeapp.ui.frame_view import FrameView
@@ -82,7 +82,9 @@ class MainWindow(QMainWindow):
         self.opener.resolution = self.prefs.resolution
         self._build_status_bar()
         self._build_menus()
-        self.board.posted.connect(lambda m: self.show_status(m.text.replace("\n", " — ")))
+        self._status_post: CanvasMessage | None = None
+        self.board.posted.connect(self._post_status)
+        self.board.changed.connect(self._expire_status)
         self.session.pictureShown.connect(self._on_picture_shown)
         self.session.liveChanged.connect(self._on_live_changed)
         self.session.modelLoaded.connect(self._on_model_loaded)
@@ -254,6 +256,20 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(window_title(self._description, images.position, images.folder))
         else:
             self.setWindowTitle(window_title(self._description))
+
+    def _post_status(self, message: CanvasMessage) -> None:
+        self._status_post = message
+        self.show_status(message.one_line)
+
+    def _expire_status(self) -> None:
+        """A message the canvas no longer shows leaves the status bar too (no stale
+        "Opening…" once the picture is there)."""
+        post = self._status_post
+        if post is not None and not self.board.is_shown(post):
+            self._status_post = None
+            if self.message_label.text() == post.one_line:
+                self.message_label.setText("")
+                self._status_timer.stop()
 
     def _on_model_labels(self, model: str, provider: str) -> None:
         self.model_label.setText(model)

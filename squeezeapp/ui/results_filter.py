@@ -48,6 +48,8 @@ class ResultsFilter(QSortFilterProxyModel):
             self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
+        if not self._text and self._min_confidence <= 0:
+            return True  # called for every row of a new batch: 10,000 calls from C++
         model = self.sourceModel()
         result: FileResult | None = model.result(source_row)
         top = result.classification.top if result and result.classification else None

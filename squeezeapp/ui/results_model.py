@@ -56,9 +56,11 @@ class ResultsModel(QAbstractTableModel):
     def __init__(self, thumbnails: ThumbnailCache | None = None, parent=None) -> None:
         super().__init__(parent)
         self._paths: list[Path] = []
-        self._names: list[str] = []
+        self._names: list[str | None] = []  # made when first asked for (10,000: ~10 ms)
         self._results: list[FileResult | None] = []
-        self._row_of: dict[str, tuple[int, ...]] = {}  # int tuples: not tracked by the GC
+        # the rows that asked for each thumbnail (only painted ones ask, so this stays small);
+        # int tuples: not tracked by the GC
+        self._row_of: dict[str, tuple[int, ...]] = {}
         self._done = 0
         self._failed = 0
         self.thumbnails = thumbnails
@@ -70,13 +72,10 @@ class ResultsModel(QAbstractTableModel):
     def set_paths(self, paths: Sequence[Path]) -> None:
         """Start over with these files, all pending."""
         self.beginResetModel()
-        self._paths = [p if isinstance(p, Path) else Path(p) for p in paths]  # 10k: 50 ms
-        self._names = [p.name for p in self._paths]
+        self._paths = [p if isinstance(p, Path) else Path(p) for p in paths]
+        self._names = [None] * len(self._paths)
         self._results = [None] * len(self._paths)
         self._row_of = {}
-        for row, path in enumerate(self._paths):
-            key = str(path)
-            self._row_of[key] = (*self._row_of.get(key, ()), row)
         self._done = self._failed = 0
         self.endResetModel()
 
@@ -115,7 +114,10 @@ class ResultsModel(QAbstractTableModel):
         return list(self._paths)
 
     def name(self, row: int) -> str:
-        return self._names[row]
+        name = self._names[row]
+        if name is None:
+            name = self._names[row] = self._paths[row].name
+        return name
 
     def result(self, row: int) -> FileResult | None:
         return self._results[row] if 0 <= row < len(self._results) else None
@@ -161,6 +163,10 @@ class ResultsModel(QAbstractTableModel):
                 and self.thumbnails:
             made = self.thumbnails.get(self._paths[row])
             if made is None:
+                key = str(self._paths[row])
+                rows = self._row_of.get(key, ())
+                if row not in rows:
+                    self._row_of[key] = (*rows, row)
                 return None
             return made.icon if role == Qt.ItemDataRole.DecorationRole else made.pixmap
         return None
@@ -179,7 +185,7 @@ class ResultsModel(QAbstractTableModel):
 
     def _display(self, row: int, column: Column, result: FileResult | None) -> str:
         if column == Column.FILE:
-            return self._names[row]
+            return self.name(row)
         if result is None:
             return PENDING if column != Column.ERROR else ""
         classification = result.classification
@@ -191,7 +197,7 @@ class ResultsModel(QAbstractTableModel):
 
     def _sort_key(self, row: int, column: Column, result: FileResult | None):
         if column == Column.FILE:
-            return self._names[row].lower()
+            return self.name(row).lower()
         if column == Column.CONFIDENCE:
             if result is None or result.classification is None:
                 return -1.0
@@ -199,6 +205,6 @@ class ResultsModel(QAbstractTableModel):
         return self._display(row, column, result).lower()
 
     def _on_thumbnail(self, path: str) -> None:
-        for row in self._row_of.get(path, ()):
+        for row in self._row_of.pop(path, ()):
             index = self.index(row, Column.FILE)
             self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
