@@ -445,6 +445,5 @@ def test_a_batch_leaves_pool_threads_for_other_jobs(qtbot, view, model_dir, samp
             scan.start()
         assert returned.args == ["scanned"] and view.model.done < 2000
     finally:
-        release.set()
-        with qtbot.waitSignal(download.finished, timeout=5000):
-            pass
+        with qtbot.waitSignal(download.finished, timeout=5000):  # connected before it can fire
+            release.set()
