@@ -221,10 +221,12 @@ def test_title_names_the_file_not_its_path(qtbot, window, sample_images, tmp_pat
     _drop(window, album)
     qtbot.waitUntil(lambda: window.results.showing_results, timeout=WAIT_MS)
     assert window.windowTitle() == f"album (3 images) — {APP_NAME}"
-    qtbot.keyClick(window.results.view.current_view, Qt.Key.Key_Escape)
     first = sorted(album.iterdir())[0]
-    _wait_result(qtbot, window, first)
+    _wait_result(qtbot, window, first)  # the first picture waits behind the results
+    assert window.source_label.text() == "Source: album (3 images)"  # not that picture
+    qtbot.keyClick(window.results.view.current_view, Qt.Key.Key_Escape)
     assert window.windowTitle() == f"{first.name} (1 / 3 in album) — {APP_NAME}"
+    assert window.source_label.text() == f"Source: {first.name}"
 
     window.session.open_live(FakeCamera(video))
     qtbot.waitUntil(lambda: window.windowTitle() == f"Fake camera 99 — {APP_NAME}",

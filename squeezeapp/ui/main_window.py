@@ -242,17 +242,23 @@ class MainWindow(QMainWindow):
 
     # --- what the picture is ----------------------------------------------------------------
     def _on_picture_shown(self, description: str) -> None:
-        self.source_label.setText(f"Source: {description}")
         self._description = description
         self._update_title()
 
     def _update_title(self) -> None:
+        """The title and the "Source:" label name what is on screen: over the results, the
+        folder and its count, not the picture waiting behind them."""
         images = self.opener.images
         if self.results.showing_results:
             folder = images.folder
             count = f"{len(self.results.paths):,} images"
             self.setWindowTitle(window_title(folder or count, count if folder else ""))
-        elif self.session.live_source is None and len(images) > 1:
+            self.source_label.setText(f"Source: {folder} ({count})" if folder
+                                      else f"Source: {count}")
+            return
+        self.source_label.setText(f"Source: {self._description}" if self._description
+                                  else "No source")
+        if self.session.live_source is None and len(images) > 1:
             self.setWindowTitle(window_title(self._description, images.position, images.folder))
         else:
             self.setWindowTitle(window_title(self._description))
