@@ -6,8 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, Qt, QUrl
-from PySide6.QtGui import QFileOpenEvent, QGuiApplication, QImage
+from PySide6.QtCore import QMimeData, QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QFileOpenEvent, QGuiApplication, QImage
 
 from squeezeapp.core.imageio import read_image
 from squeezeapp.core.sources import Frame
@@ -401,3 +401,35 @@ def test_heatmap_and_model_crop_are_drawn_where_the_model_looked(qtbot, window,
     assert any(outlined.pixel(int(edge.left()), y) != plain.pixel(int(edge.left()), y)
                for y in ys)
     menu.crop_action.setChecked(False)
+
+
+class _UrlCatcher(QObject):
+    """Stands in for the desktop's file manager: QDesktopServices hands file URLs to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def catch(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+def test_open_snapshot_folder_shows_it_in_the_file_manager(qtbot, window, tmp_path) -> None:
+    window.snapshot_dir = tmp_path / "not yet made" / "snapshots"
+    catcher = _UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "catch")
+    try:
+        action = next(a for a in window.menuBar().actions()[0].menu().actions()
+                      if a.text() == "Open Snapshot Fol&der")
+        action.trigger()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert [url.toLocalFile() for url in catcher.urls] == [str(window.snapshot_dir)]
+    assert window.snapshot_dir.is_dir()  # made, so the file manager has something to show
+
+    blocker = tmp_path / "a file"
+    blocker.write_text("in the way")
+    window.snapshot_dir = blocker / "snapshots"
+    assert not window.open_snapshot_folder()
+    assert "Cannot open the snapshot folder" in canvas_texts(window)  # said, not swallowed

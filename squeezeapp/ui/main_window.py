@@ -10,10 +10,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
+    QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
@@ -160,6 +161,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Paste Image", self.paste, QKeySequence.StandardKey.Paste)
         file_menu.addSeparator()
         self._action(file_menu, "&Save Snapshot", self.snapshot, QKeySequence.StandardKey.Save)
+        self._action(file_menu, "Open Snapshot Fol&der", self.open_snapshot_folder)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
@@ -356,6 +358,22 @@ class MainWindow(QMainWindow):
         self.board.clear("snapshot")
         self.show_status(f"Saved {path} (and .json)")
         return path
+
+    def open_snapshot_folder(self) -> bool:
+        """Show the snapshots in the system's file manager (the folder is made if no snapshot
+        has been saved yet, so the user sees where they will go)."""
+        folder = self.snapshot_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            self.board.error("snapshot-folder", "Cannot open the snapshot folder", str(error))
+            return False
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.board.error("snapshot-folder", "Cannot open the snapshot folder",
+                             f"No file manager answered. The snapshots are in {folder}")
+            return False
+        self.board.clear("snapshot-folder")
+        return True
 
     def _on_view_options(self, options: ViewOptions) -> None:
         options.save(self.store)
