@@ -141,6 +141,15 @@ def test_pause_keeps_the_frozen_frame(qtbot, window, video) -> None:
     assert window.view.badge == ""
 
 
+def test_stop_keeps_the_picture_without_a_frozen_fps_line(qtbot, window, video) -> None:
+    window.session.open_live(FakeCamera(video))
+    qtbot.waitUntil(lambda: window.view._stats is not None, timeout=WAIT_MS)
+    window.session.stop()
+    assert window.view.badge == "Stopped" and window.view.frame is not None
+    qtbot.wait(1200)  # longer than the stats refresh: nothing puts the old rates back
+    assert window.view._stats is None
+
+
 def test_model_switch_mid_stream(qtbot, window, video, model_dir) -> None:
     window.session.open_live(FakeCamera(video))
     qtbot.waitUntil(lambda: window.view.result is not None, timeout=WAIT_MS)

@@ -75,6 +75,12 @@ def test_about_names_versions_model_and_licence(qtbot, model_dir) -> None:
     unknown = build_about_dialog(None, ModelFacts("mine", path, "0" * 64, "CPU"))
     qtbot.addWidget(unknown)
     assert "unknown" in unknown.findChild(QLabel, "about-text").text()
+    # the fast int8 copy: its own checksum is never known, its float source's licence applies
+    copy = build_about_dialog(None, ModelFacts("squeezenet1.1-int8", path, "0" * 64, "CPU",
+                                               source_sha256=file_sha256(path)))
+    qtbot.addWidget(copy)
+    copy_text = copy.findChild(QLabel, "about-text").text()
+    assert "BSD-3-Clause (that of squeezenet1.1" in copy_text and "unknown" not in copy_text
     nothing = build_about_dialog(None, None)
     qtbot.addWidget(nothing)
     assert "none loaded" in nothing.findChild(QLabel, "about-text").text()

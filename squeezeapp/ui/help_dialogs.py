@@ -119,6 +119,7 @@ class ModelFacts:
     path: Path
     sha256: str
     provider: str
+    source_sha256: str = ""  # a quantised copy: the float model it was made from (metadata)
 
 
 def library_versions() -> list[tuple[str, str]]:
@@ -136,9 +137,14 @@ def library_versions() -> list[tuple[str, str]]:
     ]
 
 
-def model_licence(sha256: str) -> str:
-    known = known_by_sha256(sha256)
-    return known.licence if known else "unknown (a model file squeezeapp does not recognise)"
+def model_licence(sha256: str, source_sha256: str = "") -> str:
+    """A known file's licence; a quantised copy (its own checksum is never known: it depends on
+    the calibration photos) carries the licence of the known float model it was made from."""
+    if known := known_by_sha256(sha256):
+        return known.licence
+    if source_sha256 and (source := known_by_sha256(source_sha256)):
+        return f"{source.licence} (that of {source.name}, which this copy was quantised from)"
+    return "unknown (a model file squeezeapp does not recognise)"
 
 
 def about_html(model: ModelFacts | None) -> str:
@@ -150,8 +156,9 @@ def about_html(model: ModelFacts | None) -> str:
     else:
         known = known_by_sha256(model.sha256)
         description = f" — {known.description}" if known else ""
+        licence = model_licence(model.sha256, model.source_sha256)
         model_part = (f"<p><b>Model:</b> {html.escape(model.name + description)}<br>"
-                      f"Licence: {html.escape(model_licence(model.sha256))}<br>"
+                      f"Licence: {html.escape(licence)}<br>"
                       f"File: {html.escape(str(model.path))}<br>"
                       f"SHA-256: {model.sha256[:16]}…<br>"
                       f"Running on: {html.escape(model.provider)}</p>")

@@ -175,6 +175,7 @@ class LiveSession(QObject):
         self.view.set_replacing("")
         self._stop_live(self._token)
         self.board.clear("source", Level.INFO)
+        self.view.set_stats(None)  # as at a video's end: no frozen FPS line under "Stopped"
         self.view.set_badge("Stopped" if self.view.frame is not None else "")
 
     def _stop_live(self, token: int) -> None:

@@ -385,8 +385,13 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         loaded = self.models.loaded
-        facts = ModelFacts(loaded.name, loaded.path, loaded.sha256, loaded.provider) \
-            if loaded is not None else None
+        facts = None
+        if loaded is not None:
+            profile = next((p for p in self.models.profiles or []
+                            if p.path.resolve() == loaded.path.resolve()), None)
+            source = profile.source_sha256 if profile is not None else None
+            facts = ModelFacts(loaded.name, loaded.path, loaded.sha256, loaded.provider,
+                               source or "")
         self.about_dialog = build_about_dialog(self, facts)
         self.about_dialog.show()
 
