@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSettings, Qt, QUrl
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QTableWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QPushButton, QTableWidget
 
 from squeezeapp import APP_NAME
 from squeezeapp.ui import file_dialogs
@@ -367,3 +367,78 @@ def test_tab_hides_the_overlay_only_from_the_picture(qtbot, window, sample_image
     assert QApplication.focusWidget() is dialog.findChild(QTableWidget)
     assert window.view.view_options.overlay_visible is shown
     dialog.close()
+
+
+# --- the results table at 640×400, and browsing what it shows --------------------------------
+def test_results_table_keeps_the_confidence_whole_at_640_by_400(qtbot, window, sample_images,
+                                                               tmp_path) -> None:
+    from squeezeapp.ui.results_model import Column
+
+    _drop(window, _album(tmp_path, sample_images, 3))
+    qtbot.waitUntil(lambda: window.results.showing_results, timeout=WAIT_MS)
+    results = window.results.view
+    qtbot.waitUntil(lambda: results.model.done == 3, timeout=WAIT_MS)
+    results.table_button.click()
+    window.resize(640, 400)
+    qtbot.waitUntil(lambda: window.width() == 640, timeout=WAIT_MS)
+    QApplication.processEvents()
+    table, header = results.table, results.table.horizontalHeader()
+    confidence = Column.CONFIDENCE
+    room = header.sectionSize(confidence)
+    widest = max(table.fontMetrics().horizontalAdvance(str(results.proxy.index(row, confidence)
+                                                           .data()))
+                 for row in range(results.proxy.rowCount()))
+    assert widest + 8 <= room  # "98.8 %" whole, not "98.8" clipped
+    right = header.sectionViewportPosition(confidence) + room
+    assert right <= table.viewport().width()  # and on screen, not scrolled off to the right
+    assert header.sectionSize(Column.FILE) < 300  # the file name gave way instead
+
+
+def test_arrows_after_enter_walk_the_rows_as_sorted_and_filtered(qtbot, window, sample_images,
+                                                                 tmp_path) -> None:
+    from squeezeapp.ui.results_model import Column
+
+    album = _album(tmp_path, sample_images, 6)
+    _drop(window, album)
+    qtbot.waitUntil(lambda: window.results.showing_results, timeout=WAIT_MS)
+    results = window.results.view
+    qtbot.waitUntil(lambda: results.model.done == 6, timeout=WAIT_MS)
+    results.table_button.click()
+    results.table.sortByColumn(Column.CONFIDENCE, Qt.SortOrder.AscendingOrder)
+    shown = results.shown_paths()
+    assert shown != sorted(shown)  # the sort really changed the order (else this proves nothing)
+    results.table.setCurrentIndex(results.proxy.index(1, 0))
+    qtbot.keyClick(results.table, Qt.Key.Key_Return)
+    _wait_result(qtbot, window, shown[1])
+    qtbot.keyClick(window.view, Qt.Key.Key_Right)
+    _wait_result(qtbot, window, shown[2])  # the next row on screen, not the next file by name
+    assert window.view.badge == "3 / 6"
+
+    qtbot.keyClick(window.view, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.results.showing_results, timeout=WAIT_MS)
+    results.filter_edit.setText(shown[4].stem.split("_", 1)[1])  # one file matches
+    qtbot.waitUntil(lambda: results.proxy.rowCount() == 1, timeout=WAIT_MS)
+    results.table.setCurrentIndex(results.proxy.index(0, 0))
+    qtbot.keyClick(results.table, Qt.Key.Key_Return)
+    _wait_result(qtbot, window, shown[4])
+    assert window.view.badge == ""  # one picture: nothing to browse outside the filter
+
+
+def test_a_filter_that_hides_everything_says_so_above_the_list(qtbot, window, sample_images,
+                                                               tmp_path) -> None:
+    _drop(window, _album(tmp_path, sample_images, 3))
+    qtbot.waitUntil(lambda: window.results.showing_results, timeout=WAIT_MS)
+    results = window.results.view
+    qtbot.waitUntil(lambda: results.model.done == 3, timeout=WAIT_MS)
+    assert not results.no_match.isVisible()
+    results.filter_edit.setText("no such label anywhere")
+    qtbot.waitUntil(results.no_match.isVisible, timeout=WAIT_MS)
+    assert "None of the 3 results matches “no such label anywhere”" in \
+        results.no_match_label.text()
+    results.confidence_spin.setValue(50)
+    assert "≥ 50 %" in results.no_match_label.text()
+    clear = next(b for b in results.no_match.findChildren(QPushButton)
+                 if b.text() == "Clear Filter")
+    qtbot.mouseClick(clear, Qt.MouseButton.LeftButton)
+    assert results.proxy.rowCount() == 3 and not results.no_match.isVisible()
+    assert results.filter_edit.text() == "" and results.confidence_spin.value() == 0

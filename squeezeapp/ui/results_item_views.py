@@ -62,11 +62,21 @@ class ResultsTable(QTableView):
         self.setIconSize(QSize(28, 28))
         self.verticalHeader().setVisible(False)
         self.verticalHeader().setDefaultSectionSize(32)
+        # The confidence is the key number: it always fits; the file name and the error share
+        # what is left, so a narrow window (640 px) shortens names, never the percentage.
         header = self.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((Column.FILE, 300), (Column.LABEL, 220), (Column.CONFIDENCE, 110)):
-            header.resizeSection(column, width)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(60)
+        modes = {Column.FILE: QHeaderView.ResizeMode.Stretch,
+                 Column.LABEL: QHeaderView.ResizeMode.Interactive,
+                 Column.CONFIDENCE: QHeaderView.ResizeMode.Fixed,  # not ResizeToContents:
+                 Column.ERROR: QHeaderView.ResizeMode.Stretch}  # that re-measures 10,000 rows
+        for column, mode in modes.items():
+            header.setSectionResizeMode(column, mode)
+        header.resizeSection(Column.LABEL, 200)
+        metrics = header.fontMetrics()
+        header.resizeSection(Column.CONFIDENCE, 28 + max(
+            metrics.horizontalAdvance("Confidence ▾"), metrics.horizontalAdvance("100.0 %")))
 
     def event(self, event: QEvent) -> bool:
         return claims_navigation_key(event) or super().event(event)

@@ -83,10 +83,14 @@ class ResultsPage(QObject):
         (self.view.current_view if page == RESULTS_PAGE else self.stack.widget(0)).setFocus()
 
     def _open_single(self, path: str) -> None:
+        """Open one result in the picture view; ←/→ then walk the rows in the order, and with
+        the filter, that the table shows (falling back to the batch's order)."""
         chosen = Path(path)
-        index = self.paths.index(chosen) if chosen in self.paths else 0
+        shown = self.view.shown_paths()
+        order = shown if chosen in shown else self.paths
+        index = order.index(chosen) if chosen in order else 0
         self.show_picture()
-        self.openRequested.emit(self.paths, index)
+        self.openRequested.emit(order, index)
 
     def shutdown(self, timeout_s: float = 2.0) -> None:
         self.view.shutdown(timeout_s)

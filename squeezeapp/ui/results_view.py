@@ -109,6 +109,9 @@ class ResultsView(QWidget):
         self.proxy.rowsInserted.connect(self._update_status)
         self.proxy.rowsRemoved.connect(self._update_status)
         self.proxy.modelReset.connect(self._update_status)
+        self.proxy.layoutChanged.connect(self._update_status)
+        self.filter_edit.textChanged.connect(self._update_status)  # after the proxy's own slot
+        self.confidence_spin.valueChanged.connect(self._update_status)
 
     # --- layout -----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -189,9 +192,22 @@ class ResultsView(QWidget):
         bottom.addWidget(self.status_label, 2)
         bottom.addWidget(self.cancel_button)
 
+        # said above the empty list, not only in the small status line at the bottom
+        self.no_match = QWidget(self)
+        self.no_match.setObjectName("results-no-match")
+        self.no_match_label = QLabel(self.no_match)
+        clear_button = QPushButton("Clear Filter", self.no_match)
+        clear_button.clicked.connect(self.clear_filter)
+        no_match_row = QHBoxLayout(self.no_match)
+        no_match_row.setContentsMargins(0, 4, 0, 4)
+        no_match_row.addWidget(self.no_match_label, 1)
+        no_match_row.addWidget(clear_button)
+        self.no_match.hide()
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
+        layout.addWidget(self.no_match)
         layout.addWidget(self.pages, 1)
         layout.addLayout(bottom)
 
@@ -314,8 +330,21 @@ class ResultsView(QWidget):
         text = "  ·  ".join(parts)
         return f"⚠ {self.error}  ·  {text}" if self.error else text
 
+    def clear_filter(self) -> None:
+        self.filter_edit.clear()
+        self.confidence_spin.setValue(0)
+
     def _update_status(self, *_args) -> None:
         self.status_label.setText(self.status_text())
+        hidden_all = self.model.total > 0 and self.proxy.rowCount() == 0
+        if hidden_all:
+            text = self.filter_edit.text().strip()
+            minimum = self.confidence_spin.value()
+            wanted = " and ".join(part for part in (
+                f"“{text}”" if text else "", f"≥ {minimum:.0f} %" if minimum else "") if part)
+            self.no_match_label.setText(
+                f"None of the {self.model.total:,} results matches {wanted or 'the filter'}.")
+        self.no_match.setVisible(hidden_all)
         palette = self.status_label.palette()
         palette.setColor(QPalette.ColorRole.WindowText, ERROR_COLOUR if self.error
                          else self.palette().color(QPalette.ColorRole.WindowText))
@@ -326,6 +355,12 @@ class ResultsView(QWidget):
         path = index.data(PATH_ROLE)
         if path:
             self.openRequested.emit(path)
+
+    def shown_paths(self) -> list[Path]:
+        """The files as the table shows them now: filtered and sorted (what ←/→ should walk
+        after Enter opens one of them)."""
+        return [Path(self.proxy.index(row, 0).data(PATH_ROLE))
+                for row in range(self.proxy.rowCount())]
 
     def selected_rows(self) -> list[int]:
         """Source rows of the selection, in input order."""
