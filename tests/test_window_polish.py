@@ -442,3 +442,34 @@ def test_a_filter_that_hides_everything_says_so_above_the_list(qtbot, window, sa
     qtbot.mouseClick(clear, Qt.MouseButton.LeftButton)
     assert results.proxy.rowCount() == 3 and not results.no_match.isVisible()
     assert results.filter_edit.text() == "" and results.confidence_spin.value() == 0
+
+
+# --- a frozen live frame is judged on its own -------------------------------------------------
+def test_a_paused_or_stopped_frame_shows_its_own_predictions(qtbot, window, video,
+                                                             model_dir) -> None:
+    """Smoothing averages the scenes before: once the frame stays on screen it is classified
+    alone, as a still, so its top-5 are about the picture the user is looking at."""
+    window.opener.open_video(video)
+    qtbot.waitUntil(lambda: window.view.result is not None and window.view.result.smoothed
+                    and (window.view.frame.position_s or 0) > 0.6, timeout=WAIT_MS)
+    qtbot.keyClick(window.view, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.view.badge == "Paused", timeout=WAIT_MS)
+
+    def alone() -> bool:
+        result, frame = window.view.result, window.view.frame
+        return result is not None and not result.smoothed and result.frame_id == frame.id
+
+    qtbot.waitUntil(alone, timeout=WAIT_MS)
+    from squeezeapp.core.classifier import Classifier
+
+    assert window.session.loaded.name == "squeezenet1.1"
+    alone_here = Classifier.load(model_dir / "squeezenet1.1.onnx")
+    expected = alone_here.classify(window.view.frame.image, top_k=5)
+    assert [p.index for p in window.view.result.predictions] == \
+        [p.index for p in expected.predictions]
+
+    qtbot.keyClick(window.view, Qt.Key.Key_Space)  # playing again: smoothed again
+    qtbot.waitUntil(lambda: window.view.result.smoothed, timeout=WAIT_MS)
+    window.session.stop()
+    qtbot.waitUntil(alone, timeout=WAIT_MS)
+    assert window.view.badge == "Stopped"

@@ -66,6 +66,7 @@ class LiveSession(QObject):
         self._live: CaptureRequest | None = None  # the live state wanted, while a source plays
         self._ended = False
         self._still_results: dict[tuple[str, str], InferenceResult] = {}
+        self._frozen_frame_id = -1  # the paused or stopped live frame classified as a still
         self._veil = QTimer(self, singleShot=True, interval=VEIL_AFTER_MS)
         self._veil.timeout.connect(self._show_veil)
         self._stats_timer = QTimer(self, interval=STATS_INTERVAL_MS)
@@ -177,6 +178,7 @@ class LiveSession(QObject):
         self.board.clear("source", Level.INFO)
         self.view.set_stats(None)  # as at a video's end: no frozen FPS line under "Stopped"
         self.view.set_badge("Stopped" if self.view.frame is not None else "")
+        self._classify_frozen_frame()
 
     def _stop_live(self, token: int) -> None:
         if self._live is not None:
@@ -190,6 +192,16 @@ class LiveSession(QObject):
             return
         self._update_live(paused=paused)
         self.view.set_badge("Paused" if paused else "")
+        if paused:
+            self._classify_frozen_frame()
+
+    def _classify_frozen_frame(self) -> None:
+        """A live frame that stays on screen (paused, stopped) is a still from now on: classify
+        it on its own, so that its predictions are not averaged with the scenes before it."""
+        frame = self.view.frame
+        if frame is not None and frame.live and self.loaded is not None:
+            self._frozen_frame_id = frame.id
+            self.inference.submit(replace(frame, live=False), self._token)
 
     def set_mirror(self, mirror: bool) -> None:
         self.mirror = mirror
@@ -278,8 +290,9 @@ class LiveSession(QObject):
             return  # answers a request the user has left
         self.inference_meter.tick()
         self.latency.add(result.latency_ms)
-        if not result.live:
-            self._still_results[(result.source, result.model)] = result
+        if not result.live and result.frame_id != self._frozen_frame_id:
+            self._still_results[(result.source, result.model)] = result  # (a video's frames
+            # share the video's path: a frozen one is not that file's answer)
         self._show_result(result)
 
     def _show_result(self, result: InferenceResult) -> None:
