@@ -196,8 +196,8 @@ class LiveSession(QObject):
             self._classify_frozen_frame()
 
     def _classify_frozen_frame(self) -> None:
-        """A live frame that stays on screen (paused, stopped) is a still from now on: classify
-        it on its own, so that its predictions are not averaged with the scenes before it."""
+        """A live frame that stays on screen (paused, stopped, ended) is a still from now on:
+        classify it on its own, so that its predictions are not averaged with earlier scenes."""
         frame = self.view.frame
         if frame is not None and frame.live and self.loaded is not None:
             self._frozen_frame_id = frame.id
@@ -256,6 +256,7 @@ class LiveSession(QObject):
         self._ended = True
         self.view.set_badge("Ended")
         self.view.set_stats(None)
+        self._classify_frozen_frame()
         self.board.info("source", "Ended", f"{description} played to its end.",
                         (MessageAction("Replay", self.replay),))
         self.liveChanged.emit()
