@@ -370,14 +370,21 @@ def test_tab_hides_the_overlay_only_from_the_picture(qtbot, window, sample_image
 
 
 # --- the results table at 640×400, and browsing what it shows --------------------------------
+def _classified_album(qtbot, window: MainWindow, tmp_path: Path, sample_images: list[Path],
+                      count: int):
+    """Drop an album of `count` photos and wait until the results view has classified them."""
+    _drop(window, _album(tmp_path, sample_images, count))
+    qtbot.waitUntil(lambda: window.results.showing_results, timeout=WAIT_MS)
+    results = window.results.view
+    qtbot.waitUntil(lambda: results.model.done == count, timeout=WAIT_MS)
+    return results
+
+
 def test_results_table_keeps_the_confidence_whole_at_640_by_400(qtbot, window, sample_images,
                                                                tmp_path) -> None:
     from squeezeapp.ui.results_model import Column
 
-    _drop(window, _album(tmp_path, sample_images, 3))
-    qtbot.waitUntil(lambda: window.results.showing_results, timeout=WAIT_MS)
-    results = window.results.view
-    qtbot.waitUntil(lambda: results.model.done == 3, timeout=WAIT_MS)
+    results = _classified_album(qtbot, window, tmp_path, sample_images, 3)
     results.table_button.click()
     window.resize(640, 400)
     qtbot.waitUntil(lambda: window.width() == 640, timeout=WAIT_MS)
@@ -398,11 +405,7 @@ def test_arrows_after_enter_walk_the_rows_as_sorted_and_filtered(qtbot, window, 
                                                                  tmp_path) -> None:
     from squeezeapp.ui.results_model import Column
 
-    album = _album(tmp_path, sample_images, 6)
-    _drop(window, album)
-    qtbot.waitUntil(lambda: window.results.showing_results, timeout=WAIT_MS)
-    results = window.results.view
-    qtbot.waitUntil(lambda: results.model.done == 6, timeout=WAIT_MS)
+    results = _classified_album(qtbot, window, tmp_path, sample_images, 6)
     results.table_button.click()
     results.table.sortByColumn(Column.CONFIDENCE, Qt.SortOrder.AscendingOrder)
     shown = results.shown_paths()
@@ -426,10 +429,7 @@ def test_arrows_after_enter_walk_the_rows_as_sorted_and_filtered(qtbot, window, 
 
 def test_a_filter_that_hides_everything_says_so_above_the_list(qtbot, window, sample_images,
                                                                tmp_path) -> None:
-    _drop(window, _album(tmp_path, sample_images, 3))
-    qtbot.waitUntil(lambda: window.results.showing_results, timeout=WAIT_MS)
-    results = window.results.view
-    qtbot.waitUntil(lambda: results.model.done == 3, timeout=WAIT_MS)
+    results = _classified_album(qtbot, window, tmp_path, sample_images, 3)
     assert not results.no_match.isVisible()
     results.filter_edit.setText("no such label anywhere")
     qtbot.waitUntil(results.no_match.isVisible, timeout=WAIT_MS)
