@@ -14,10 +14,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from squeezeapp.core.imageio import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from squeezeapp.ui.settings import MAX_STORED_PATH_CHARS
 
 DIALOG_KINDS = ("images", "folder", "video", "model", "export", "sort")
 _LAST_ANY = "dialogs/last"
-MAX_PATH_CHARS = 4096
 
 
 class DialogFolders:
@@ -30,7 +30,7 @@ class DialogFolders:
     def _get(self, key: str) -> str:
         value = self.store.value(key, "") if self.store is not None else self._memory.get(key)
         text = str(value or "")
-        return text if len(text) <= MAX_PATH_CHARS else ""
+        return text if len(text) <= MAX_STORED_PATH_CHARS else ""
 
     def _put(self, key: str, value: str) -> None:
         if self.store is not None:

@@ -18,10 +18,11 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
+from squeezeapp.ui.settings import MAX_STORED_PATH_CHARS
+
 logger = logging.getLogger(__name__)
 
 MAX_RECENT = 10
-MAX_PATH_CHARS = 4096  # a settings file edited by hand is read within bounds
 KINDS = ("image", "folder", "video")
 SETTINGS_KEY = "recent/entries"
 
@@ -61,7 +62,7 @@ def load_recent(store: QSettings) -> list[RecentEntry]:
         if not isinstance(item, dict):
             continue
         path, kind = item.get("path"), item.get("kind")
-        if isinstance(path, str) and 0 < len(path) <= MAX_PATH_CHARS and kind in KINDS:
+        if isinstance(path, str) and 0 < len(path) <= MAX_STORED_PATH_CHARS and kind in KINDS:
             entry = RecentEntry(normalised(Path(path)), kind)
             if entry.path not in (e.path for e in entries):
                 entries.append(entry)

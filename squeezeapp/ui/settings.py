@@ -8,6 +8,10 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from squeezeapp import APP_NAME
 
+# The longest path read back from the settings (recent files, dialog folders): a settings file
+# edited by hand is read within bounds.
+MAX_STORED_PATH_CHARS = 4096
+
 
 def open_settings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
