@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from squeezeapp.core.classifier import Classifier, SessionSettings
-from squeezeapp.core.pipeline import classify_files, pipeline_session, plan_schedule, schedule_for
+from squeezeapp.core.errors import ModelError
+from squeezeapp.core.pipeline import (
+    Schedule,
+    classify_files,
+    pipeline_session,
+    plan_schedule,
+    schedule_for,
+)
 
 
 @pytest.mark.parametrize(("cores", "threads", "kind", "session_threads"), [
@@ -50,3 +59,79 @@ def test_folder_results_can_carry_class_maps(classifier, sample_images) -> None:
         cam = result.classification.cam
         assert cam is not None and cam.maps.shape == (3, 13, 13)
         assert cam.crop.width == pytest.approx(cam.crop.height, rel=0.01)
+
+
+@pytest.fixture(scope="module")
+def one_thread(model_dir) -> Classifier:
+    return Classifier.load(model_dir / "squeezenet1.1.onnx",
+                           SessionSettings(threads=1, spin_wait=False))
+
+
+def _helpers_alive() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("classify-")]
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_image_workers_agree_with_one_worker(one_thread, sample_images, tmp_path,
+                                             workers) -> None:
+    """Whoever decodes or infers a file, each result is that file's, in input order."""
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a jpeg")
+    paths = [*sample_images[:13], broken, *sample_images[13:40]]
+    alone = list(classify_files(paths, one_thread, schedule=Schedule("images", 1, 1)))
+    shared = list(classify_files(paths, one_thread, schedule=Schedule("images", workers, 1)))
+    assert [r.path for r in shared] == paths
+    assert [r.error for r in shared] == [r.error for r in alone]
+    for a, b in zip(alone, shared, strict=True):
+        if a.ok:
+            assert a.classification.predictions == b.classification.predictions
+            assert b.classification.latency_ms > 0
+    assert not _helpers_alive()
+
+
+def test_image_workers_read_a_bounded_way_ahead(one_thread, sample_images) -> None:
+    """However fast decoding is, the files read but not yet handed out stay bounded."""
+    pulled = 0
+
+    def source():
+        nonlocal pulled
+        for path in sample_images[:60]:
+            pulled += 1
+            yield path
+
+    ahead = []
+    for handed, _ in enumerate(classify_files(source(), one_thread,
+                                              schedule=Schedule("images", 2, 1)), start=1):
+        ahead.append(pulled - handed)
+    assert max(ahead) <= 8 and handed == 60  # lookahead = 4 x workers
+
+
+def test_closing_early_stops_the_helpers(one_thread, sample_images) -> None:
+    results = classify_files(sample_images, one_thread, schedule=Schedule("images", 2, 1))
+    first = next(results)
+    assert first.ok and _helpers_alive()
+    results.close()
+    assert not _helpers_alive()
+
+
+def test_a_failing_inference_is_raised_at_its_file(one_thread, sample_images,
+                                                  monkeypatch) -> None:
+    """An unexpected error in a helper thread reaches the caller (no hang, no lost file)."""
+    calls = 0
+    real_run = one_thread.run
+
+    def run(batch, with_cam=False):
+        nonlocal calls
+        calls += 1
+        if calls == 7:
+            raise ModelError("the session failed")
+        return real_run(batch, with_cam)
+
+    monkeypatch.setattr(one_thread, "run", run)
+    handed = []
+    with pytest.raises(ModelError, match="the session failed"):
+        for result in classify_files(sample_images[:30], one_thread,
+                                     schedule=Schedule("images", 2, 1)):
+            handed.append(result)
+    assert len(handed) < 30 and all(r.ok for r in handed)
+    assert not _helpers_alive()

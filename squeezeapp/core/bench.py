@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from squeezeapp.core.classifier import Classifier, SessionSettings, open_session
+from squeezeapp.core.cpu_share import CpuShare, measure_cpu, median_share
 from squeezeapp.core.graph_rewrite import (
     FRAME_INPUT,
     ROI_INPUT,
@@ -59,6 +60,7 @@ class FolderResult:
     # inference on 1 thread, post-processing
     ratios: dict[str, Ratio]
     bounds: tuple[float, ...]  # images/s: all stages spread perfectly over the cores, per round
+    cpu: CpuShare  # who used the cores during classify's passes (median of rounds)
 
     @property
     def bound_images_per_s(self) -> float:
@@ -230,12 +232,15 @@ def _folder(settings: BenchSettings, paths: list[Path], plain: Classifier,
         for _ in classify_files(paths, loaded["images"], schedule=Schedule("images", 1, 1)):
             pass
 
+    shares: list[CpuShare] = []
+    classify = pipelined(chosen.kind)
     passes = {"stages": lambda: stages.append(_stage_costs(sample, loaded["images"])),
-              "classify": pipelined(chosen.kind), f"classify_{other_kind}": pipelined(other_kind),
+              "classify": lambda: shares.append(measure_cpu(classify)),
+              f"classify_{other_kind}": pipelined(other_kind),
               "one_worker": one_worker, "naive": naive, "sequential": sequential}
     timed = interleave(passes, max(1, settings.folder_rounds), block=1, warmup=1, settle=False)
     del timed["stages"]
-    stages = stages[1:]  # the warm-up call's
+    stages, shares = stages[1:], shares[1:]  # without the warm-up calls'
     bounds = tuple(cores * 1e3 / sum(stage.values()) for stage in stages)
     rates = {name: _per_second(measure, len(paths)) for name, measure in timed.items()}
     bound = Measure(float(np.median(bounds)), float(np.percentile(bounds, 5)), bounds)
@@ -247,7 +252,8 @@ def _folder(settings: BenchSettings, paths: list[Path], plain: Classifier,
               f"classify_vs_{other_kind}": Ratio.of(rates["classify"],
                                                     rates[f"classify_{other_kind}"])}
     stage_ms = {name: float(np.median([stage[name] for stage in stages])) for name in stages[0]}
-    return FolderResult(len(paths), cores, chosen.kind, rates, stage_ms, ratios, bounds)
+    return FolderResult(len(paths), cores, chosen.kind, rates, stage_ms, ratios, bounds,
+                        median_share(shares))
 
 
 def _per_second(measure: Measure, count: int) -> Measure:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from squeezeapp.core.bench import BenchResult, Measure, Ratio
+from squeezeapp.core.cpu_share import CpuShare
 
 
 def _r(value: float | None, digits: int = 3) -> float | None:
@@ -65,6 +66,9 @@ def as_dict(result: BenchResult) -> dict[str, object]:
             "stage_ms": {name: _r(ms) for name, ms in folder.stage_ms.items()},
             "bound_images_per_s": _r(folder.bound_images_per_s, 1),
             "bound_fraction": _r(folder.bound_fraction),
+            "classify_cpu_cores": {"ours": _r(folder.cpu.ours, 2),
+                                   "other_processes": _r(folder.cpu.others, 2),
+                                   "steal": _r(folder.cpu.steal, 2)},
         })
     return data
 
@@ -139,9 +143,21 @@ def _folder_lines(result: BenchResult, speed: str) -> list[str]:
     lines.append(f"  bound = {folder.cores} cores / sum of the stages, measured in each round: "
                  f"{folder.bound_images_per_s:.1f} img/s (spread {low:.1f}..{high:.1f}); "
                  f"classify reaches {folder.bound_fraction:.1%} of it")
-    lines.append("  (stages timed one by one keep the weights in cache; one worker doing them "
-                 "image by image is the reachable pace: classify_vs_cores_x_one_worker)")
+    lines.append(_cpu_line(folder.cpu, folder.cores))
+    lines.append("  (stages timed one by one keep their data in cache; one worker doing them "
+                 "image by image is the pace a core reaches: classify_vs_cores_x_one_worker)")
     for name, ratio in folder.ratios.items():
         lines.append(f"  {name:<30} {_ratio_text(ratio)}")
     lines.append(f"  {speed}")
     return lines
+
+
+def _cpu_line(cpu: CpuShare, cores: int) -> str:
+    """Whether the cores were ours during classify's passes: if not, the fraction is low."""
+    text = f"  during classify's passes this process used {cpu.ours:.2f} of {cores} cores"
+    if cpu.others is None or cpu.steal is None:
+        return text + " (other processes: unknown on this system)"
+    text += f"; other processes {cpu.others:.2f}, hypervisor steal {cpu.steal:.2f}"
+    if cpu.others + cpu.steal > 0.1:
+        text += " (the machine was not quiet: the fraction above is understated)"
+    return text
