@@ -42,6 +42,8 @@ def test_bench_json_has_stable_keys(model_dir, sample_images, tmp_path) -> None:
         low, mid, high = (data["ratios"][ratio][k] for k in ("iqr_low", "median", "iqr_high"))
         assert 0 < low <= mid <= high, ratio
     assert set(data["stage_ms"]) == {"decode", "crop", "inference_1thread", "post"}
+    assert set(data["busy_stage_ms"]) == set(data["stage_ms"])
+    assert data["busy_bound_images_per_s"] > 0 and data["busy_bound_fraction"] > 0
     sizes = {"640x480", "1280x720", "1920x1080"}
     assert set(data["preprocess_ms_p50"]) == sizes == set(data["naive_preprocess_ms_p50"])
     assert data["folder_images"] == 12 and data["raw_ms_p50"] > 0

@@ -8,7 +8,9 @@ median and spread over the rounds, and the machine's raw speed is reported besid
 
 from __future__ import annotations
 
+import itertools
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -61,6 +63,8 @@ class FolderResult:
     ratios: dict[str, Ratio]
     bounds: tuple[float, ...]  # images/s: all stages spread perfectly over the cores, per round
     cpu: CpuShare  # who used the cores during classify's passes (median of rounds)
+    busy_stage_ms: dict[str, float]  # the same stages timed with the other cores busy
+    busy_bounds: tuple[float, ...]  # the bound from those, per round
 
     @property
     def bound_images_per_s(self) -> float:
@@ -71,6 +75,15 @@ class FolderResult:
     def bound_fraction(self) -> float:
         """classify's rate over the bound, each taken in the same round (median of rounds)."""
         return self.ratios["classify_vs_bound"].median
+
+    @property
+    def busy_bound_images_per_s(self) -> float:
+        """The bound with each stage costing what it costs while the other cores work."""
+        return float(np.median(self.busy_bounds))
+
+    @property
+    def busy_bound_fraction(self) -> float:
+        return self.ratios["classify_vs_busy_bound"].median
 
 
 @dataclass(frozen=True)
@@ -234,32 +247,71 @@ def _folder(settings: BenchSettings, paths: list[Path], plain: Classifier,
 
     shares: list[CpuShare] = []
     classify = pipelined(chosen.kind)
+    busy_stages: list[dict[str, float]] = []
     passes = {"stages": lambda: stages.append(_stage_costs(sample, loaded["images"])),
+              "busy_stages": lambda: busy_stages.append(
+                  _stage_costs_beside_work(sample, loaded["images"], cores - 1)),
               "classify": lambda: shares.append(measure_cpu(classify)),
               f"classify_{other_kind}": pipelined(other_kind),
               "one_worker": one_worker, "naive": naive, "sequential": sequential}
     timed = interleave(passes, max(1, settings.folder_rounds), block=1, warmup=1, settle=False)
-    del timed["stages"]
-    stages, shares = stages[1:], shares[1:]  # without the warm-up calls'
+    del timed["stages"], timed["busy_stages"]
+    # without the warm-up calls'
+    stages, busy_stages, shares = stages[1:], busy_stages[1:], shares[1:]
     bounds = tuple(cores * 1e3 / sum(stage.values()) for stage in stages)
+    busy_bounds = tuple(cores * 1e3 / sum(stage.values()) for stage in busy_stages)
     rates = {name: _per_second(measure, len(paths)) for name, measure in timed.items()}
     bound = Measure(float(np.median(bounds)), float(np.percentile(bounds, 5)), bounds)
     one_worker_bound = _per_second(timed["one_worker"], len(paths) * cores)
+    busy_bound = Measure(float(np.median(busy_bounds)), float(np.percentile(busy_bounds, 5)),
+                         busy_bounds)
     ratios = {"classify_vs_bound": Ratio.of(rates["classify"], bound),
+              "classify_vs_busy_bound": Ratio.of(rates["classify"], busy_bound),
               "classify_vs_cores_x_one_worker": Ratio.of(rates["classify"], one_worker_bound),
               "classify_vs_naive": Ratio.of(rates["classify"], rates["naive"]),
               "classify_vs_sequential": Ratio.of(rates["classify"], rates["sequential"]),
               f"classify_vs_{other_kind}": Ratio.of(rates["classify"],
                                                     rates[f"classify_{other_kind}"])}
-    stage_ms = {name: float(np.median([stage[name] for stage in stages])) for name in stages[0]}
-    return FolderResult(len(paths), cores, chosen.kind, rates, stage_ms, ratios, bounds,
-                        median_share(shares))
+    return FolderResult(len(paths), cores, chosen.kind, rates, _median_stages(stages), ratios,
+                        bounds, median_share(shares), _median_stages(busy_stages), busy_bounds)
+
+
+def _median_stages(rounds: list[dict[str, float]]) -> dict[str, float]:
+    return {name: float(np.median([stage[name] for stage in rounds])) for name in rounds[0]}
 
 
 def _per_second(measure: Measure, count: int) -> Measure:
     """Pass times in ms → images/s (p50 of a rate is count / p50 of the time)."""
     return Measure(count * 1e3 / measure.p50, count * 1e3 / measure.p95,
                    tuple(count * 1e3 / t for t in measure.rounds))
+
+
+def _stage_costs_beside_work(paths: list[Path], one_thread: Classifier,
+                             neighbours: int) -> dict[str, float]:
+    """The stage costs again, while `neighbours` threads keep the other cores doing the same
+    work (decode, crop, infer, one photo after another), as every core is in a pipeline that
+    uses them all: the cores share caches and memory bandwidth, so each stage costs more than
+    when its core has the machine to itself."""
+    stop = threading.Event()
+
+    def keep_busy() -> None:
+        batch = one_thread.new_batch(1)
+        for path in itertools.cycle(paths):
+            if stop.is_set():
+                return
+            one_thread.prepare(read_image(path), batch[0])
+            one_thread.run(batch)
+
+    threads = [threading.Thread(target=keep_busy, name=f"bench-neighbour-{n}", daemon=True)
+               for n in range(neighbours)]
+    for thread in threads:
+        thread.start()
+    try:
+        return _stage_costs(paths, one_thread)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
 
 
 def _stage_costs(paths: list[Path], one_thread: Classifier) -> dict[str, float]:

@@ -66,6 +66,9 @@ def as_dict(result: BenchResult) -> dict[str, object]:
             "stage_ms": {name: _r(ms) for name, ms in folder.stage_ms.items()},
             "bound_images_per_s": _r(folder.bound_images_per_s, 1),
             "bound_fraction": _r(folder.bound_fraction),
+            "busy_stage_ms": {name: _r(ms) for name, ms in folder.busy_stage_ms.items()},
+            "busy_bound_images_per_s": _r(folder.busy_bound_images_per_s, 1),
+            "busy_bound_fraction": _r(folder.busy_bound_fraction),
             "classify_cpu_cores": {"ours": _r(folder.cpu.ours, 2),
                                    "other_processes": _r(folder.cpu.others, 2),
                                    "steal": _r(folder.cpu.steal, 2)},
@@ -143,6 +146,12 @@ def _folder_lines(result: BenchResult, speed: str) -> list[str]:
     lines.append(f"  bound = {folder.cores} cores / sum of the stages, measured in each round: "
                  f"{folder.bound_images_per_s:.1f} img/s (spread {low:.1f}..{high:.1f}); "
                  f"classify reaches {folder.bound_fraction:.1%} of it")
+    busy = ", ".join(f"{name} {ms:.3f}" for name, ms in folder.busy_stage_ms.items())
+    lines.append(f"  the same with the other cores busy doing this work: {busy}")
+    low, high = min(folder.busy_bounds), max(folder.busy_bounds)
+    lines.append(f"  bound from those: {folder.busy_bound_images_per_s:.1f} img/s (spread "
+                 f"{low:.1f}..{high:.1f}); classify reaches {folder.busy_bound_fraction:.1%} "
+                 "of it")
     lines.append(_cpu_line(folder.cpu, folder.cores))
     lines.append("  (stages timed one by one keep their data in cache; one worker doing them "
                  "image by image is the pace a core reaches: classify_vs_cores_x_one_worker)")
