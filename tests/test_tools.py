@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 
 
 def test_selftest_passes(model_dir) -> None:
@@ -76,3 +78,13 @@ def test_quantize_then_classify_by_name(model_dir, sample_images, tmp_path,
 def test_quantize_needs_calibration_images(model_dir, tmp_path) -> None:
     result = run_cli("models", "quantize", "--calibrate", str(tmp_path))
     assert result.returncode == 2 and "calibration needs at least" in result.stderr
+
+
+def test_compare_pipeline_script_runs(model_dir, sample_dir) -> None:
+    """The script that compares folder throughput against an earlier commit keeps working."""
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.compare_pipeline", "--against", "HEAD", "--rounds", "2",
+         "--files", "6", "--images", str(sample_dir)],
+        capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "current / HEAD: " in result.stdout and "img/s" in result.stdout

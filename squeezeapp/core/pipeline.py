@@ -1,10 +1,12 @@
 """Classifying many files, yielding results in input order, with one of two schedules.
 
-- **images** (CPU, up to IMAGE_WORKERS_MAX_CORES cores): one worker thread per core, each
-  decoding, cropping and running its own photo on a shared 1-thread session. OpenCV decoding and
-  onnxruntime both release the GIL, so the cores stay busy with no hand-over between stages and no
-  intra-op synchronisation; on 2 cores this reaches the bound of decode + crop + 1-thread
-  inference spread over both cores (see docs/performance.md).
+- **images** (CPU, up to IMAGE_WORKERS_MAX_CORES cores): the calling thread decodes and crops,
+  cores − 1 helper threads run a shared 1-thread session, each side taking the other's work when
+  it would otherwise wait (`_ImagePipeline`). OpenCV decoding and onnxruntime both release the
+  GIL, there is no intra-op synchronisation, and a core that mostly infers keeps its caches to
+  the session; on 2 cores this reaches 0.91–0.93 of the bound of decode + crop + 1-thread
+  inference timed alone and spread over both cores, 0.97–0.99 of the same stages timed with the
+  other core busy (docs/performance.md).
 - **batches** (accelerators, many cores): decoding threads feed batches to a multi-thread session,
   which is what an accelerator or a wide CPU needs to be kept busy.
 
@@ -53,7 +55,7 @@ class Schedule:
     """How `classify_files` spreads the work: see the module docstring."""
 
     kind: Literal["images", "batches"]
-    workers: int  # image workers, or decoding threads for batches
+    workers: int  # threads for images (the caller and its helpers), or decoding threads for batches
     session_threads: int | None  # intra-op threads the session should have (None: all)
     batch_size: int = DEFAULT_BATCH
 

@@ -1,11 +1,12 @@
 """Classifying a list of files in the background for the results view, in chunks.
 
-One superqt generator worker per batch runs `core.pipeline.classify_files` (decode threads plus
-batched inference). Results are collected on the worker thread and handed to the GUI thread at
-most every CHUNK_S seconds, so the GUI does a few hundred row updates ten times a second instead
-of one signal per file: it stays responsive for 10,000 files. Files whose results are in the
-`ResultCache` (same path, size, mtime and model) are reported first, without loading the model.
-Cancel is honoured between files (the decode threads finish what they hold, at most a few files).
+One superqt generator worker per batch runs `core.pipeline.classify_files` (that worker decodes,
+the pipeline's helper threads infer). Results are collected on the worker thread and handed to
+the GUI thread at most every CHUNK_S seconds, so the GUI does a few hundred row updates ten times
+a second instead of one signal per file: it stays responsive for 10,000 files. Files whose
+results are in the `ResultCache` (same path, size, mtime and model) are reported first, without
+loading the model. Cancel is honoured between files (each helper thread finishes the file it
+holds).
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def _classify_in_chunks(token: int, paths: list[Path], model: str | Path | None,
         classify_started = time.perf_counter()
         rows = iter(missing)
         results = classify_files((paths[row] for row in missing), classifier, top_k)
-        with closing(results):  # on cancel: stop the decode threads now, not at collection
+        with closing(results):  # on cancel: stop the helper threads now, not at collection
             for result in results:
                 row = next(rows)
                 cache.put(keys[row], result)
