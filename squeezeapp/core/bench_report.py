@@ -168,5 +168,6 @@ def _cpu_line(cpu: CpuShare, cores: int) -> str:
         return text + " (other processes: unknown on this system)"
     text += f"; other processes {cpu.others:.2f}, hypervisor steal {cpu.steal:.2f}"
     if cpu.others + cpu.steal > 0.1:
-        text += " (the machine was not quiet: the fraction above is understated)"
+        text += (" (the machine was not quiet: the fractions above compare passes that shared"
+                 " the cores with stages that mostly did not; run again)")
     return text
