@@ -156,10 +156,10 @@ class _ImagePipeline:
     The roles are preferences: the caller runs an inference itself when crops pile up (more than
     `backlog` waiting) or when it may not read further ahead, and a helper that finds no crop
     waiting decodes a file itself. So on 2 cores one core does little but inference while the
-    other decodes and fills its gaps with inferences: measured about 5 % faster than two workers
-    that each take their own photo through every stage, which pay for switching stages on every
-    photo (docs/performance.md). With more cores the helpers share the decoding once the caller
-    cannot keep up. One condition guards all the shared state."""
+    other decodes and fills its gaps with inferences: measured 1–4 % faster than two workers that
+    each took their own photo through every stage (docs/performance.md). With more cores the
+    helpers share the decoding once the caller cannot keep up. One condition guards all the
+    shared state."""
 
     def __init__(self, classifier: Classifier, top_k: int, workers: int, with_cam: bool) -> None:
         self._classifier = classifier
