@@ -208,6 +208,18 @@ def test_file_dialogs_start_where_the_last_choice_was(qtbot, window, sample_imag
     qtbot.waitUntil(lambda: window.session.loaded.path.name == "m.onnx", timeout=WAIT_MS)
 
 
+def test_a_dialog_answer_remembers_its_folder_in_one_place(tmp_path) -> None:
+    folders = DialogFolders()  # for this run only
+    assert folders.chosen("images", "") is None  # Cancel: nothing remembered
+    assert folders.start("images") == ""
+    photo = tmp_path / "photos" / "tench.jpg"
+    assert folders.chosen("images", str(photo)) == photo
+    assert folders.start("images") == str(photo.parent)
+    assert folders.chosen("sort", str(tmp_path / "sorted"), is_folder=True) == tmp_path / "sorted"
+    assert folders.start("sort") == str(tmp_path / "sorted")  # a folder dialog: the folder itself
+    assert folders.start("model") == str(tmp_path / "sorted")  # unused kinds: the last one
+
+
 # --- the window title -----------------------------------------------------------------------
 def test_title_names_the_file_not_its_path(qtbot, window, sample_images, tmp_path,
                                            video) -> None:
