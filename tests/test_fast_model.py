@@ -11,10 +11,12 @@ import onnx
 
 from squeezeapp.core.classifier import Classifier
 from squeezeapp.core.model_profile import (
+    ModelProfile,
     ProfileCache,
     local_profiles,
     model_profile,
     side_by_side,
+    speedup_text,
 )
 from squeezeapp.ui import model_controller
 from tests import ui_helpers
@@ -43,14 +45,22 @@ def test_profile_puts_speed_and_accuracy_side_by_side(fast_model, model_dir) -> 
     profile = model_profile(path)
     assert profile.precision == "int8" and profile.display_name == "SqueezeNet 1.1 (fast, int8)"
     assert profile.top1 == report.top1 and profile.speedup == round(report.speedup_1thread, 2)
-    assert "faster" not in profile.summary or "x the float" in profile.summary
-    assert "held-out photos" in profile.summary and "x the float model's speed" in profile.summary
+    assert "faster" not in profile.summary or "× the float" in profile.summary
+    assert "held-out photos" in profile.summary and "× the float model's speed" in profile.summary
     measured = model_profile(path, measure=True)
     assert measured.ms_per_image is not None and measured.ms_per_image > 0
     assert model_profile(model_dir / "squeezenet1.1.onnx").precision == "float32"
     junk = path.with_name("junk.onnx")
     junk.write_bytes(b"not a model")
     assert model_profile(junk).summary.startswith("unusable")
+
+
+def test_menu_and_models_list_write_a_speed_up_alike(tmp_path) -> None:
+    profile = ModelProfile("m-int8", "M (fast, int8)", tmp_path / "m-int8.onnx", "int8",
+                           speedup=1.96)
+    assert speedup_text(1.96) == "2.0×"
+    assert profile.menu_label == "M (fast, int8) — 2.0× faster"  # the Model menu
+    assert profile.summary.startswith("int8; 2.0× the float model's speed")  # models list
 
 
 def test_fast_model_has_heatmaps_and_the_uint8_input(fast_model) -> None:

@@ -152,7 +152,7 @@ def test_frozen_models_list_shows_both_models_side_by_side(built, tmp_path) -> N
         assert re.search(r"top-1 \d+ %, top-5 \d+ % on 50 held-out photos", row), row
         assert "ms/image on 1 thread here" in row, row
     assert "float32; reference speed" in fp32, fp32
-    assert re.search(r"int8; \d\.\dx the float model's speed", int8), int8
+    assert re.search(r"int8; \d\.\d× the float model's speed", int8), int8
 
 
 def test_frozen_fast_model_answers_like_the_float_one(built, sample_dir, tmp_path) -> None:

@@ -66,12 +66,12 @@ class ModelProfile:
             parts.append(f"{_percent(self.top1)} top-1 held-out")
         if self.speedup is not None:
             parts.append("reference speed" if self.speedup == 1.0
-                         else f"{self.speedup:.1f}× faster")
+                         else f"{speedup_text(self.speedup)} faster")
         return f"{self.display_name} — {' · '.join(parts)}" if parts else self.display_name
 
     @property
     def summary(self) -> str:
-        """One line for a listing or a tooltip, e.g. 'int8; 1.9x the float model's speed (1
+        """One line for a listing or a tooltip, e.g. 'int8; 1.9× the float model's speed (1
         thread, at build); top-1 66 %, top-5 90 % on 50 held-out photos (float: top-1 66 %);
         1.71 ms/image on 1 thread here'."""
         if self.error:
@@ -80,7 +80,8 @@ class ModelProfile:
         if self.speedup == 1.0:
             parts.append("reference speed")
         elif self.speedup is not None:
-            parts.append(f"{self.speedup:.1f}x the float model's speed (1 thread, at build)")
+            parts.append(f"{speedup_text(self.speedup)} the float model's speed (1 thread, "
+                         "at build)")
         if self.top1 is not None:
             accuracy = f"top-1 {_percent(self.top1)}"
             if self.top5 is not None:
@@ -194,6 +195,11 @@ def _one_line(text: str, limit: int = MAX_DISPLAY_NAME) -> str:
     """A name from a model file, fit for a menu item: one line, at most `limit` characters."""
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else f"{flat[:limit - 1]}…"
+
+
+def speedup_text(speedup: float) -> str:
+    """A speed-up as the Model menu and `squeezeapp models list` both write it: '2.0×'."""
+    return f"{speedup:.1f}×"
 
 
 def _percent(share: float) -> str:
