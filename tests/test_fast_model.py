@@ -82,15 +82,15 @@ def test_float_model_shows_the_figures_its_int8_copy_measured(fast_model, model_
     cache = ProfileCache()
     fp32, int8 = side_by_side([float_model, path], cache=cache)
     assert (fp32.top1, fp32.top5, fp32.speedup) == (report.float_top1, report.float_top5, 1.0)
-    assert fp32.menu_label == f"SqueezeNet 1.1 (float) — {report.float_top1 * 100:.0f} % " \
-                              "top-1 held-out · reference speed"
+    assert fp32.menu_label == f"SqueezeNet 1.1 — {report.float_top1 * 100:.0f} % " \
+                              "top-1 held-out · reference speed"  # its own name, as elsewhere
     assert re.fullmatch(r"SqueezeNet 1\.1 \(fast, int8\) — \d+ % top-1 held-out · "
                         r"\d\.\d× faster", int8.menu_label), int8.menu_label
     assert "reference speed" in fp32.summary and "on 50 held-out photos" in fp32.summary
     # alone (or beside an unrelated model), a float model claims nothing
     caffe = model_dir / "squeezenet1.1-caffe.onnx"
     assert side_by_side([caffe, path])[0].top1 is None
-    assert side_by_side([float_model])[0].menu_label == "squeezenet1.1"  # its own name
+    assert side_by_side([float_model])[0].menu_label == "SqueezeNet 1.1"  # its own name
     assert cache(path) is cache(path)  # unchanged files are not read again
     odd = tmp_path / "odd.onnx"  # a display name from a file is one bounded line in a menu
     model = onnx.load(str(path))
@@ -129,7 +129,7 @@ def test_model_menu_shows_speed_and_accuracy_side_by_side(qtbot, fast_model, mod
     qtbot.waitUntil(lambda: not window.models.listing, timeout=20_000)
     items = {action.data(): action for action in menu.actions() if action.data()}
     fp32, int8 = items[str(models / "squeezenet1.1.onnx")], items[str(models / fast_model[0].name)]
-    assert re.fullmatch(r"SqueezeNet 1\.1 \(float\) — \d+ % top-1 held-out · reference speed",
+    assert re.fullmatch(r"SqueezeNet 1\.1 — \d+ % top-1 held-out · reference speed",
                         fp32.text()), fp32.text()
     assert re.fullmatch(r"SqueezeNet 1\.1 \(fast, int8\) — \d+ % top-1 held-out · \d\.\d× faster",
                         int8.text()), int8.text()

@@ -115,7 +115,7 @@ def build_shortcuts_dialog(window: QWidget) -> QDialog:
 class ModelFacts:
     """What About says of the loaded model (None in `about_lines` when there is none)."""
 
-    name: str
+    name: str  # the display name (core.model_names); the file is `path`
     path: Path
     sha256: str
     provider: str
