@@ -10,8 +10,9 @@ import weakref
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtGui import QFont, QGuiApplication, QImage
+from PySide6.QtWidgets import QApplication, QToolButton
 
 from squeezeapp.core.imageio import expand_image_paths
 from squeezeapp.core.label_folders import folder_name
@@ -382,6 +383,47 @@ def test_cache_is_bounded() -> None:
     assert len(cache) == 3
     assert cache.get(keys[0], Path("/f0")) is None
     assert cache.get(keys[4], Path("/elsewhere")).path == Path("/elsewhere")
+
+
+def _ink(image: QImage, under: QImage) -> QRect:
+    """Where `image` differs from `under`: what was drawn on top, as a bounding box."""
+    box = QRect()
+    for y in range(image.height()):
+        for x in range(image.width()):
+            if image.pixel(x, y) != under.pixel(x, y):
+                box = box.united(QRect(x, y, 1, 1))
+    return box
+
+
+def test_export_arrow_never_runs_into_its_text(qtbot, view) -> None:
+    """The Export button's menu arrow and its label are drawn apart, at several font sizes
+    (Qt's own tool button drew the arrow over the end of "Export")."""
+    button = view.export_button
+    for points in (None, 12, 16):
+        if points is not None:
+            font = QFont(view.font())
+            font.setPointSize(points)
+            view.setFont(font)
+        QApplication.processEvents()  # the layout gives the button its size hint
+        assert button.width() >= button.sizeHint().width()
+
+        def drawn(text: str, with_menu: bool) -> QImage:
+            twin = type(button)()  # the same kind of button, same size: one part left out
+            qtbot.addWidget(twin)
+            twin.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            twin.setFont(button.font())
+            twin.setText(text)
+            if with_menu:
+                twin.setMenu(button.menu())
+            twin.setFixedSize(button.size())
+            return twin.grab().toImage()
+
+        arrow_only = drawn("", with_menu=True)
+        text = _ink(button.grab().toImage(), arrow_only)
+        arrow = _ink(arrow_only, drawn("", with_menu=False))
+        assert not text.isNull() and not arrow.isNull(), points
+        apart = text.right() + 1 < arrow.left() or text.bottom() + 1 < arrow.top()
+        assert apart, f"{points} pt: text {text.getRect()}, arrow {arrow.getRect()}"
 
 
 def test_missing_model_is_an_error_that_stays(qtbot, view, sample_images, tmp_path) -> None:

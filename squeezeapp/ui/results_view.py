@@ -51,6 +51,7 @@ from squeezeapp.core.label_folders import SortSummary, copy_into_label_folders
 from squeezeapp.core.pipeline import FileResult
 from squeezeapp.core.result_cache import ResultCache
 from squeezeapp.ui.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
+from squeezeapp.ui.menu_button import MenuButton
 from squeezeapp.ui.results_export import (
     EXPORT_FORMATS,
     export_format_for,
@@ -157,8 +158,8 @@ class ResultsView(QWidget):
         self.jsonl_action = self._action("Export &JSON Lines…",
                                          lambda: self.choose_export("jsonl"))
         self.sort_action = self._action("&Sort into Folders…", self.choose_sort_folder)
-        export_button = QToolButton(self, text="Export")
-        export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_button = export_button = MenuButton(self)  # its arrow beside "Export"
+        export_button.setText("Export")
         export_menu = QMenu(export_button)
         export_menu.addActions([self.csv_action, self.jsonl_action])
         export_button.setMenu(export_menu)
