@@ -360,9 +360,15 @@ def test_gui_accepts_a_path_as_file_managers_pass_it(sample_images, model_dir, t
 def test_help_lists_every_shortcut_and_view_options_apply(qtbot, window) -> None:
     from squeezeapp.ui.help_dialogs import shortcut_entries
 
-    keys = {entry.keys for entry in shortcut_entries(window)}
-    for expected in ("Ctrl+O", "Ctrl+S", "Space", "Tab", "Ctrl+K"):
+    entries = shortcut_entries(window)
+    keys = {entry.keys for entry in entries}
+    for expected in ("Ctrl+O", "Ctrl+S", "Space", "Tab", "Ctrl+K", "Return, Enter"):
         assert expected in keys, (expected, sorted(keys))
+    # Esc means two things: the dialog says where each works
+    escapes = {(entry.where, entry.context) for entry in entries if entry.keys == "Esc"}
+    assert escapes == {("View ▸ Back to Results", ""), ("Back to Picture", "Results view")}
+    overlay = next(entry for entry in entries if entry.where == "View ▸ Show Overlay")
+    assert overlay.context == "Picture and predictions"  # Tab elsewhere moves the focus
     window.show_shortcuts()
     assert window.shortcuts_dialog.isVisible()
     window.shortcuts_dialog.close()

@@ -271,11 +271,16 @@ def test_tooltip_lists_the_top_five(qtbot, view, model_dir, sample_images) -> No
 
 def test_enter_double_click_escape_and_copy(qtbot, view, model_dir, sample_images) -> None:
     _run(qtbot, view, sample_images[:5], model_dir / "squeezenet1.1.onnx")
+    every_open: list[str] = []
+    view.openRequested.connect(every_open.append)
     view.table.setFocus()
     view.table.selectRow(2)
     with qtbot.waitSignal(view.openRequested, timeout=2000) as opened:
-        qtbot.keyClick(view.table, Qt.Key.Key_Return)
-    assert opened.args == [str(sample_images[2])]
+        qtbot.keyClick(view.table, Qt.Key.Key_Return)  # Open Selected Result, once
+    assert opened.args == [str(sample_images[2])] and every_open == opened.args
+    view.filter_edit.setFocus()
+    qtbot.keyClick(view.filter_edit, Qt.Key.Key_Return)  # typing a filter opens nothing
+    assert every_open == opened.args
     rect = view.table.visualRect(view.proxy.index(3, Column.LABEL))
     with qtbot.waitSignal(view.openRequested, timeout=2000) as opened:
         # as a real double-click arrives: press/release, then the double-click event

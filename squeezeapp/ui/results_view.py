@@ -86,6 +86,7 @@ class ResultsView(QWidget):
     def __init__(self, cache: ResultCache | None = None, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("results-view")
+        self.setAccessibleName("Results view")  # also where its keys work (Keyboard Shortcuts)
         self.thumbnails = ThumbnailCache(parent=self)
         self.model = ResultsModel(self.thumbnails, self)
         self.proxy = ResultsFilter(self)
@@ -133,9 +134,11 @@ class ResultsView(QWidget):
             lambda value: self.proxy.set_min_confidence(value / 100))
 
         self.table = ResultsTable(self.proxy, self)
-        self.table.activated.connect(self._open_index)
+        self.table.setAccessibleName("Results table")
+        self.table.activated.connect(self._open_index)  # a double-click (Enter: open_action)
 
         self.grid = ResultsGrid(self.proxy, self)
+        self.grid.setAccessibleName("Results thumbnails")
         self.grid.activated.connect(self._open_index)
         # one selection for both views: what is selected in the grid is selected in the table
         self.grid.setSelectionModel(self.table.selectionModel())
@@ -150,6 +153,15 @@ class ResultsView(QWidget):
             switch.addButton(button, page)
         switch.idClicked.connect(self.show_page)
 
+        # Enter opens the current result from either list, not from the filter being typed
+        self.open_action = QAction("&Open Selected Result", self)
+        self.open_action.setShortcuts([QKeySequence(Qt.Key.Key_Return),
+                                       QKeySequence(Qt.Key.Key_Enter)])
+        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.open_action.triggered.connect(
+            lambda: self._open_index(self.current_view.currentIndex()))
+        self.table.addAction(self.open_action)
+        self.grid.addAction(self.open_action)
         self.copy_action = self._action("&Copy Rows", self.copy_selection,
                                         QKeySequence.StandardKey.Copy)
         self.back_action = self._action("&Back to Picture", self.closeRequested.emit,
