@@ -261,6 +261,7 @@ def _models(args: argparse.Namespace) -> int:
 
 
 def _models_list() -> int:
+    from squeezeapp.core.model_names import display_name
     from squeezeapp.core.model_profile import side_by_side
     from squeezeapp.core.models import list_local_models
     from squeezeapp.core.paths import model_search_dirs
@@ -271,11 +272,14 @@ def _models_list() -> int:
     print("Local models (searched: " + ", ".join(str(d) for d in model_search_dirs()) + ")")
     if not local:
         print("  none")
-    width = max((len(m.name) for m in local), default=4)
     readable = [m.path for m in local if not m.error]
     profiles = dict(zip(readable, side_by_side(readable, measure=True), strict=True))
+    # each by its display name (the Model menu's); the file is the last column
+    names = {m.path: terminal_text(profiles[m.path].display_name if m.path in profiles
+                                   else display_name(m.path)) for m in local}
+    width = max((len(name) for name in names.values()), default=4)
     for model in local:
-        name, path = terminal_text(model.name), terminal_text(str(model.path))
+        name, path = names[model.path], terminal_text(str(model.path))
         if model.error:
             print(f"  {name:<{width}}  {model.error}  {path}")
         else:

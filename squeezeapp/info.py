@@ -45,7 +45,8 @@ def model_lines(classifier: Classifier, summary: ModelSummary) -> list[str]:
     pre = spec.preprocess
     shape = ",".join(str(d) if isinstance(d, int) else "N" for d in spec.input_shape)
     return [
-        f"model          {spec.name}",
+        f"model          {spec.display_name}",
+        f"model name     {spec.name} (in classify's csv and jsonl)",
         f"path           {spec.path}",
         f"sha256         {spec.sha256}",
         f"provider       {classifier.provider}",

@@ -104,6 +104,7 @@ def test_info_shows_fire_modules(model_dir) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for fragment in ("onnxruntime", "OpenCV", "Qt ", "CPU", "sha256", "8482f46dbae3",
+                     "model          SqueezeNet 1.1\n", "model name     squeezenet1.1 ",
                      "[N,3,224,224]", "1,235,496", "0.349 GMAC", "8 Fire modules",
                      "squeeze 1×1 (16) → expand 1×1 (64) + 3×3 (64) → concat 128"):
         assert fragment in out, fragment
@@ -115,6 +116,11 @@ def test_models_list(model_dir) -> None:
     assert result.returncode == 0
     assert "squeezenet1.1-caffe" in result.stdout and "squeezenet1.1-zoo" in result.stdout
     assert "8482f46dbae3" in result.stdout
+    # each model by the name the Model menu gives it, its file in the last column
+    rows = [line.split("  ") for line in result.stdout.splitlines() if ".onnx" in line]
+    named = {Path(row[-1]).name: row[1] for row in rows}
+    assert named["squeezenet1.1-caffe.onnx"].strip() == "SqueezeNet 1.1 (Caffe)"
+    assert named["squeezenet1.1.onnx"].strip() == "SqueezeNet 1.1"
 
 
 def test_version_and_help() -> None:

@@ -11,10 +11,12 @@ import onnx
 
 from squeezeapp.core.classifier import Classifier
 from squeezeapp.core.model_profile import (
+    ModelProfile,
     ProfileCache,
     local_profiles,
     model_profile,
     side_by_side,
+    speedup_text,
 )
 from squeezeapp.ui import model_controller
 from tests import ui_helpers
@@ -43,14 +45,22 @@ def test_profile_puts_speed_and_accuracy_side_by_side(fast_model, model_dir) -> 
     profile = model_profile(path)
     assert profile.precision == "int8" and profile.display_name == "SqueezeNet 1.1 (fast, int8)"
     assert profile.top1 == report.top1 and profile.speedup == round(report.speedup_1thread, 2)
-    assert "faster" not in profile.summary or "x the float" in profile.summary
-    assert "held-out photos" in profile.summary and "x the float model's speed" in profile.summary
+    assert "faster" not in profile.summary or "× the float" in profile.summary
+    assert "held-out photos" in profile.summary and "× the float model's speed" in profile.summary
     measured = model_profile(path, measure=True)
     assert measured.ms_per_image is not None and measured.ms_per_image > 0
     assert model_profile(model_dir / "squeezenet1.1.onnx").precision == "float32"
     junk = path.with_name("junk.onnx")
     junk.write_bytes(b"not a model")
     assert model_profile(junk).summary.startswith("unusable")
+
+
+def test_menu_and_models_list_write_a_speed_up_alike(tmp_path) -> None:
+    profile = ModelProfile("m-int8", "M (fast, int8)", tmp_path / "m-int8.onnx", "int8",
+                           speedup=1.96)
+    assert speedup_text(1.96) == "2.0×"
+    assert profile.menu_label == "M (fast, int8) — 2.0× faster"  # the Model menu
+    assert profile.summary.startswith("int8; 2.0× the float model's speed")  # models list
 
 
 def test_fast_model_has_heatmaps_and_the_uint8_input(fast_model) -> None:
@@ -72,15 +82,15 @@ def test_float_model_shows_the_figures_its_int8_copy_measured(fast_model, model_
     cache = ProfileCache()
     fp32, int8 = side_by_side([float_model, path], cache=cache)
     assert (fp32.top1, fp32.top5, fp32.speedup) == (report.float_top1, report.float_top5, 1.0)
-    assert fp32.menu_label == f"SqueezeNet 1.1 (float) — {report.float_top1 * 100:.0f} % " \
-                              "top-1 held-out · reference speed"
+    assert fp32.menu_label == f"SqueezeNet 1.1 — {report.float_top1 * 100:.0f} % " \
+                              "top-1 held-out · reference speed"  # its own name, as elsewhere
     assert re.fullmatch(r"SqueezeNet 1\.1 \(fast, int8\) — \d+ % top-1 held-out · "
                         r"\d\.\d× faster", int8.menu_label), int8.menu_label
     assert "reference speed" in fp32.summary and "on 50 held-out photos" in fp32.summary
     # alone (or beside an unrelated model), a float model claims nothing
     caffe = model_dir / "squeezenet1.1-caffe.onnx"
     assert side_by_side([caffe, path])[0].top1 is None
-    assert side_by_side([float_model])[0].menu_label == "squeezenet1.1"  # its own name
+    assert side_by_side([float_model])[0].menu_label == "SqueezeNet 1.1"  # its own name
     assert cache(path) is cache(path)  # unchanged files are not read again
     odd = tmp_path / "odd.onnx"  # a display name from a file is one bounded line in a menu
     model = onnx.load(str(path))
@@ -119,7 +129,7 @@ def test_model_menu_shows_speed_and_accuracy_side_by_side(qtbot, fast_model, mod
     qtbot.waitUntil(lambda: not window.models.listing, timeout=20_000)
     items = {action.data(): action for action in menu.actions() if action.data()}
     fp32, int8 = items[str(models / "squeezenet1.1.onnx")], items[str(models / fast_model[0].name)]
-    assert re.fullmatch(r"SqueezeNet 1\.1 \(float\) — \d+ % top-1 held-out · reference speed",
+    assert re.fullmatch(r"SqueezeNet 1\.1 — \d+ % top-1 held-out · reference speed",
                         fp32.text()), fp32.text()
     assert re.fullmatch(r"SqueezeNet 1\.1 \(fast, int8\) — \d+ % top-1 held-out · \d\.\d× faster",
                         int8.text()), int8.text()

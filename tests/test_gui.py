@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QFileOpenEvent, QGuiApplication, QImage
+from PySide6.QtWidgets import QLabel
 
 from squeezeapp.core.imageio import read_image
 from squeezeapp.core.sources import Frame
@@ -157,7 +158,9 @@ def test_model_switch_mid_stream(qtbot, window, video, model_dir) -> None:
     window.models.load_model(str(model_dir / "squeezenet1.1-caffe.onnx"))
     qtbot.waitUntil(lambda: window.view.result is not None
                     and window.view.result.model == "squeezenet1.1-caffe", timeout=WAIT_MS)
-    assert window.model_label.text() == "Model: squeezenet1.1-caffe"
+    assert window.model_label.text() == "Model: SqueezeNet 1.1 (Caffe)"  # its display name
+    assert "squeezenet1.1-caffe.onnx" in window.model_label.toolTip()  # the file a hover away
+    assert window.view.caption_text().endswith("SqueezeNet 1.1 (Caffe)")
 
 
 def test_bad_model_keeps_the_old_one(qtbot, window, tmp_path) -> None:
@@ -166,9 +169,38 @@ def test_bad_model_keeps_the_old_one(qtbot, window, tmp_path) -> None:
     window.models.load_model(str(junk))
     qtbot.waitUntil(lambda: "Could not load junk.onnx" in canvas_texts(window), timeout=WAIT_MS)
     detail = next(t for t in canvas_texts(window) if "not a usable ONNX model" in t)
-    assert "Still using squeezenet1.1" in detail
+    assert "Still using SqueezeNet 1.1." in detail
     assert "Open Model File…" in canvas_texts(window)
-    assert window.model_label.text() == "Model: squeezenet1.1"
+    assert window.model_label.text() == "Model: SqueezeNet 1.1"
+
+
+def test_a_model_has_one_name_in_menu_status_bar_canvas_and_about(qtbot, window,
+                                                                 sample_images) -> None:
+    menu = window.model_menu
+    menu.aboutToShow.emit()
+    qtbot.waitUntil(lambda: bool(window.models.profiles) and not window.models.listing,
+                    timeout=WAIT_MS)
+    items = {Path(action.data()).name: action for action in menu.actions() if action.data()}
+    caffe = items["squeezenet1.1-caffe.onnx"]
+    assert caffe.text() == "SqueezeNet 1.1 (Caffe)"  # was its file's name beside display names
+    assert items["squeezenet1.1.onnx"].text() == "SqueezeNet 1.1"
+    assert "squeezenet1.1-caffe.onnx" in caffe.toolTip()  # the file a hover away
+    caffe.trigger()
+    qtbot.waitUntil(lambda: window.session.loaded.name == "squeezenet1.1-caffe", timeout=WAIT_MS)
+    assert window.model_label.text() == "Model: SqueezeNet 1.1 (Caffe)"
+    assert "squeezenet1.1-caffe.onnx" in window.model_label.toolTip()
+    provider = window.session.loaded.provider
+    assert f"Loaded SqueezeNet 1.1 (Caffe) on {provider}" in [e.text for e in window.board.log]
+    photo = sample_images[3]
+    drop_on(window, file_mime(photo))
+    qtbot.waitUntil(lambda: window.view.result is not None
+                    and window.view.result.source == str(photo)
+                    and window.view.result.model == "squeezenet1.1-caffe", timeout=WAIT_MS)
+    assert window.view.caption_text().endswith("SqueezeNet 1.1 (Caffe)")  # over the picture
+    window.about()
+    about = window.about_dialog.findChild(QLabel, "about-text").text()
+    assert "SqueezeNet 1.1 (Caffe) — DeepScale" in about and "squeezenet1.1-caffe.onnx" in about
+    window.about_dialog.close()
 
 
 def test_camera_that_fails_then_recovers(qtbot, window, video) -> None:
@@ -328,9 +360,15 @@ def test_gui_accepts_a_path_as_file_managers_pass_it(sample_images, model_dir, t
 def test_help_lists_every_shortcut_and_view_options_apply(qtbot, window) -> None:
     from squeezeapp.ui.help_dialogs import shortcut_entries
 
-    keys = {entry.keys for entry in shortcut_entries(window)}
-    for expected in ("Ctrl+O", "Ctrl+S", "Space", "Tab", "Ctrl+K"):
+    entries = shortcut_entries(window)
+    keys = {entry.keys for entry in entries}
+    for expected in ("Ctrl+O", "Ctrl+S", "Space", "Tab", "Ctrl+K", "Return, Enter"):
         assert expected in keys, (expected, sorted(keys))
+    # Esc means two things: the dialog says where each works
+    escapes = {(entry.where, entry.context) for entry in entries if entry.keys == "Esc"}
+    assert escapes == {("View ▸ Back to Results", ""), ("Back to Picture", "Results view")}
+    overlay = next(entry for entry in entries if entry.where == "View ▸ Show Overlay")
+    assert overlay.context == "Picture and predictions"  # Tab elsewhere moves the focus
     window.show_shortcuts()
     assert window.shortcuts_dialog.isVisible()
     window.shortcuts_dialog.close()

@@ -51,16 +51,20 @@ def test_shortcuts_lists_every_action_with_a_shortcut(qtbot) -> None:
     assert ShortcutEntry("View ▸ Overlay ▸ Hide Overlay",
                          f"{_native('Tab')}, {_native('Ctrl+H')}") in entries
     assert ShortcutEntry("Open Camera", _native("Ctrl+K")) in entries
-    assert ShortcutEntry("Copy Rows", _native("Ctrl+C")) in entries
-    assert ShortcutEntry("Back to Picture", _native("Esc")) in entries
+    # the results view's own keys, with where they work (read from the actions, not a list)
+    assert ShortcutEntry("Copy Rows", _native("Ctrl+C"), "Results view") in entries
+    assert ShortcutEntry("Back to Picture", _native("Esc"), "Results view") in entries
+    assert ShortcutEntry("Open Selected Result", f"{_native('Return')}, {_native('Enter')}",
+                         "Results table or Results thumbnails") in entries
     assert not any("No Shortcut" in e.where for e in entries)
     assert entries == sorted(entries, key=lambda e: e.where.lower())
 
     dialog = build_shortcuts_dialog(window)
     table = dialog.findChild(QTableWidget)
     assert table.rowCount() == len(entries)
-    shown = {(table.item(r, 0).text(), table.item(r, 1).text()) for r in range(table.rowCount())}
-    assert shown == {(e.where, e.keys) for e in entries}
+    assert table.horizontalHeaderItem(2).text() == "Works in"
+    shown = {tuple(table.item(r, c).text() for c in range(3)) for r in range(table.rowCount())}
+    assert shown == {(e.where, e.keys, e.context or "Anywhere") for e in entries}
 
 
 def test_about_names_versions_model_and_licence(qtbot, model_dir) -> None:

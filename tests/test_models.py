@@ -13,6 +13,8 @@ from squeezeapp.core.classifier import Classifier
 from squeezeapp.core.errors import ModelError
 from squeezeapp.core.hashing import file_sha256
 from squeezeapp.core.imageio import read_image
+from squeezeapp.core.model_names import display_name, readable_model_name, with_qualifier
+from squeezeapp.core.model_profile import model_profile
 from squeezeapp.core.models import list_local_models, resolve_model_path
 from squeezeapp.core.registry import TORCHVISION_PREPROCESS, KnownModel
 from tests.modelfiles import tiny_model, with_softmax_4d_output, without_metadata
@@ -80,6 +82,37 @@ def test_sidecar_json_and_labels_file(model_dir, classifier, sample_dir, tmp_pat
     assert bare.spec.source == "sidecar" and bare.spec.wnids == classifier.spec.wnids
     image = read_image(sample_dir / FLAMINGO)
     assert bare.classify(image).top.index == classifier.classify(image).top.index
+
+
+def test_one_naming_rule_for_the_loaded_model_and_the_model_menu(classifier, caffe_classifier,
+                                                                 tmp_path) -> None:
+    """Shown by its display name, else a readable model_name, else the file's stem: the loaded
+    model (status bar, canvas, About) and its Model menu entry (the profile) by the same rule."""
+    assert classifier.display_name == "SqueezeNet 1.1"
+    assert caffe_classifier.display_name == "SqueezeNet 1.1 (Caffe)"
+    for loaded in (classifier, caffe_classifier):
+        assert model_profile(loaded.spec.path).display_name == loaded.display_name
+        assert loaded.name == loaded.spec.path.stem  # the identifier in results is unchanged
+    somewhere = tmp_path / "holiday-net.onnx"
+    stated = {"display_name": "Holiday\n net", "model_name": "squeezenet1.1"}
+    assert display_name(somewhere, stated) == "Holiday net"  # one line
+    sidecar = {"model_name": "squeezenet_1.1-caffe"}
+    assert display_name(somewhere, {}, sidecar) == "SqueezeNet 1.1 (Caffe)"
+    assert display_name(somewhere, {"model_name": " "}) == "holiday-net"  # as the user named it
+    assert readable_model_name("squeezenet1.1-zoo-int8") == "SqueezeNet 1.1 (zoo int8)"
+    assert readable_model_name("My Own Net") == "My Own Net"  # written for people already
+    assert with_qualifier("SqueezeNet 1.1 (Caffe)", "fast, int8") == \
+        "SqueezeNet 1.1 (Caffe, fast, int8)"
+
+
+def test_a_sidecar_names_the_model_for_the_loader_and_the_menu_alike(model_dir, classifier,
+                                                                     tmp_path) -> None:
+    path = without_metadata(model_dir / "squeezenet1.1.onnx", tmp_path / "bare.onnx")
+    (tmp_path / "bare.json").write_text(json.dumps({
+        "preprocess": classifier.spec.preprocess.as_dict(), "output": "logits",
+        "labels": list(classifier.spec.labels), "model_name": "squeezenet1.1-bare"}))
+    assert Classifier.load(path).display_name == "SqueezeNet 1.1 (bare)"
+    assert model_profile(path).display_name == "SqueezeNet 1.1 (bare)"
 
 
 def test_registry_fallback_by_checksum(model_dir, classifier, tmp_path, monkeypatch) -> None:

@@ -143,16 +143,18 @@ def test_frozen_models_list_shows_both_models_side_by_side(built, tmp_path) -> N
     done = _run([built.executable, "models", "list"], _user_env(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     bundled = str(built.bundle / "_internal" / "resources" / "models")
-    rows = done.stdout.split("Downloadable")[0].split("\n  squeezenet")
-    by_name = {row.split()[0]: row for row in rows[1:]}
-    assert set(by_name) == {"1.1", "1.1-int8"}, done.stdout
-    fp32, int8 = by_name["1.1"], by_name["1.1-int8"]
+    # one row per model (its line, then its profile's): the display name first, the file last
+    rows = re.split(r"\n  (?=\S)", done.stdout.split("Downloadable")[0])[1:]
+    by_file = {Path(row.splitlines()[0].split("  ")[-1]).name: row for row in rows}
+    assert set(by_file) == {"squeezenet1.1.onnx", FAST_MODEL_FILE}, done.stdout
+    fp32, int8 = by_file["squeezenet1.1.onnx"], by_file[FAST_MODEL_FILE]
+    assert fp32.startswith("SqueezeNet 1.1 ") and int8.startswith("SqueezeNet 1.1 (fast, int8) ")
     assert bundled in fp32 and bundled in int8
     for row in (fp32, int8):  # accuracy and speed side by side, both measured here too
         assert re.search(r"top-1 \d+ %, top-5 \d+ % on 50 held-out photos", row), row
         assert "ms/image on 1 thread here" in row, row
     assert "float32; reference speed" in fp32, fp32
-    assert re.search(r"int8; \d\.\dx the float model's speed", int8), int8
+    assert re.search(r"int8; \d\.\d× the float model's speed", int8), int8
 
 
 def test_frozen_fast_model_answers_like_the_float_one(built, sample_dir, tmp_path) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import gc
 import json
 import os
+import weakref
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtGui import QFont, QGuiApplication, QImage
+from PySide6.QtWidgets import QApplication, QToolButton
 
 from squeezeapp.core.imageio import expand_image_paths
 from squeezeapp.core.label_folders import folder_name
@@ -123,6 +125,51 @@ def test_two_thousand_links_dropped_on_the_window(qtbot, window, unfrozen_afterw
     assert "2,000 remembered" in results.status_label.text()
 
 
+class _Cycle:
+    """An object in a reference cycle: only a collection frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_cycle_frozen_during_a_batch_is_collected_once_it_ends(
+        qtbot, window, unfrozen_afterwards, sample_images, monkeypatch) -> None:
+    """The collector tuning freezes what lives while a batch runs and never collects in full
+    then (no GUI pause); a cycle that became garbage after it was frozen is freed once the batch
+    has ended, instead of staying for the rest of the session."""
+    job, results = window.results.view.job, window.results.view
+    results.show_summaries = False
+    made: list[_Cycle] = []
+    refs: list[weakref.ref] = []
+    in_batch, full_collections_in_batch, alive_at_chunks = [False], [], []
+    real_collect = gc.collect
+
+    def collect(generation: int = 2) -> int:
+        if generation == 2 and in_batch[0]:
+            full_collections_in_batch.append(generation)
+        return real_collect(generation)
+
+    def make_cycle(_model: str) -> None:
+        in_batch[0] = True
+        made.append(_Cycle())
+        refs.append(weakref.ref(made[-1]))
+
+    def drop_cycle(_chunk) -> None:  # garbage now, frozen while it was alive
+        made.clear()
+        alive_at_chunks.append(bool(refs) and refs[0]() is not None)
+
+    monkeypatch.setattr(gc, "collect", collect)
+    job.modelReady.connect(make_cycle)  # before the tuning's own slot freezes it, alive
+    CollectorTuning(window)  # as `squeezeapp gui` does (undone by `unfrozen_afterwards`)
+    job.chunkReady.connect(drop_cycle)
+    job.finished.connect(lambda _summary: in_batch.__setitem__(0, False))
+    with qtbot.waitSignal(results.finished, timeout=WAIT_MS) as done:
+        drop_on(window, file_mime(*sample_images[:24]))
+    assert done.args[0].done == 24 and refs and alive_at_chunks
+    assert all(alive_at_chunks) and not full_collections_in_batch  # no full collection meanwhile
+    qtbot.waitUntil(lambda: refs[0]() is None, timeout=5_000)
+
+
 def test_another_model_misses_the_cache(qtbot, view, model_dir, sample_images) -> None:
     paths = sample_images[:20]
     _run(qtbot, view, paths, model_dir / "squeezenet1.1.onnx")
@@ -224,11 +271,16 @@ def test_tooltip_lists_the_top_five(qtbot, view, model_dir, sample_images) -> No
 
 def test_enter_double_click_escape_and_copy(qtbot, view, model_dir, sample_images) -> None:
     _run(qtbot, view, sample_images[:5], model_dir / "squeezenet1.1.onnx")
+    every_open: list[str] = []
+    view.openRequested.connect(every_open.append)
     view.table.setFocus()
     view.table.selectRow(2)
     with qtbot.waitSignal(view.openRequested, timeout=2000) as opened:
-        qtbot.keyClick(view.table, Qt.Key.Key_Return)
-    assert opened.args == [str(sample_images[2])]
+        qtbot.keyClick(view.table, Qt.Key.Key_Return)  # Open Selected Result, once
+    assert opened.args == [str(sample_images[2])] and every_open == opened.args
+    view.filter_edit.setFocus()
+    qtbot.keyClick(view.filter_edit, Qt.Key.Key_Return)  # typing a filter opens nothing
+    assert every_open == opened.args
     rect = view.table.visualRect(view.proxy.index(3, Column.LABEL))
     with qtbot.waitSignal(view.openRequested, timeout=2000) as opened:
         # as a real double-click arrives: press/release, then the double-click event
@@ -336,6 +388,47 @@ def test_cache_is_bounded() -> None:
     assert len(cache) == 3
     assert cache.get(keys[0], Path("/f0")) is None
     assert cache.get(keys[4], Path("/elsewhere")).path == Path("/elsewhere")
+
+
+def _ink(image: QImage, under: QImage) -> QRect:
+    """Where `image` differs from `under`: what was drawn on top, as a bounding box."""
+    box = QRect()
+    for y in range(image.height()):
+        for x in range(image.width()):
+            if image.pixel(x, y) != under.pixel(x, y):
+                box = box.united(QRect(x, y, 1, 1))
+    return box
+
+
+def test_export_arrow_never_runs_into_its_text(qtbot, view) -> None:
+    """The Export button's menu arrow and its label are drawn apart, at several font sizes
+    (Qt's own tool button drew the arrow over the end of "Export")."""
+    button = view.export_button
+    for points in (None, 12, 16):
+        if points is not None:
+            font = QFont(view.font())
+            font.setPointSize(points)
+            view.setFont(font)
+        QApplication.processEvents()  # the layout gives the button its size hint
+        assert button.width() >= button.sizeHint().width()
+
+        def drawn(text: str, with_menu: bool) -> QImage:
+            twin = type(button)()  # the same kind of button, same size: one part left out
+            qtbot.addWidget(twin)
+            twin.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+            twin.setFont(button.font())
+            twin.setText(text)
+            if with_menu:
+                twin.setMenu(button.menu())
+            twin.setFixedSize(button.size())
+            return twin.grab().toImage()
+
+        arrow_only = drawn("", with_menu=True)
+        text = _ink(button.grab().toImage(), arrow_only)
+        arrow = _ink(arrow_only, drawn("", with_menu=False))
+        assert not text.isNull() and not arrow.isNull(), points
+        apart = text.right() + 1 < arrow.left() or text.bottom() + 1 < arrow.top()
+        assert apart, f"{points} pt: text {text.getRect()}, arrow {arrow.getRect()}"
 
 
 def test_missing_model_is_an_error_that_stays(qtbot, view, sample_images, tmp_path) -> None:

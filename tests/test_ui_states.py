@@ -124,7 +124,7 @@ def test_saved_model_that_fails_falls_back_to_the_default(qtbot, model_dir, sett
     texts = canvas_texts(window)
     assert "The remembered model could not be loaded" in texts
     assert any("Using the default model instead" in t and "junk.onnx" in t for t in texts)
-    assert window.model_label.text() == "Model: squeezenet1.1"
+    assert window.model_label.text() == "Model: SqueezeNet 1.1"
     _show_photo(qtbot, window, sample_images[0], "squeezenet1.1")
     assert _stored(settings_file, "model/path") == ""  # the default, now that it has run
     window.close()
@@ -269,7 +269,7 @@ def test_signal_quits_cleanly(model_dir, sample_images, tmp_path, signum, status
     def read() -> None:
         for line in process.stderr:
             lines.append(line)
-            if "Loaded squeezenet1.1" in line:
+            if "Loaded SqueezeNet 1.1" in line:
                 ready.set()
 
     reader = threading.Thread(target=read, daemon=True)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QMimeData, QSettings, Qt, QUrl
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QPushButton, QTableWidget
 
 from squeezeapp import APP_NAME
+from squeezeapp.core.model_names import display_name
 from squeezeapp.ui import file_dialogs
 from squeezeapp.ui.elided_label import ElidedLabel
 from squeezeapp.ui.file_dialogs import DialogFolders
@@ -208,6 +209,18 @@ def test_file_dialogs_start_where_the_last_choice_was(qtbot, window, sample_imag
     qtbot.waitUntil(lambda: window.session.loaded.path.name == "m.onnx", timeout=WAIT_MS)
 
 
+def test_a_dialog_answer_remembers_its_folder_in_one_place(tmp_path) -> None:
+    folders = DialogFolders()  # for this run only
+    assert folders.chosen("images", "") is None  # Cancel: nothing remembered
+    assert folders.start("images") == ""
+    photo = tmp_path / "photos" / "tench.jpg"
+    assert folders.chosen("images", str(photo)) == photo
+    assert folders.start("images") == str(photo.parent)
+    assert folders.chosen("sort", str(tmp_path / "sorted"), is_folder=True) == tmp_path / "sorted"
+    assert folders.start("sort") == str(tmp_path / "sorted")  # a folder dialog: the folder itself
+    assert folders.start("model") == str(tmp_path / "sorted")  # unused kinds: the last one
+
+
 # --- the window title -----------------------------------------------------------------------
 def test_title_names_the_file_not_its_path(qtbot, window, sample_images, tmp_path,
                                            video) -> None:
@@ -246,7 +259,8 @@ def test_status_bar_elides_cleanly_at_640_by_400(qtbot, window, sample_images, m
             entry.value = long_name
     onnx.save(model, str(tmp_path / "long.onnx"))
     window.models.load_model(str(tmp_path / "long.onnx"))
-    qtbot.waitUntil(lambda: window.model_label.text() == f"Model: {long_name}",
+    shown_name = display_name(tmp_path / "long.onnx", {"model_name": long_name})  # 80 characters
+    qtbot.waitUntil(lambda: window.model_label.text() == f"Model: {shown_name}",
                     timeout=WAIT_MS)
     photo = tmp_path / ("holiday-photo-of-a-tench-caught-on-the-lake-" * 3 + "final.JPEG")
     shutil.copy(sample_images[0], photo)
@@ -267,7 +281,7 @@ def test_status_bar_elides_cleanly_at_640_by_400(qtbot, window, sample_images, m
         assert label.geometry().right() <= window.statusBar().width()
         if shown != label.text():
             assert shown.endswith("…") or "…" in shown  # elided, not cut mid-letter
-            assert label.toolTip() == label.text()  # the whole text is a hover away
+            assert label.toolTip().startswith(label.text())  # the whole text is a hover away
     assert window.source_label.shown_text() != window.source_label.text()
     assert window.source_label.shown_text().endswith(".JPEG")  # the middle gives way
     assert window.source_label.text() == f"Source: {photo.name}"

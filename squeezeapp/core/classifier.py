@@ -137,6 +137,10 @@ class Classifier:
         return self.spec.name
 
     @property
+    def display_name(self) -> str:
+        return self.spec.display_name
+
+    @property
     def provider(self) -> str:
         return short_name(self.session.get_providers()[0])
 

@@ -6,7 +6,7 @@ quantize.build_fast_model) and, with `measure=True`, times it on this machine.
 `side_by_side(paths)` profiles several models and gives a float model the held-out figures its
 int8 copy measured for it (matched by the copy's `source_sha256`), so both rows can be compared.
 The Model menu shows `ModelProfile.menu_label` (and `summary` as the tooltip); `squeezeapp
-models list` shows `summary`.
+models list` shows `display_name` and `summary`. Names follow core.model_names' one rule.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ import onnx
 
 from squeezeapp.core.errors import ModelError
 from squeezeapp.core.hashing import file_sha256
-from squeezeapp.core.models import local_model_paths
+from squeezeapp.core.model_names import MODEL_NAME_KEY, display_name
+from squeezeapp.core.models import local_model_paths, read_sidecar
 from squeezeapp.core.timing import interleave
 
 logger = logging.getLogger(__name__)
@@ -33,16 +34,13 @@ logger = logging.getLogger(__name__)
 # never imports onnxruntime's quantisation tooling: the GUI and the frozen app read profiles).
 ACCURACY_KEY = "accuracy"  # held-out evaluation (JSON)
 SPEED_KEY = "speed"  # speed-up over the float source, measured at build time (JSON)
-DISPLAY_NAME_KEY = "display_name"
 SOURCE_SHA256_KEY = "source_sha256"  # the float model a quantised copy was made from
-MAX_DISPLAY_NAME = 80  # characters of a file's display name shown in a menu
-FAST_LABEL = "(fast, int8)"  # display names: "SqueezeNet 1.1 (fast, int8)" beside "… (float)"
 
 
 @dataclass(frozen=True)
 class ModelProfile:
-    name: str
-    display_name: str
+    name: str  # the model's identifier (`model_name`, else the file's stem)
+    display_name: str  # what people read (core.model_names)
     path: Path
     precision: str  # "int8" or "float32"
     top1: float | None = None  # held-out photos, as stated in the metadata
@@ -66,12 +64,12 @@ class ModelProfile:
             parts.append(f"{_percent(self.top1)} top-1 held-out")
         if self.speedup is not None:
             parts.append("reference speed" if self.speedup == 1.0
-                         else f"{self.speedup:.1f}× faster")
+                         else f"{speedup_text(self.speedup)} faster")
         return f"{self.display_name} — {' · '.join(parts)}" if parts else self.display_name
 
     @property
     def summary(self) -> str:
-        """One line for a listing or a tooltip, e.g. 'int8; 1.9x the float model's speed (1
+        """One line for a listing or a tooltip, e.g. 'int8; 1.9× the float model's speed (1
         thread, at build); top-1 66 %, top-5 90 % on 50 held-out photos (float: top-1 66 %);
         1.71 ms/image on 1 thread here'."""
         if self.error:
@@ -80,7 +78,8 @@ class ModelProfile:
         if self.speedup == 1.0:
             parts.append("reference speed")
         elif self.speedup is not None:
-            parts.append(f"{self.speedup:.1f}x the float model's speed (1 thread, at build)")
+            parts.append(f"{speedup_text(self.speedup)} the float model's speed (1 thread, "
+                         "at build)")
         if self.top1 is not None:
             accuracy = f"top-1 {_percent(self.top1)}"
             if self.top5 is not None:
@@ -99,15 +98,20 @@ def model_profile(path: Path, measure: bool = False) -> ModelProfile:
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception as error:  # protobuf raises several unrelated exception types
-        return ModelProfile(path.stem, path.stem, path, "?", error=f"not readable ({error})")
+        return ModelProfile(path.stem, display_name(path), path, "?",
+                            error=f"not readable ({error})")
     meta = {p.key: p.value for p in model.metadata_props}
     int8 = any(node.op_type in ("QuantizeLinear", "QLinearConv", "ConvInteger")
                for node in model.graph.node)
-    name = meta.get("model_name") or path.stem
+    try:
+        sidecar = read_sidecar(path)
+    except ModelError:  # loading the model says what is wrong with it
+        sidecar = {}
+    name = meta.get(MODEL_NAME_KEY) or path.stem
     accuracy = _json(meta.get(ACCURACY_KEY))
     speed = _json(meta.get(SPEED_KEY))
     profile = ModelProfile(
-        name=name, display_name=_one_line(meta.get(DISPLAY_NAME_KEY) or name), path=path,
+        name=name, display_name=display_name(path, meta, sidecar), path=path,
         precision="int8" if int8 else "float32",
         top1=accuracy.get("top1"), top5=accuracy.get("top5"),
         float_top1=accuracy.get("float_top1"), float_top5=accuracy.get("float_top5"),
@@ -126,10 +130,9 @@ def model_profile(path: Path, measure: bool = False) -> ModelProfile:
 def side_by_side(paths: list[Path], measure: bool = False,
                  cache: ProfileCache | None = None) -> list[ModelProfile]:
     """Profiles of `paths`, in order; a float model that an int8 copy among them was made from
-    gets that copy's held-out figures for the float model (`float_top1`, same photos), speed-up
-    1.0 and, unless it has its own, the copy's display name with "(float)", so a menu or
-    listing compares the two on the same terms. A `cache` reads only changed files (and does
-    not measure)."""
+    gets that copy's held-out figures for the float model (`float_top1`, same photos) and
+    speed-up 1.0, so a menu or listing compares the two on the same terms (each keeps its own
+    name: the one rule). A `cache` reads only changed files (and does not measure)."""
     profiles = [cache(path) if cache else model_profile(path, measure) for path in paths]
     copies = {p.source_sha256: p for p in profiles if p.source_sha256 and p.top1 is not None}
     if not copies:
@@ -183,17 +186,13 @@ def _with_copy_figures(profile: ModelProfile, copies: dict[str, ModelProfile],
         return profile
     if copy is None:
         return profile
-    display = (copy.display_name.replace(FAST_LABEL, "(float)")
-               if profile.display_name == profile.name and FAST_LABEL in copy.display_name
-               else profile.display_name)
     return dataclasses.replace(profile, top1=copy.float_top1, top5=copy.float_top5, speedup=1.0,
-                               held_out_photos=copy.held_out_photos, display_name=display)
+                               held_out_photos=copy.held_out_photos)
 
 
-def _one_line(text: str, limit: int = MAX_DISPLAY_NAME) -> str:
-    """A name from a model file, fit for a menu item: one line, at most `limit` characters."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else f"{flat[:limit - 1]}…"
+def speedup_text(speedup: float) -> str:
+    """A speed-up as the Model menu and `squeezeapp models list` both write it: '2.0×'."""
+    return f"{speedup:.1f}×"
 
 
 def _percent(share: float) -> str:

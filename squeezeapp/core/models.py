@@ -17,6 +17,7 @@ from squeezeapp.core.errors import ModelError
 from squeezeapp.core.hashing import file_sha256
 from squeezeapp.core.labels import read_labels_file
 from squeezeapp.core.limits import MAX_JSON_BYTES, load_bounded_json
+from squeezeapp.core.model_names import MODEL_NAME_KEY, display_name
 from squeezeapp.core.modelspec import NUM_CLASSES, ModelSpec, OutputKind, PreprocessSpec
 from squeezeapp.core.paths import DEFAULT_MODEL_ENV, bundled_models_dir, model_search_dirs
 from squeezeapp.core.registry import known_by_sha256
@@ -118,7 +119,7 @@ def build_spec(
 ) -> ModelSpec:
     """Validate a model's interface and gather its labels and pre-processing."""
     sha256 = file_sha256(path)
-    sidecar = _read_sidecar(path)
+    sidecar = read_sidecar(path)
     known = known_by_sha256(sha256)
     if len(inputs) != 1:
         raise ModelError(f"{path.name}: expected one image input, found {len(inputs)}")
@@ -135,9 +136,10 @@ def build_spec(
         raise ModelError(f"{path.name}: {len(labels)} labels found, expected {NUM_CLASSES}")
     if len(wnids) != len(labels):
         wnids = ("",) * len(labels)
-    name = metadata.get("model_name") or sidecar.get("model_name") or path.stem
+    name = metadata.get(MODEL_NAME_KEY) or sidecar.get(MODEL_NAME_KEY) or path.stem
     return ModelSpec(
         name=str(name),
+        display_name=display_name(path, metadata, sidecar),
         path=path,
         sha256=sha256,
         labels=labels,
@@ -151,7 +153,9 @@ def build_spec(
     )
 
 
-def _read_sidecar(path: Path) -> dict[str, Any]:
+def read_sidecar(path: Path) -> dict[str, Any]:
+    """The facts a `<stem>.json` beside the model states ({} without one); ModelError when it
+    cannot be read or is not a JSON object."""
     sidecar = path.with_suffix(".json")
     if not sidecar.is_file():
         return {}

@@ -110,7 +110,8 @@ def _triple(values: Any) -> tuple[float, float, float]:
 class ModelSpec:
     """Everything about a model file that the classifier needs, and where each fact came from."""
 
-    name: str
+    name: str  # identifies the model in results, exports and caches (`model_name`)
+    display_name: str  # what people read (core.model_names: the one rule)
     path: Path
     sha256: str
     labels: tuple[str, ...]

@@ -39,13 +39,8 @@ from onnxruntime.quantization.shape_inference import quant_pre_process
 from squeezeapp.core.classifier import Classifier, SessionSettings
 from squeezeapp.core.errors import ImageReadError, SqueezeappError
 from squeezeapp.core.imageio import expand_image_paths, read_image
-from squeezeapp.core.model_profile import (
-    ACCURACY_KEY,
-    DISPLAY_NAME_KEY,
-    FAST_LABEL,
-    SOURCE_SHA256_KEY,
-    SPEED_KEY,
-)
+from squeezeapp.core.model_names import DISPLAY_NAME_KEY, with_qualifier
+from squeezeapp.core.model_profile import ACCURACY_KEY, SOURCE_SHA256_KEY, SPEED_KEY
 from squeezeapp.core.models import FAST_SUFFIX
 from squeezeapp.core.paths import user_models_dir
 from squeezeapp.core.timing import interleave
@@ -55,8 +50,9 @@ logger = logging.getLogger(__name__)
 MAX_CALIBRATION_IMAGES = 200
 MIN_CALIBRATION_IMAGES = 10
 # Bump when the recipe changes (calibration, split, layers, metadata): packaging caches a built
-# fast model under a key that includes it.
-RECIPE_VERSION = 2
+# fast model under a key that includes it. 3: display names follow core.model_names.
+RECIPE_VERSION = 3
+FAST_QUALIFIER = "fast, int8"  # the fast model's display name: "SqueezeNet 1.1 (fast, int8)"
 
 Progress = Callable[[int, int | None], None]
 
@@ -140,7 +136,7 @@ b('models/squeezenet1.1.onnx', 'photos/', 'out/squeezenet1.1-int8.onnx')"
         raise SqueezeappError(f"{photos_dir}: {len(photos)} photos; the fast model needs at "
                               f"least {2 * MIN_CALIBRATION_IMAGES}")
     target = Path(dst)
-    display = f"{source.spec.name.replace('squeezenet', 'SqueezeNet ')} {FAST_LABEL}"
+    display = with_qualifier(source.spec.display_name, FAST_QUALIFIER)
     _quantize(source, calibration, target, {DISPLAY_NAME_KEY: display}, progress)
     fast = Classifier.load(target, SessionSettings(provider="cpu"))
     accuracy = evaluate(fast, source, held_out)

@@ -2,7 +2,8 @@
 
 A plain QLabel asks for its whole text as its minimum width, so a long file name in the status bar
 would stop the window from being made small (or be cut off mid-letter). This one asks for little,
-shows as much as fits, and keeps the whole text in `text()`, its tooltip and accessible name.
+shows as much as fits, and keeps the whole text in `text()`, its accessible name and its tooltip
+(with a detail below it, such as the file a model's name stands for).
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ class ElidedLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
-    def setText(self, text: str) -> None:
+    def setText(self, text: str, detail: str = "") -> None:
         super().setText(text)
-        self.setToolTip(text)
+        self.setToolTip(f"{text}\n{detail}" if detail else text)
         self.updateGeometry()
 
     def sizeHint(self) -> QSize:

@@ -48,6 +48,15 @@ class DialogFolders:
         self._put(f"dialogs/{kind}", text)
         self._put(_LAST_ANY, text)
 
+    def chosen(self, kind: str, answer: str, is_folder: bool = False) -> Path | None:
+        """A dialog's answer as a path, None when it was cancelled (Qt answers ""); a choice
+        remembers its folder (the answer itself for a folder dialog) for the next `kind`."""
+        if not answer:
+            return None
+        path = Path(answer)
+        self.remember(kind, path if is_folder else path.parent)
+        return path
+
 
 def _filters(kind: str, extensions) -> str:
     return f"{kind} ({' '.join(f'*{ext}' for ext in sorted(extensions))});;All files (*)"
@@ -56,32 +65,27 @@ def _filters(kind: str, extensions) -> str:
 def ask_images(parent: QWidget, folders: DialogFolders) -> list[Path]:
     files, _ = QFileDialog.getOpenFileNames(parent, "Open Images", folders.start("images"),
                                             _filters("Images", IMAGE_EXTENSIONS))
-    if files:
-        folders.remember("images", Path(files[0]).parent)
+    folders.chosen("images", files[0] if files else "")
     return [Path(f) for f in files]
 
 
 def ask_folder(parent: QWidget, folders: DialogFolders) -> list[Path]:
-    folder = QFileDialog.getExistingDirectory(parent, "Open Folder", folders.start("folder"))
-    if folder:
-        folders.remember("folder", Path(folder))
-    return [Path(folder)] if folder else []
+    answer = QFileDialog.getExistingDirectory(parent, "Open Folder", folders.start("folder"))
+    folder = folders.chosen("folder", answer, is_folder=True)
+    return [folder] if folder else []
 
 
 def ask_video(parent: QWidget, folders: DialogFolders) -> list[Path]:
     file, _ = QFileDialog.getOpenFileName(parent, "Open Video", folders.start("video"),
                                           _filters("Videos", VIDEO_EXTENSIONS))
-    if file:
-        folders.remember("video", Path(file).parent)
-    return [Path(file)] if file else []
+    video = folders.chosen("video", file)
+    return [video] if video else []
 
 
 def ask_model(parent: QWidget, folders: DialogFolders) -> Path | None:
     file, _ = QFileDialog.getOpenFileName(parent, "Open Model", folders.start("model"),
                                           "ONNX models (*.onnx)")
-    if file:
-        folders.remember("model", Path(file).parent)
-    return Path(file) if file else None
+    return folders.chosen("model", file)
 
 
 def ask_export_file(parent: QWidget, folders: DialogFolders, name: str,
@@ -89,14 +93,10 @@ def ask_export_file(parent: QWidget, folders: DialogFolders, name: str,
     start = folders.start("export")
     file, _ = QFileDialog.getSaveFileName(parent, "Export Results",
                                           str(Path(start) / name) if start else name, filters)
-    if file:
-        folders.remember("export", Path(file).parent)
-    return Path(file) if file else None
+    return folders.chosen("export", file)
 
 
 def ask_sort_folder(parent: QWidget, folders: DialogFolders) -> Path | None:
     folder = QFileDialog.getExistingDirectory(parent, "Copy Images into Label Folders Under…",
                                               folders.start("sort"))
-    if folder:
-        folders.remember("sort", Path(folder))
-    return Path(folder) if folder else None
+    return folders.chosen("sort", folder, is_folder=True)

@@ -1,8 +1,9 @@
 """Help ▸ Keyboard Shortcuts and Help ▸ About, built from what the window and the model really are.
 
 The shortcuts list is read from the window's actions, so it can never disagree with the keys
-that work; the About box reads versions from the libraries themselves and the licence of the
-model from the registry of models we know by checksum.
+that work, nor with where they work (an action bound to some widgets says which, by their
+accessible names); the About box reads versions from the libraries themselves and the licence of
+the model from the registry of models we know by checksum.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
     QMenu,
+    QMenuBar,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -40,10 +42,16 @@ LINKS = (
 )
 
 
+ANYWHERE = "Anywhere"  # what the dialog says of a shortcut that works in the whole window
+_WIDGET_CONTEXTS = (Qt.ShortcutContext.WidgetShortcut,
+                    Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+
 @dataclass(frozen=True)
 class ShortcutEntry:
     where: str  # the menu path, e.g. "File ▸ Save Snapshot", or the action's text
     keys: str  # as the platform shows them, e.g. "Ctrl+S"
+    context: str = ""  # where the keys work, e.g. "Results view"; "" for the whole window
 
 
 def _plain(text: str) -> str:
@@ -80,18 +88,29 @@ def shortcut_entries(window: QWidget) -> list[ShortcutEntry]:
             continue
         where = paths.get(action) or _plain(action.text()) or action.objectName()
         keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts)
-        entries.add(ShortcutEntry(where, keys))
-    return sorted(entries, key=lambda e: e.where.lower())
+        entries.add(ShortcutEntry(where, keys, _context(action)))
+    return sorted(entries, key=lambda e: (e.where.lower(), e.context))
+
+
+def _context(action: QAction) -> str:
+    """Where an action's keys work: "" for the whole window; for a widget shortcut, the
+    widgets it was added to, by their accessible names (menus only list it)."""
+    if action.shortcutContext() not in _WIDGET_CONTEXTS:
+        return ""
+    names = [widget.accessibleName() or widget.objectName()
+             for widget in action.associatedObjects()
+             if isinstance(widget, QWidget) and not isinstance(widget, (QMenu, QMenuBar))]
+    return " or ".join(dict.fromkeys(name for name in names if name))
 
 
 def build_shortcuts_dialog(window: QWidget) -> QDialog:
-    """A dialog with a two-column table (what, keys) of every shortcut of `window`."""
+    """A dialog with a table (what, keys, where they work) of every shortcut of `window`."""
     entries = shortcut_entries(window)
     dialog = QDialog(window)
     dialog.setObjectName("keyboard-shortcuts")
     dialog.setWindowTitle("Keyboard Shortcuts")
-    table = QTableWidget(len(entries), 2, dialog)
-    table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+    table = QTableWidget(len(entries), 3, dialog)
+    table.setHorizontalHeaderLabels(["Action", "Shortcut", "Works in"])
     table.verticalHeader().setVisible(False)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -99,15 +118,20 @@ def build_shortcuts_dialog(window: QWidget) -> QDialog:
     for row, entry in enumerate(entries):
         table.setItem(row, 0, QTableWidgetItem(entry.where))
         table.setItem(row, 1, QTableWidgetItem(entry.keys))
+        where = QTableWidgetItem(entry.context or ANYWHERE)
+        if not entry.context:  # the usual case, quieter: the few that differ stand out
+            where.setForeground(table.palette().color(QPalette.ColorRole.PlaceholderText))
+        table.setItem(row, 2, where)
     header = table.horizontalHeader()
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-    header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+    for column in (1, 2):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)
     layout.addWidget(table)
     layout.addWidget(buttons)
-    dialog.resize(520, min(640, 120 + 30 * len(entries)))
+    dialog.resize(680, min(640, 120 + 30 * len(entries)))
     return dialog
 
 
@@ -115,7 +139,7 @@ def build_shortcuts_dialog(window: QWidget) -> QDialog:
 class ModelFacts:
     """What About says of the loaded model (None in `about_lines` when there is none)."""
 
-    name: str
+    name: str  # the display name (core.model_names); the file is `path`
     path: Path
     sha256: str
     provider: str

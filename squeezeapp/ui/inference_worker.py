@@ -93,4 +93,5 @@ class InferenceWorker(LoopWorker):
             cam = None if maps is None else ClassMaps(
                 maps[0, [p.index for p in predictions]], crop, (height, width))
         return InferenceResult(frame.id, frame.timestamp, frame.source, frame.live, predictions,
-                               elapsed(), classifier.name, smoothed, job.token, crop, cam)
+                               elapsed(), classifier.name, smoothed, job.token, crop, cam,
+                               classifier.display_name)

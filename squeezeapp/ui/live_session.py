@@ -298,7 +298,7 @@ class LiveSession(QObject):
 
     def _show_result(self, result: InferenceResult) -> None:
         self.last_result = result
-        self.view.set_caption(result.model)
+        self.view.set_caption(result.model_display_name or result.model)
         self.view.show_result(result)
         self.resultShown.emit(result)
 

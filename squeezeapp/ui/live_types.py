@@ -25,11 +25,13 @@ class InferenceResult:
     token: int = 0  # the request it answers (LiveSession's staleness rule)
     crop: CropRect | None = None  # the square of the frame the model saw
     cam: ClassMaps | None = None  # maps of `predictions`' classes (models that have them)
+    model_display_name: str = ""  # `model` as people read it (the caption)
 
 
 @dataclass(frozen=True)
 class LoadedModel:
-    name: str
+    name: str  # identifies the model (results, caches)
+    display_name: str  # what people read: menu, status bar, canvas, About
     path: Path
     provider: str
     threads: int | None

@@ -279,8 +279,8 @@ class MainWindow(QMainWindow):
                 self.message_label.setText("")
                 self._status_timer.stop()
 
-    def _on_model_labels(self, model: str, provider: str) -> None:
-        self.model_label.setText(model)
+    def _on_model_labels(self, model: str, model_file: str, provider: str) -> None:
+        self.model_label.setText(model, model_file)
         self.provider_label.setText(provider)
 
     # --- user actions -----------------------------------------------------------------------
@@ -390,8 +390,8 @@ class MainWindow(QMainWindow):
             profile = next((p for p in self.models.profiles or []
                             if p.path.resolve() == loaded.path.resolve()), None)
             source = profile.source_sha256 if profile is not None else None
-            facts = ModelFacts(loaded.name, loaded.path, loaded.sha256, loaded.provider,
-                               source or "")
+            facts = ModelFacts(loaded.display_name, loaded.path, loaded.sha256,
+                               loaded.provider, source or "")
         self.about_dialog = build_about_dialog(self, facts)
         self.about_dialog.show()
 

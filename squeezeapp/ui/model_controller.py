@@ -6,9 +6,10 @@ fails at start falls back to the default model (and says so), else to the first-
 `--model/--threads/--provider` apply to this run only.
 
 The Model menu lists each local model with its held-out accuracy and speed side by side
-(`ModelProfile.menu_label`; the full profile is the tooltip). Listing reads the model files, so
-it runs off the GUI thread each time the menu opens; the menu shows the last list meanwhile and
-is filled again when the new one arrives.
+(`ModelProfile.menu_label`; the full profile and the file are the tooltip). Models are named by
+their display name everywhere (core.model_names), the file a hover away. Listing reads the
+model files, so it runs off the GUI thread each time the menu opens; the menu shows the last
+list meanwhile and is filled again when the new one arrives.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class _Relay(QObject):
 
 
 class ModelController(QObject):
-    labelsChanged = Signal(str, str)  # "Model: …", "Provider: …"
+    labelsChanged = Signal(str, str, str)  # "Model: …", its file (tooltip), "Provider: …"
     modelsListed = Signal()  # `profiles` is new
 
     def __init__(self, session: LiveSession, board: MessageBoard, prefs: AppSettings,
@@ -92,9 +93,8 @@ class ModelController(QObject):
             self._request(None, "default")
 
     def _request(self, wanted: str | Path | None, purpose: str, **remember) -> None:
-        name = Path(wanted).name if wanted else "the default model"
-        self.board.info("model", "Loading model…", name)
-        self.labelsChanged.emit("Model: loading…", self._provider_text)
+        self.board.info("model", "Loading model…", self._title(wanted))
+        self.labelsChanged.emit("Model: loading…", str(wanted or ""), self._provider_text)
         self.session.load_model(ModelRequest(
             wanted, SessionSettings(threads=self.threads, provider=self.provider), purpose,
             tuple(remember.items())))
@@ -121,6 +121,14 @@ class ModelController(QObject):
     def _current_model(self) -> str | None:
         return str(self.loaded.path) if self.loaded else self._override or self._saved
 
+    def _title(self, model: str | Path | None) -> str:
+        """A requested model as people know it before it has loaded: its display name when the
+        Model menu lists it, else its file name (reading the file is the loader's job)."""
+        if not model:
+            return "the default model"
+        listed = next((p for p in self.profiles or [] if p.path == Path(model)), None)
+        return listed.display_name if listed is not None else Path(model).name
+
     # --- outcomes ---------------------------------------------------------------------------
     def _on_loaded(self, request: ModelRequest, loaded: LoadedModel) -> None:
         self.board.clear("model", Level.INFO)
@@ -131,8 +139,9 @@ class ModelController(QObject):
         note = " (no accelerator found)" if loaded.provider == "CPU" and self.provider not in (
             "cpu", "auto") else ""
         self._provider_text = f"Provider: {loaded.provider}{note} · {threads}"
-        self.labelsChanged.emit(f"Model: {loaded.name}", self._provider_text)
-        self.board.note(Level.INFO, f"Loaded {loaded.name} on {loaded.provider}")
+        self.labelsChanged.emit(f"Model: {loaded.display_name}", str(loaded.path),
+                                self._provider_text)
+        self.board.note(Level.INFO, f"Loaded {loaded.display_name} on {loaded.provider}")
         self._confirm = request if request.remember else None
 
     def _on_result(self, result: InferenceResult) -> None:
@@ -143,23 +152,23 @@ class ModelController(QObject):
 
     def _on_failed(self, request: ModelRequest, message: str) -> None:
         self.board.clear("model", Level.INFO)
-        name = Path(request.model).name if request.model else "The default model"
         if request.purpose in START_PURPOSES:
             what = "remembered" if request.purpose == "saved" else "--model"
             self.board.error("model", f"The {what} model could not be loaded",
                              f"{message}\nUsing the default model instead.")
             self._request(None, "fallback", model=None)
         elif self.loaded is not None:
-            self.labelsChanged.emit(f"Model: {self.loaded.name}", self._provider_text)
-            self.board.error("model", f"Could not load {name}",
-                             f"{message}\nStill using {self.loaded.name}. Choose another "
-                             "model in the Model menu, or open a model file.",
+            self.labelsChanged.emit(f"Model: {self.loaded.display_name}", str(self.loaded.path),
+                                    self._provider_text)
+            self.board.error("model", f"Could not load {self._title(request.model)}",
+                             f"{message}\nStill using {self.loaded.display_name}. Choose "
+                             "another model in the Model menu, or open a model file.",
                              (MessageAction("Open Model File…", self.choose_model),))
         else:
             self._no_model(message, first_run=request.purpose in ("default", "fallback"))
 
     def _no_model(self, why: str, first_run: bool) -> None:
-        self.labelsChanged.emit("Model: none", "")
+        self.labelsChanged.emit("Model: none", "", "")
         self.board.error(
             "model", "No model loaded",
             "squeezeapp needs a SqueezeNet model to classify pictures: download the official "

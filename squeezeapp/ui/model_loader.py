@@ -49,7 +49,7 @@ class ModelLoader(LoopWorker):
                 self.loadFailed.emit(request, str(error) or type(error).__name__)
                 continue
             self._inference.use(classifier)
-            self.loaded.emit(request, LoadedModel(classifier.name, classifier.spec.path,
-                                                  classifier.provider, request.settings.threads,
-                                                  classifier.spec.sha256,
-                                                  classifier.cam_unsupported_reason))
+            self.loaded.emit(request, LoadedModel(
+                classifier.name, classifier.display_name, classifier.spec.path,
+                classifier.provider, request.settings.threads, classifier.spec.sha256,
+                classifier.cam_unsupported_reason))

@@ -51,6 +51,7 @@ from squeezeapp.core.label_folders import SortSummary, copy_into_label_folders
 from squeezeapp.core.pipeline import FileResult
 from squeezeapp.core.result_cache import ResultCache
 from squeezeapp.ui.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
+from squeezeapp.ui.menu_button import MenuButton
 from squeezeapp.ui.results_export import (
     EXPORT_FORMATS,
     export_format_for,
@@ -85,6 +86,7 @@ class ResultsView(QWidget):
     def __init__(self, cache: ResultCache | None = None, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("results-view")
+        self.setAccessibleName("Results view")  # also where its keys work (Keyboard Shortcuts)
         self.thumbnails = ThumbnailCache(parent=self)
         self.model = ResultsModel(self.thumbnails, self)
         self.proxy = ResultsFilter(self)
@@ -132,9 +134,11 @@ class ResultsView(QWidget):
             lambda value: self.proxy.set_min_confidence(value / 100))
 
         self.table = ResultsTable(self.proxy, self)
-        self.table.activated.connect(self._open_index)
+        self.table.setAccessibleName("Results table")
+        self.table.activated.connect(self._open_index)  # a double-click (Enter: open_action)
 
         self.grid = ResultsGrid(self.proxy, self)
+        self.grid.setAccessibleName("Results thumbnails")
         self.grid.activated.connect(self._open_index)
         # one selection for both views: what is selected in the grid is selected in the table
         self.grid.setSelectionModel(self.table.selectionModel())
@@ -149,6 +153,15 @@ class ResultsView(QWidget):
             switch.addButton(button, page)
         switch.idClicked.connect(self.show_page)
 
+        # Enter opens the current result from either list, not from the filter being typed
+        self.open_action = QAction("&Open Selected Result", self)
+        self.open_action.setShortcuts([QKeySequence(Qt.Key.Key_Return),
+                                       QKeySequence(Qt.Key.Key_Enter)])
+        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.open_action.triggered.connect(
+            lambda: self._open_index(self.current_view.currentIndex()))
+        self.table.addAction(self.open_action)
+        self.grid.addAction(self.open_action)
         self.copy_action = self._action("&Copy Rows", self.copy_selection,
                                         QKeySequence.StandardKey.Copy)
         self.back_action = self._action("&Back to Picture", self.closeRequested.emit,
@@ -157,8 +170,8 @@ class ResultsView(QWidget):
         self.jsonl_action = self._action("Export &JSON Lines…",
                                          lambda: self.choose_export("jsonl"))
         self.sort_action = self._action("&Sort into Folders…", self.choose_sort_folder)
-        export_button = QToolButton(self, text="Export")
-        export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_button = export_button = MenuButton(self)  # its arrow beside "Export"
+        export_button.setText("Export")
         export_menu = QMenu(export_button)
         export_menu.addActions([self.csv_action, self.jsonl_action])
         export_button.setMenu(export_menu)
