@@ -86,21 +86,13 @@ def measure_once(folder: Path, gc_tuning: bool) -> dict[str, object]:
         recorder.heartbeat.stop()
         gc.callbacks.remove(pauses)
         metrics = recorder.snapshot()
-        # the app is idle now: the tuning's one full collection runs (queued after the batch)
-        idle = CollectorPauses()
-        gc.callbacks.append(idle)
-        settle = time.monotonic() + 1.0
-        while time.monotonic() < settle and (not gc_tuning or not idle.count):
-            QCoreApplication.processEvents()
-            time.sleep(0.01)
-        gc.callbacks.remove(idle)
-        # what a full collection finds now, frozen objects included: cyclic garbage that the
-        # app's own collections left behind
+        # what a full collection finds now, frozen objects included: with the tuning, the
+        # cycles it froze (never collected in the app), besides those any collection finds
         gc.unfreeze()
         metrics["cyclic_garbage"] = gc.collect()
         window.close()
     metrics.update(seconds=round(seconds, 2), gc_pause_ms_max=round(pauses.longest_ms, 1),
-                   gc_collections=pauses.count, idle_gc_pause_ms=round(idle.longest_ms, 1))
+                   gc_collections=pauses.count)
     return metrics
 
 
@@ -152,7 +144,6 @@ def main() -> int:
                           f"{metrics['results_images_per_s']:.0f} images/s, longest of "
                           f"{metrics['gc_collections']} collections "
                           f"{metrics['gc_pause_ms_max']:.1f} ms, "
-                          f"{metrics['idle_gc_pause_ms']:.1f} ms collecting once it ended, "
                           f"{metrics['cyclic_garbage']:,} objects of cyclic garbage left, "
                           f"{metrics['seconds']:.1f} s, load {load:.1f}", flush=True)
             for variant, results in runs.items():

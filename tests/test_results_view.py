@@ -6,7 +6,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import weakref
 from pathlib import Path
 
 import pytest
@@ -123,51 +122,6 @@ def test_two_thousand_links_dropped_on_the_window(qtbot, window, unfrozen_afterw
     print(f"revisited: {cached.seconds * 1e3:.0f} ms for 2,000 remembered results")
     assert cached.cached == 2000 and cached.classified == 0
     assert "2,000 remembered" in results.status_label.text()
-
-
-class _Cycle:
-    """An object in a reference cycle: only a collection frees it."""
-
-    def __init__(self) -> None:
-        self.me = self
-
-
-def test_a_cycle_frozen_during_a_batch_is_collected_once_it_ends(
-        qtbot, window, unfrozen_afterwards, sample_images, monkeypatch) -> None:
-    """The collector tuning freezes what lives while a batch runs and never collects in full
-    then (no GUI pause); a cycle that became garbage after it was frozen is freed once the batch
-    has ended, instead of staying for the rest of the session."""
-    job, results = window.results.view.job, window.results.view
-    results.show_summaries = False
-    made: list[_Cycle] = []
-    refs: list[weakref.ref] = []
-    in_batch, full_collections_in_batch, alive_at_chunks = [False], [], []
-    real_collect = gc.collect
-
-    def collect(generation: int = 2) -> int:
-        if generation == 2 and in_batch[0]:
-            full_collections_in_batch.append(generation)
-        return real_collect(generation)
-
-    def make_cycle(_model: str) -> None:
-        in_batch[0] = True
-        made.append(_Cycle())
-        refs.append(weakref.ref(made[-1]))
-
-    def drop_cycle(_chunk) -> None:  # garbage now, frozen while it was alive
-        made.clear()
-        alive_at_chunks.append(bool(refs) and refs[0]() is not None)
-
-    monkeypatch.setattr(gc, "collect", collect)
-    job.modelReady.connect(make_cycle)  # before the tuning's own slot freezes it, alive
-    CollectorTuning(window)  # as `squeezeapp gui` does (undone by `unfrozen_afterwards`)
-    job.chunkReady.connect(drop_cycle)
-    job.finished.connect(lambda _summary: in_batch.__setitem__(0, False))
-    with qtbot.waitSignal(results.finished, timeout=WAIT_MS) as done:
-        drop_on(window, file_mime(*sample_images[:24]))
-    assert done.args[0].done == 24 and refs and alive_at_chunks
-    assert all(alive_at_chunks) and not full_collections_in_batch  # no full collection meanwhile
-    qtbot.waitUntil(lambda: refs[0]() is None, timeout=5_000)
 
 
 def test_another_model_misses_the_cache(qtbot, view, model_dir, sample_images) -> None:

@@ -189,8 +189,7 @@ FREEZE_EVERY_RESULTS = 1000
 
 
 class CollectorTuning(QObject):
-    """Keeps the garbage collector's pauses off the GUI thread's heartbeat while a batch runs,
-    and frees what froze meanwhile once it has ended.
+    """Keeps the garbage collector's pauses off the GUI thread's heartbeat.
 
     A full collection walks every object that may be in a cycle: the ~110,000 of the started
     window (modules, Qt wrappers, onnxruntime) took 50-200 ms on the shared 2-core box, and it
@@ -198,24 +197,19 @@ class CollectorTuning(QObject):
     live on move to the permanent generation (`gc.freeze`, O(1)), which collections skip (they
     are still freed when no longer referenced): at start, once the model has loaded, when a
     batch's model is ready (its paths and cache keys are made by then) and every 1,000 of its
-    results (~8 objects per file, kept by the results cache); the young generations' garbage is
-    collected first. A cycle that becomes garbage after it was frozen is never collected while
-    frozen (317 such objects were left after a 10,000-file batch), so when a batch ends (or
-    fails) and the app is idle, everything is unfrozen, collected in full once and frozen again:
-    one pause, after the last rows are shown, when nobody waits for the next frame of a batch.
+    results (~8 objects per file, kept by the results cache). The young generations' garbage is
+    collected first; a cycle that became garbage in the old generation is frozen too, and stays.
     """
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self._results = 0
-        self._job = window.results.view.job
         gc.collect()
         gc.freeze()
         window.session.modelLoaded.connect(self.freeze_survivors)
-        self._job.modelReady.connect(self.freeze_survivors)
-        self._job.chunkReady.connect(self._on_chunk)
-        window.results.view.finished.connect(lambda summary: self._batch_ended(summary.token))
-        self._job.failed.connect(lambda _message: self._batch_ended(self._job.token))
+        window.results.view.job.modelReady.connect(self.freeze_survivors)
+        window.results.view.job.chunkReady.connect(self._on_chunk)
+        window.results.view.finished.connect(self.freeze_survivors)
 
     def _on_chunk(self, chunk) -> None:
         self._results += len(chunk.results)
@@ -225,20 +219,6 @@ class CollectorTuning(QObject):
     def freeze_survivors(self, *_args) -> None:
         self._results = 0
         gc.collect(1)
-        gc.freeze()
-
-    def _batch_ended(self, token: int) -> None:
-        # queued: the view paints its final rows and status before the pause
-        QTimer.singleShot(0, self, lambda: self.collect_frozen(token))
-
-    def collect_frozen(self, token: int) -> None:
-        """One full collection, frozen objects included, unless batch `token` has been followed
-        by another one (which must not be paused: its own end collects)."""
-        if token != self._job.token:
-            return
-        self._results = 0
-        gc.unfreeze()
-        gc.collect()
         gc.freeze()
 
 
