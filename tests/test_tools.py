@@ -88,3 +88,39 @@ def test_compare_pipeline_script_runs(model_dir, sample_dir) -> None:
         capture_output=True, text=True, timeout=300, cwd=REPO, check=False)
     assert result.returncode == 0, result.stderr
     assert "current / HEAD: " in result.stdout and "img/s" in result.stdout
+
+
+def test_bench_refuses_a_folder_without_images_before_timing(model_dir, tmp_path) -> None:
+    result = run_cli("bench", "--images", str(tmp_path), timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "no image files could be read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bench_leaves_unreadable_files_out(model_dir, sample_images, tmp_path) -> None:
+    for photo in sample_images[:4]:
+        shutil.copy(photo, tmp_path / photo.name)
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
+    result = run_cli("bench", "--format", "json", "--repeat", "10", "--folder-rounds", "1",
+                     "--images", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["folder_images"], data["folder_unreadable"]) == (4, 1)
+
+
+def test_bench_stage_costs_decode_as_the_pipeline_does(classifier, sample_images,
+                                                      monkeypatch) -> None:
+    """Big JPEGs decode reduced in classify_files; the bound's decode stage must match, or the
+    bound of a folder of camera photos would be several times too low."""
+    from squeezeapp.core import bench
+
+    sides = []
+    real_read = bench.read_image
+
+    def read(path, min_side=None):
+        sides.append(min_side)
+        return real_read(path, min_side=min_side)
+
+    monkeypatch.setattr(bench, "read_image", read)
+    costs = bench._stage_costs(sample_images[:3], classifier)
+    assert sides == [classifier.spec.preprocess.resize] * 3
+    assert all(ms > 0 for ms in costs.values())

@@ -20,6 +20,7 @@ import numpy as np
 
 from squeezeapp.core.classifier import Classifier, SessionSettings, open_session
 from squeezeapp.core.cpu_share import CpuShare, measure_cpu, median_share
+from squeezeapp.core.errors import ImageReadError, SqueezeappError
 from squeezeapp.core.graph_rewrite import (
     FRAME_INPUT,
     ROI_INPUT,
@@ -37,7 +38,8 @@ from squeezeapp.core.timing import Measure, Ratio, interleave
 PREPROCESS_SIZES = ((640, 480), (1280, 720), (1920, 1080))
 ROUNDS = 10
 FOLDER_ROUNDS = 3
-STAGE_SAMPLE = 100  # photos whose stage costs are measured for the bound (held in memory)
+STAGE_SAMPLE = 100  # photos whose stage costs are measured for the bound
+STAGE_CHUNK_BYTES = 64 * 2**20  # decoded images held at once while the stages are timed
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,13 @@ class BenchSettings:
     warmup: int = 20
     rounds: int = ROUNDS
     folder_rounds: int = FOLDER_ROUNDS
+    unreadable: int = 0  # files of `images` left out because they could not be read
 
 
 @dataclass(frozen=True)
 class FolderResult:
-    images: int
+    images: int  # readable ones, which every pass classifies
+    unreadable: int  # left out
     cores: int
     schedule: str  # the schedule `classify` uses here
     rates: dict[str, Measure]  # images/s per contender, per round
@@ -133,6 +137,10 @@ def run_benchmark(settings: BenchSettings) -> BenchResult:
     all_threads = settings.threads or os.cpu_count() or 1
     session = SessionSettings(all_threads, settings.provider)
     app = Classifier.load(settings.model, session)
+    paths: list[Path] = []
+    if settings.images is not None:  # checked before the long latency part
+        paths, unreadable = _folder_paths(settings.images, app)
+        settings = replace(settings, unreadable=unreadable)
     plain = Classifier.load(settings.model, replace(session, graph_prologue=False))
     single = Classifier.load(settings.model, SessionSettings(1, settings.provider,
                                                              graph_prologue=False))
@@ -169,9 +177,25 @@ def run_benchmark(settings: BenchSettings) -> BenchResult:
     result = BenchResult(spec.name, app.provider, all_threads, settings.warmup, block * rounds,
                          rounds, latency, ratios, preprocess, naive, app.normalisation)
     if settings.images is not None:
-        paths = list(expand_image_paths([settings.images]))
         result = replace(result, folder=_folder(settings, paths, plain, app))
     return result
+
+
+def _folder_paths(folder: Path, classifier: Classifier) -> tuple[list[Path], int]:
+    """The folder's images that can be read, and how many could not: every pass then times
+    the same work, and one broken file does not stop the benchmark."""
+    paths = list(expand_image_paths([folder]))
+    readable = []
+    for path in paths:
+        try:
+            read_image(path, min_side=classifier.spec.preprocess.resize)
+        except ImageReadError:
+            continue
+        readable.append(path)
+    if not readable:
+        found = f"none of the {len(paths)} image files" if paths else "no image files"
+        raise SqueezeappError(f"--images {folder}: {found} could be read")
+    return readable, len(paths) - len(readable)
 
 
 def _graph_crop_contender(app: Classifier, session: SessionSettings,
@@ -231,7 +255,7 @@ def _folder(settings: BenchSettings, paths: list[Path], plain: Classifier,
 
     def sequential() -> None:
         for path in paths:
-            latency_tuned.classify(read_image(path))
+            latency_tuned.classify(read_image(path, min_side=spec.preprocess.resize))
 
     def pipelined(kind: str) -> Callable[[], None]:
         def run() -> None:
@@ -272,7 +296,8 @@ def _folder(settings: BenchSettings, paths: list[Path], plain: Classifier,
               "classify_vs_sequential": Ratio.of(rates["classify"], rates["sequential"]),
               f"classify_vs_{other_kind}": Ratio.of(rates["classify"],
                                                     rates[f"classify_{other_kind}"])}
-    return FolderResult(len(paths), cores, chosen.kind, rates, _median_stages(stages), ratios,
+    return FolderResult(len(paths), settings.unreadable, cores, chosen.kind, rates,
+                        _median_stages(stages), ratios,
                         bounds, median_share(shares), _median_stages(busy_stages), busy_bounds)
 
 
@@ -299,7 +324,7 @@ def _stage_costs_beside_work(paths: list[Path], one_thread: Classifier,
         for path in itertools.cycle(paths):
             if stop.is_set():
                 return
-            one_thread.prepare(read_image(path), batch[0])
+            one_thread.prepare(_read_as_pipeline(path, one_thread), batch[0])
             one_thread.run(batch)
 
     threads = [threading.Thread(target=keep_busy, name=f"bench-neighbour-{n}", daemon=True)
@@ -314,22 +339,42 @@ def _stage_costs_beside_work(paths: list[Path], one_thread: Classifier,
             thread.join()
 
 
+def _read_as_pipeline(path: Path, classifier: Classifier) -> np.ndarray:
+    """Decoded as classify_files decodes: big JPEGs reduced to what the model's resize needs."""
+    return read_image(path, min_side=classifier.spec.preprocess.resize)
+
+
 def _stage_costs(paths: list[Path], one_thread: Classifier) -> dict[str, float]:
-    """Mean per-image core-ms of each stage, measured one image at a time on one core."""
-    started = time.perf_counter()
-    images = [read_image(path) for path in paths]
-    decode = (time.perf_counter() - started) * 1e3 / len(paths)
+    """Mean per-image core-ms of each stage, each stage timed in a loop of its own over a chunk
+    of decoded images (at most STAGE_CHUNK_BYTES of them held at once, so that big photos do not
+    fill the memory), one image at a time on one core."""
+    totals = dict.fromkeys(("decode", "crop", "inference_1thread", "post"), 0.0)
+    chunk: list[np.ndarray] = []
+    held = 0
+    for number, path in enumerate(paths, start=1):
+        started = time.perf_counter()
+        image = _read_as_pipeline(path, one_thread)
+        totals["decode"] += time.perf_counter() - started
+        chunk.append(image)
+        held += image.nbytes
+        if held >= STAGE_CHUNK_BYTES or number == len(paths):
+            _time_stages_after_decode(chunk, one_thread, totals)
+            chunk, held = [], 0
+    return {stage: seconds * 1e3 / max(1, len(paths)) for stage, seconds in totals.items()}
+
+
+def _time_stages_after_decode(images: list[np.ndarray], one_thread: Classifier,
+                              totals: dict[str, float]) -> None:
     batches = [one_thread.new_batch(1) for _ in images]
     started = time.perf_counter()
     for image, batch in zip(images, batches, strict=True):
         one_thread.prepare(image, batch[0])
-    crop = (time.perf_counter() - started) * 1e3 / len(paths)
-    one_thread.run(batches[0])
+    totals["crop"] += time.perf_counter() - started
+    one_thread.run(batches[0])  # untimed: the first run after other work starts cold
     started = time.perf_counter()
     outputs = [one_thread.run(batch)[0] for batch in batches]
-    inference = (time.perf_counter() - started) * 1e3 / len(paths)
+    totals["inference_1thread"] += time.perf_counter() - started
     started = time.perf_counter()
     for probabilities in outputs:
         one_thread.predictions(probabilities[0])
-    post = (time.perf_counter() - started) * 1e3 / len(paths)
-    return {"decode": decode, "crop": crop, "inference_1thread": inference, "post": post}
+    totals["post"] += time.perf_counter() - started

@@ -48,10 +48,14 @@ def as_dict(result: BenchResult) -> dict[str, object]:
         "naive_preprocess_ms_p50": {k: _r(v.p50) for k, v in result.naive_preprocess.items()},
     }
     folder = result.folder
+    folder_keys = ("folder_images_per_s", "naive_images_per_s", "sequential_images_per_s",
+                   "folder_speedup", "pipeline_speedup", "folder_schedule", "folder_cores",
+                   "folder_rates", "folder_ratios", "stage_ms", "bound_images_per_s",
+                   "bound_fraction", "busy_stage_ms", "busy_bound_images_per_s",
+                   "busy_bound_fraction", "classify_cpu_cores")
+    data.update(dict.fromkeys(folder_keys))  # the same keys with or without --images
     data.update({"folder_images": folder.images if folder else 0,
-                 "folder_images_per_s": None, "naive_images_per_s": None,
-                 "sequential_images_per_s": None, "folder_speedup": None,
-                 "pipeline_speedup": None})
+                 "folder_unreadable": folder.unreadable if folder else 0})
     if folder is not None:
         data.update({
             "folder_images_per_s": _r(folder.rates["classify"].p50, 1),
@@ -81,8 +85,8 @@ def render_json(result: BenchResult) -> str:
 
 
 def _ratio_text(ratio: Ratio) -> str:
-    return (f"{ratio.median:.3f}x (IQR {ratio.low:.3f}-{ratio.high:.3f} over "
-            f"{ratio.rounds} rounds)")
+    rounds = "1 round" if ratio.rounds == 1 else f"{ratio.rounds} rounds"
+    return f"{ratio.median:.3f}x (IQR {ratio.low:.3f}-{ratio.high:.3f} over {rounds})"
 
 
 def render_table(result: BenchResult) -> str:
@@ -135,8 +139,12 @@ def render_table(result: BenchResult) -> str:
 def _folder_lines(result: BenchResult, speed: str) -> list[str]:
     folder = result.folder
     assert folder is not None
-    lines = [f"folder of {folder.images} images, {folder.cores} cores, classify uses the "
-             f"'{folder.schedule}' schedule; images/s, passes interleaved:"]
+    left_out = ""
+    if folder.unreadable:
+        files = "file" if folder.unreadable == 1 else "files"
+        left_out = f" ({folder.unreadable} unreadable {files} left out)"
+    lines = [f"folder of {folder.images} images{left_out}, {folder.cores} cores, classify uses "
+             f"the '{folder.schedule}' schedule; images/s, passes interleaved:"]
     for name, measure in folder.rates.items():
         low, high = measure.spread
         lines.append(f"  {name:<30} {measure.p50:>8.1f}  spread {low:.1f}..{high:.1f}")
@@ -157,6 +165,9 @@ def _folder_lines(result: BenchResult, speed: str) -> list[str]:
                  "image by image is the pace a core reaches: classify_vs_cores_x_one_worker)")
     for name, ratio in folder.ratios.items():
         lines.append(f"  {name:<30} {_ratio_text(ratio)}")
+    if len(folder.bounds) < 3:
+        lines.append("  (fewer than 3 rounds: no spread to judge these by; quote figures from "
+                     "--folder-rounds 5 or more)")
     lines.append(f"  {speed}")
     return lines
 
