@@ -34,10 +34,9 @@ def _system_ticks() -> tuple[int, int] | None:
     """Busy and stolen ticks of all CPUs since boot, or None off Linux."""
     try:
         with PROC_STAT.open("rb") as stat:
-            fields = stat.readline().split()[1:]
-    except OSError:
+            values = [int(field) for field in stat.readline().split()[1:]]
+    except (OSError, ValueError):  # no /proc, or a format this code does not know
         return None
-    values = [int(field) for field in fields]
     if len(values) <= _STEAL_FIELD:
         return None
     return sum(values[i] for i in _BUSY_FIELDS), values[_STEAL_FIELD]
@@ -60,7 +59,7 @@ def measure_cpu(call: Callable[[], object]) -> CpuShare:
 
 
 def median_share(shares: list[CpuShare]) -> CpuShare:
-    """The middle value of each field over several intervals."""
+    """The middle value of each field over several intervals (the upper one of an even count)."""
     def middle(values: list[float | None]) -> float | None:
         known = sorted(v for v in values if v is not None)
         return known[len(known) // 2] if known else None
