@@ -4,8 +4,8 @@
   cores − 1 helper threads run a shared 1-thread session, each side taking the other's work when
   it would otherwise wait (`_ImagePipeline`). OpenCV decoding and onnxruntime both release the
   GIL, there is no intra-op synchronisation, and a core that mostly infers keeps its caches to
-  the session; on 2 cores this reaches 0.84–0.93 of the bound of decode + crop + 1-thread
-  inference timed alone and spread over both cores, 0.92–0.99 of the same stages timed with the
+  the session; on 2 cores this reaches 0.84–0.95 of the bound of decode + crop + 1-thread
+  inference timed alone and spread over both cores, 0.92–1.01 of the same stages timed with the
   other core busy (docs/performance.md).
 - **batches** (accelerators, many cores): decoding threads feed batches to a multi-thread session,
   which is what an accelerator or a wide CPU needs to be kept busy.
