@@ -72,8 +72,8 @@ def plan_schedule(settings: SessionSettings, cores: int | None = None) -> Schedu
 
 def pipeline_session(settings: SessionSettings, cores: int | None = None) -> SessionSettings:
     """How to open the session `classify_files` should use. Inference threads sleep between
-    runs instead of spinning, so that they leave the cores to decoding (on 2 cores about 350
-    images/s instead of 300 for the batched schedule)."""
+    runs instead of spinning, so that they leave the cores to decoding (measured for the batched
+    schedule on 2 cores in the fast host state: about 350 images/s instead of 300)."""
     schedule = plan_schedule(settings, cores)
     return replace(settings, spin_wait=False, threads=schedule.session_threads)
 
