@@ -68,8 +68,11 @@ class MetricsRecorder:
             "display_fps": round(session.display_meter.overall_rate(), 2),
             "predictions": session.inference_meter.count,
             "inference_fps": round(session.inference_meter.overall_rate(), 2),
-            "latency_ms_p50": round(session.latency.percentile(50), 3),
-            "latency_ms_p95": round(session.latency.percentile(95), 3),
+            # null until something was classified, like first_frame_s (0.0 would read as fast)
+            "latency_ms_p50": _round(session.latency.percentile(50)) if len(session.latency)
+            else None,
+            "latency_ms_p95": _round(session.latency.percentile(95)) if len(session.latency)
+            else None,
             "dropped_frames": session.inference.dropped,
             "gui_stall_ms_max": round(self.gaps.max_gap_ms, 2),
             "top1_label": last.predictions[0].label if last else None,
