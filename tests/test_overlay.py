@@ -15,6 +15,7 @@ from squeezeapp.core.classifier import Prediction
 from squeezeapp.core.imageio import read_image
 from squeezeapp.ui.convert import qimage_to_bgr
 from squeezeapp.ui.overlay import UNSURE, LiveStats, paint_overlay
+from squeezeapp.ui.percent_text import percent_text
 from squeezeapp.ui.snapshot import render_snapshot, save_frame_snapshot
 from squeezeapp.ui.view_options import Corner, ViewOptions
 
@@ -146,3 +147,11 @@ def test_snapshot_is_the_source_frame_at_its_resolution(qtbot, sample_images, tm
     second = save_frame_snapshot(tmp_path, frame, "photo.jpg", None, options)
     assert second != png and json.loads(second.with_suffix(".json").read_text())[
         "video_timestamp_s"] is None
+
+
+@pytest.mark.parametrize(("probability", "text"), [
+    (0.988, "98.8 %"), (0.0004, "<0.1 %"), (0.0, "0.0 %"), (0.0005, "0.1 %"),
+    (0.9996, ">99.9 %"), (1.0, "100.0 %"), (0.9994, "99.9 %"),
+])
+def test_percent_text_never_rounds_to_certainty_or_nothing(probability, text) -> None:
+    assert percent_text(probability) == text

@@ -12,6 +12,7 @@ from squeezeapp.ui.canvas_message import MessageArea, MessageBoard
 from squeezeapp.ui.heat_layer import HeatLayer
 from squeezeapp.ui.live_types import InferenceResult
 from squeezeapp.ui.overlay import LiveStats, is_stale, paint_overlay
+from squeezeapp.ui.percent_text import percent_text
 from squeezeapp.ui.view_options import ViewOptions
 
 BACKGROUND = QColor(24, 26, 30)
@@ -74,8 +75,9 @@ class FrameView(QWidget):
     def show_result(self, result: InferenceResult | None) -> None:
         self._result = result
         if result is not None:
-            summary = "; ".join(f"{p.label}: {p.probability * 100:.1f} percent"
-                                for p in result.predictions)
+            summary = "; ".join(
+                f"{p.label}: {percent_text(p.probability).replace(' %', ' percent')}"
+                for p in result.predictions)
             self.setAccessibleDescription(summary)
         self.update()
 

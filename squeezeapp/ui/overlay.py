@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 
 from squeezeapp.core.classifier import Prediction
 from squeezeapp.core.sources import Frame
+from squeezeapp.ui.percent_text import WIDEST_PERCENT, percent_text
 from squeezeapp.ui.view_options import Corner, ViewOptions
 
 STALE_AFTER_S = 0.5  # a live result older than this, relative to the frame shown, is dimmed
@@ -146,7 +147,8 @@ def paint_predictions(painter: QPainter, area: QRectF, result: ShownResult, stal
     rows = []
     painter.setFont(row_font)
     metrics = QFontMetricsF(row_font)
-    percent_width = metrics.horizontalAdvance("100.0 %") + 6 * scale
+    percent_width = max(metrics.horizontalAdvance(WIDEST_PERCENT),
+                        metrics.horizontalAdvance(percent_text(0.9999))) + 6 * scale
     top = header.bottom()
     for prediction in predictions:
         row = QRectF(panel.left() + padding, top, width - 2 * padding, row_height - 4 * scale)
@@ -159,7 +161,7 @@ def paint_predictions(painter: QPainter, area: QRectF, result: ShownResult, stal
             painter.setBrush(BAR)
         painter.drawRoundedRect(bar, radius / 2, radius / 2)
         painter.setPen(TEXT)
-        percent = f"{prediction.probability * 100:5.1f} %"
+        percent = percent_text(prediction.probability)
         name_rect = row.adjusted(6 * scale, 0, -percent_width, 0)
         name = metrics.elidedText(prediction.name, Qt.TextElideMode.ElideRight, name_rect.width())
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,

@@ -15,12 +15,12 @@ from PySide6.QtWidgets import (
 )
 
 from squeezeapp.core.pipeline import FileResult
+from squeezeapp.ui.percent_text import percent_text
 from squeezeapp.ui.results_model import (
     ERROR_COLOUR,
     RESULT_ROLE,
     THUMBNAIL_ROLE,
     Column,
-    confidence_text,
 )
 
 GRID_CELL = QSize(176, 196)
@@ -132,7 +132,7 @@ class GridDelegate(QStyledItemDelegate):
             title = "unreadable"
         else:  # the name gives way to the confidence, which always shows in full
             top = result.classification.top
-            percent = f"  {confidence_text(top.probability)}"
+            percent = f"  {percent_text(top.probability)}"
             metrics = painter.fontMetrics()
             room = int(line.width() - metrics.horizontalAdvance(percent))
             name = metrics.elidedText(top.name, Qt.TextElideMode.ElideRight, room)

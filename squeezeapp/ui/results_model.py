@@ -15,6 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor
 
 from squeezeapp.core.pipeline import FileResult
+from squeezeapp.ui.percent_text import percent_text
 from squeezeapp.ui.results_thumbnails import ThumbnailCache
 from squeezeapp.ui.view_options import DEFAULT_UNSURE_THRESHOLD
 
@@ -39,15 +40,11 @@ UNSURE_COLOUR = QColor(196, 120, 0)  # darker than the overlay's amber: legible 
 ERROR_COLOUR = QColor(200, 50, 45)
 
 
-def confidence_text(probability: float) -> str:
-    return f"{probability * 100:.1f} %"
-
-
 def top5_tooltip(result: FileResult) -> str:
     """The hover text: the path, then each prediction with its percentage, or the error."""
     if result.classification is None:
         return f"{result.path}\n{result.error}"
-    lines = [str(result.path), *(f"{p.rank}. {p.name}  {confidence_text(p.probability)}"
+    lines = [str(result.path), *(f"{p.rank}. {p.name}  {percent_text(p.probability)}"
                                  for p in result.classification.predictions)]
     return "\n".join(lines)
 
@@ -192,7 +189,7 @@ class ResultsModel(QAbstractTableModel):
         if column == Column.LABEL:
             return classification.top.name if classification else ""
         if column == Column.CONFIDENCE:
-            return confidence_text(classification.top.probability) if classification else ""
+            return percent_text(classification.top.probability) if classification else ""
         return result.error or ""
 
     def _sort_key(self, row: int, column: Column, result: FileResult | None):
