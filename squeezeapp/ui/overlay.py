@@ -191,7 +191,7 @@ def paint_stats(painter: QPainter, area: QRectF, stats: LiveStats,
     """The FPS line in a strip at a bottom corner."""
     font = _font(painter, STATS_PX * scale)
     text = (f"display {stats.display_fps:4.1f} fps  ·  inference {stats.inference_fps:4.1f} fps"
-            f"  ·  {stats.latency_ms:4.1f} ms  ·  dropped {stats.dropped}")
+            f"  ·  latency {stats.latency_ms:.1f} ms  ·  dropped {stats.dropped}")
     metrics = QFontMetricsF(font)
     strip = _place(area, metrics.horizontalAdvance(text) + 16 * scale,
                    metrics.height() + 8 * scale, corner, MARGIN * scale)
