@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu
 
+from squeezeapp.ui.menu_section import MenuSection
 from squeezeapp.ui.source_opener import SourceOpener
 
 RESOLUTIONS: tuple[tuple[int, int] | None, ...] = (None, (640, 480), (1280, 720), (1920, 1080))
@@ -13,6 +14,9 @@ NO_CAMERA = "No camera answered: connect one, then choose Camera ▸ Search Agai
 
 
 class CameraMenu(QMenu):
+    """The fixed entries are made once; the cameras found are a `MenuSection` above them, so a
+    search that ends while the menu is open updates it without closing it."""
+
     def __init__(self, opener: SourceOpener, open_action: QAction, stop_action: QAction,
                  mirror_action: QAction, resolution: tuple[int, int] | None, parent) -> None:
         super().__init__("&Camera", parent)
@@ -25,6 +29,12 @@ class CameraMenu(QMenu):
                              self.resolutions, checkable=True)
             action.setData(size)
             action.setChecked(size == resolution)
+        self.addActions([open_action, stop_action])
+        self.addSeparator()
+        self.addMenu("&Resolution").addActions(self.resolutions.actions())
+        self.addAction(mirror_action)
+        self.addAction("Search &Again", opener.probe_cameras)
+        self.cameras = MenuSection(self, open_action)
         self.aboutToShow.connect(self._on_open)
         opener.camerasChanged.connect(self.fill)
         self.fill()
@@ -34,20 +44,20 @@ class CameraMenu(QMenu):
         self.fill()
 
     def fill(self) -> None:
-        self.clear()
         cameras, opener = self.opener.cameras, self.opener
+        found = []
         if opener.probing:
-            self.addAction("Looking for cameras…").setEnabled(False)
+            looking = QAction("Looking for cameras…", self)
+            looking.setEnabled(False)
+            found.append(looking)
         for camera in cameras or []:
-            self.addAction(camera.label, lambda i=camera.index: opener.open_camera(i))
+            action = QAction(camera.label, self)
+            action.triggered.connect(lambda _=False, i=camera.index: opener.open_camera(i))
+            found.append(action)
+        self.cameras.replace(found)
         none_found = cameras == [] and not opener.probing
         self.open_action.setEnabled(not none_found)
         self.open_action.setText("Open Camera (no camera found)" if none_found
                                  else "Open &Camera")
         self.open_action.setToolTip(NO_CAMERA if none_found else "Open the camera")
         self.open_action.setStatusTip(NO_CAMERA if none_found else "")
-        self.addActions([self.open_action, self.stop_action])
-        self.addSeparator()
-        self.addMenu("&Resolution").addActions(self.resolutions.actions())
-        self.addAction(self.mirror_action)
-        self.addAction("Search &Again", opener.probe_cameras)

@@ -35,6 +35,7 @@ from squeezeapp.ui.canvas_message import Level, MessageAction, MessageBoard
 from squeezeapp.ui.file_dialogs import DialogFolders, ask_model
 from squeezeapp.ui.live_session import LiveSession
 from squeezeapp.ui.live_types import InferenceResult, LoadedModel
+from squeezeapp.ui.menu_section import MenuSection
 from squeezeapp.ui.model_loader import ModelRequest
 from squeezeapp.ui.options import GuiOptions
 from squeezeapp.ui.settings import AppSettings
@@ -201,8 +202,31 @@ class ModelController(QObject):
             self.load_model(str(file))
 
     def attach_menu(self, menu: QMenu) -> None:
-        """Fill `menu` now and whenever it opens (listing the models again) or a listing ends."""
+        """Build `menu`'s fixed entries once; its model list is a `MenuSection` refreshed when
+        the menu opens (listing the models again) and when a listing ends, in place, so an open
+        menu stays open."""
         menu.setToolTipsVisible(True)
+        models_end = menu.addSeparator()
+        menu.addAction("&Open Model File…", self.choose_model)
+        menu.addAction(f"&Download {ZOO_MODEL.name}…", self.download_default_model)
+        threads_menu = menu.addMenu("Inference &Threads")
+        self._thread_choices = QActionGroup(threads_menu)
+        for count in (None, *range(1, min(8, os.cpu_count() or 1) + 1)):
+            action = QAction("Automatic" if count is None else str(count),
+                             self._thread_choices, checkable=True)
+            action.setData(count)
+            action.triggered.connect(lambda _=False, n=count: self.set_threads(n))
+            threads_menu.addAction(action)
+        provider_menu = menu.addMenu("Execution &Provider")
+        self._provider_choices = QActionGroup(provider_menu)
+        for name in provider_choices():
+            action = QAction(name.upper() if name != "auto" else "Automatic (best available)",
+                             self._provider_choices, checkable=True)
+            action.setData(name)
+            action.triggered.connect(lambda _=False, n=name: self.set_provider(n))
+            provider_menu.addAction(action)
+        self._menu_models = MenuSection(menu, models_end)
+        self._model_choices: QActionGroup | None = None
         menu.aboutToShow.connect(lambda: (self.list_models(), self.fill_menu(menu)))
         self.modelsListed.connect(lambda: self.fill_menu(menu))
         self.list_models()
@@ -229,13 +253,17 @@ class ModelController(QObject):
         self.modelsListed.emit()
 
     def fill_menu(self, menu: QMenu) -> None:
-        menu.clear()
+        """The models found, the loaded one checked, and the current thread/provider choices."""
         current = self.loaded.path.resolve() if self.loaded else None
-        group = QActionGroup(menu)
+        if self._model_choices is not None:
+            self._model_choices.deleteLater()  # after its actions leave the menu, below
+        group = self._model_choices = QActionGroup(menu)
+        entries = []
         if not self.profiles:
             waiting = self.listing or self.profiles is None
-            note = menu.addAction("Looking for models…" if waiting else "No models found")
+            note = QAction("Looking for models…" if waiting else "No models found", menu)
             note.setEnabled(False)
+            entries.append(note)
         for profile in self.profiles or []:
             path = profile.path
             action = QAction(profile.menu_label.replace("&", "&&"), group, checkable=True)
@@ -244,26 +272,12 @@ class ModelController(QObject):
             action.setData(str(path))
             action.setChecked(path.resolve() == current)
             action.triggered.connect(lambda _=False, p=path: self.load_model(str(p)))
-            menu.addAction(action)
-        menu.addSeparator()
-        menu.addAction("&Open Model File…", self.choose_model)
-        menu.addAction(f"&Download {ZOO_MODEL.name}…", self.download_default_model)
-        threads_menu = menu.addMenu("Inference &Threads")
-        thread_group = QActionGroup(threads_menu)
-        for count in (None, *range(1, min(8, os.cpu_count() or 1) + 1)):
-            action = QAction("Automatic" if count is None else str(count), thread_group,
-                             checkable=True)
-            action.setChecked(count == self.threads)
-            action.triggered.connect(lambda _=False, n=count: self.set_threads(n))
-            threads_menu.addAction(action)
-        provider_menu = menu.addMenu("Execution &Provider")
-        provider_group = QActionGroup(provider_menu)
-        for name in provider_choices():
-            action = QAction(name.upper() if name != "auto" else "Automatic (best available)",
-                             provider_group, checkable=True)
-            action.setChecked(name == self.provider)
-            action.triggered.connect(lambda _=False, n=name: self.set_provider(n))
-            provider_menu.addAction(action)
+            entries.append(action)
+        self._menu_models.replace(entries)
+        for action in self._thread_choices.actions():
+            action.setChecked(action.data() == self.threads)
+        for action in self._provider_choices.actions():
+            action.setChecked(action.data() == self.provider)
 
     # --- download ---------------------------------------------------------------------------
     @property
