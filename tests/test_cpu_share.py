@@ -23,8 +23,10 @@ def _busy(seconds: float) -> None:
 
 def test_our_own_work_counts_as_ours() -> None:
     share = measure_cpu(lambda: _busy(0.6))
-    assert 0.8 <= share.ours <= 1.2
     assert share.others is not None and share.steal is not None
+    assert 0.2 <= share.ours <= 1.2  # one busy thread: up to a core, less on a loaded machine
+    # whatever other programs took from it shows as theirs: the core was busy either way
+    assert share.ours + share.others + share.steal >= 0.8
 
 
 def test_another_process_shows_as_others() -> None:
