@@ -181,7 +181,8 @@ def _classify(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise _usage("--top must be at least 1")
     _configure_memory_budget(args)
-    classifier = Classifier.load(args.model, pipeline_session(_session_settings(args)))
+    classifier = Classifier.load(_model_to_use(args.model),
+                                 pipeline_session(_session_settings(args)))
     paths = list(expand_image_paths(args.paths, recursive=args.recursive))
     if not paths:
         print("squeezeapp: no image files found in " + terminal_text(", ".join(args.paths)),
@@ -213,6 +214,20 @@ def _classify(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if failures else EXIT_OK
 
 
+def _model_to_use(requested: str | None) -> Path:
+    """The model file for --model (or the default); says on stderr when a model from the user
+    cache stands in for a default model that is not there."""
+    from squeezeapp.core.models import find_model
+    from squeezeapp.formats import terminal_text
+
+    lookup = find_model(requested)
+    if lookup.stands_in_for:
+        print(f"squeezeapp: model '{lookup.stands_in_for}' not found; using "
+              f"{terminal_text(lookup.path.stem)} ({terminal_text(str(lookup.path))})",
+              file=sys.stderr)
+    return lookup.path
+
+
 def _heatmap_writer(folder: Path | None, classifier):
     """None, or a function writing one result's heatmap PNG into `folder`."""
     if folder is None:
@@ -237,7 +252,8 @@ def _info(args: argparse.Namespace) -> int:
     from squeezeapp.info import info_report
 
     try:
-        classifier, error = Classifier.load(args.model, _session_settings(args)), None
+        classifier, error = Classifier.load(_model_to_use(args.model),
+                                            _session_settings(args)), None
     except ModelError as failure:
         classifier, error = None, str(failure)
     from squeezeapp.formats import terminal_text
@@ -297,6 +313,7 @@ def _models_list() -> int:
 
 def _models_download(name: str) -> int:
     from squeezeapp.core.download import download_known_model
+    from squeezeapp.core.models import DEFAULT_MODEL_NAME
     from squeezeapp.core.registry import downloadable_models, known_by_name
 
     known = known_by_name(name)
@@ -307,6 +324,8 @@ def _models_download(name: str) -> int:
         path = download_known_model(known,
                                     progress=_stderr_progress(f"downloading {name}", "B"))
     print(path)
+    print(f"squeezeapp: use it with --model {known.name}; it is also used when no --model is "
+          f"given and {DEFAULT_MODEL_NAME} is not found", file=sys.stderr)
     return EXIT_OK
 
 
@@ -352,7 +371,8 @@ def _bench(args: argparse.Namespace) -> int:
 
     if args.images is not None and not args.images.is_dir():
         raise _usage(f"--images {args.images}: not a folder")
-    result = run_benchmark(BenchSettings(model=args.model, threads=args.threads,
+    result = run_benchmark(BenchSettings(model=str(_model_to_use(args.model)),
+                                         threads=args.threads,
                                          provider=args.provider, images=args.images,
                                          repeat=max(10, args.repeat),
                                          folder_rounds=max(1, args.folder_rounds)))

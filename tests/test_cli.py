@@ -149,3 +149,53 @@ def test_models_list_goes_on_past_an_unreadable_model(model_dir, tmp_path) -> No
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "locked" in result.stdout and "cannot read (Permission denied)" in result.stdout
     assert "good" in result.stdout and "1 model files could not be read" in result.stderr
+
+
+def test_classify_uses_a_downloaded_model_when_the_default_is_missing(
+        model_dir, sample_images, isolated_cache, tmp_path) -> None:
+    """Only a downloaded registry model in the cache: classify uses it, and says so."""
+    empty = tmp_path / "no-models"
+    empty.mkdir()
+    env = {"SQUEEZEAPP_MODEL_DIR": str(empty)}
+    photo = str(sample_images[0])
+    nothing = run_cli("classify", photo, env=env)
+    assert nothing.returncode == 2 and "models download squeezenet1.1-zoo" in nothing.stderr
+    cached = isolated_cache / "models" / "squeezenet1.1-zoo.onnx"
+    cached.parent.mkdir()
+    shutil.copy(model_dir / "squeezenet1.1.onnx", cached)  # stands in for the downloaded file
+    result = run_cli("classify", "--format", "jsonl", photo, env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["predictions"][0]["wnid"] == "n01440764"
+    assert "model 'squeezenet1.1' not found; using squeezenet1.1-zoo" in result.stderr
+    assert str(cached) in result.stderr
+    quiet = run_cli("classify", photo, env={"SQUEEZEAPP_MODEL_DIR": str(model_dir)})
+    assert quiet.returncode == 0 and "not found" not in quiet.stderr  # the default: no note
+
+
+def test_models_download_says_how_to_use_the_model(model_dir, sample_images, isolated_cache,
+                                                   tmp_path, monkeypatch, capsys) -> None:
+    """Download (from the local test server), then classify with no --model: the download is
+    used, and `models download` said that it would be."""
+    from squeezeapp.cli import main
+    from squeezeapp.core import registry
+    from squeezeapp.core.hashing import file_sha256
+    from tests.httpserver import serve
+
+    body = (model_dir / "squeezenet1.1.onnx").read_bytes()
+    remote = registry.RemoteFile("https://example.invalid/squeezenet1.1-7.onnx", len(body),
+                                 file_sha256(model_dir / "squeezenet1.1.onnx"))
+    served = registry.KnownModel("squeezenet1.1-zoo", "test", remote.sha256,
+                                 registry.TORCHVISION_PREPROCESS, "logits", "x", model=remote)
+    monkeypatch.setattr(registry, "KNOWN_MODELS", (served, *registry.KNOWN_MODELS[1:]))
+    empty = tmp_path / "no-models"
+    empty.mkdir()
+    monkeypatch.setenv("SQUEEZEAPP_MODEL_DIR", str(empty))
+    with serve({"/squeezenet1.1-7.onnx": ("ok", body)}) as base:
+        monkeypatch.setenv("SQUEEZEAPP_MODEL_BASE_URL", base)
+        assert main(["models", "download", "squeezenet1.1-zoo"]) == 0
+    said = capsys.readouterr()
+    assert said.out.strip() == str(isolated_cache / "models" / "squeezenet1.1-zoo.onnx")
+    assert "use it with --model squeezenet1.1-zoo" in said.err
+    assert main(["classify", str(sample_images[0])]) == 0
+    said = capsys.readouterr()
+    assert "tench" in said.out and "using squeezenet1.1-zoo" in said.err

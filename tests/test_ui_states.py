@@ -284,6 +284,45 @@ def test_offline_download_failure_offers_a_model_file(qtbot, window, monkeypatch
     assert window.models.progress is None
 
 
+@pytest.mark.parametrize("models_here", ["default", "none"])
+def test_a_downloaded_model_is_loaded_again_after_a_restart(
+        qtbot, model_dir, settings_file, tmp_path, monkeypatch, isolated_cache,
+        models_here) -> None:
+    """Download (local server), quit before any picture, start again with the same settings:
+    the downloaded model is loaded, whether or not the default model is there too."""
+    from squeezeapp.core import registry
+    from squeezeapp.core.hashing import file_sha256
+    from tests.httpserver import serve
+
+    if models_here == "none":
+        monkeypatch.setenv("SQUEEZEAPP_MODEL_DIR", str(tmp_path / "no-models"))
+    body = (model_dir / "squeezenet1.1.onnx").read_bytes()
+    remote = registry.RemoteFile("https://example.invalid/squeezenet1.1-7.onnx", len(body),
+                                 file_sha256(model_dir / "squeezenet1.1.onnx"))
+    monkeypatch.setattr("squeezeapp.ui.model_controller.ZOO_MODEL", registry.KnownModel(
+        "squeezenet1.1-zoo", "test", remote.sha256, registry.TORCHVISION_PREPROCESS, "logits",
+        "x", model=remote))
+    downloaded = isolated_cache / "models" / "squeezenet1.1-zoo.onnx"
+    window = make_window(qtbot, settings_file, tmp_path)
+    with serve({"/squeezenet1.1-7.onnx": ("ok", body)}) as base:
+        monkeypatch.setenv("SQUEEZEAPP_MODEL_BASE_URL", base)
+        if models_here == "none":
+            qtbot.waitUntil(lambda: "No model loaded" in canvas_texts(window), timeout=WAIT_MS)
+            click_canvas_button(qtbot, window, "Download")
+        else:
+            qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=WAIT_MS)
+            window.models.download_default_model()
+        qtbot.waitUntil(lambda: window.session.loaded is not None
+                        and window.session.loaded.path == downloaded, timeout=WAIT_MS)
+    assert _stored(settings_file, "model/path") == str(downloaded)  # loaded: it works
+    window.close()  # before classifying anything
+    again = make_window(qtbot, settings_file, tmp_path)
+    qtbot.waitUntil(lambda: again.session.loaded is not None, timeout=WAIT_MS)
+    assert again.session.loaded.path == downloaded
+    assert "No model loaded" not in canvas_texts(again)
+    again.close()
+
+
 # --- messages ---------------------------------------------------------------------------------
 def test_an_info_never_hides_an_error_and_the_log_keeps_both(qtbot, window, tmp_path) -> None:
     window.board.error("source", "Could not open a.jpg", "why")

@@ -1,6 +1,8 @@
 """Finding model files by name or path, and working out their labels and pre-processing.
 
 Lookup order for a NAME: $SQUEEZEAPP_MODEL_DIR, the bundled resources/models/, the user cache.
+When the default model is nowhere, a registry model already in the user cache stands in for it
+(one the user downloaded), so that a download is used without naming it each time.
 Facts about a model come, in order, from its ONNX metadata, a sidecar `<stem>.json` (plus an
 optional `<stem>.labels.txt` or `synset.txt`), or the registry entry of its SHA-256.
 """
@@ -19,8 +21,13 @@ from squeezeapp.core.labels import read_labels_file
 from squeezeapp.core.limits import MAX_JSON_BYTES, load_bounded_json
 from squeezeapp.core.model_names import MODEL_NAME_KEY, display_name
 from squeezeapp.core.modelspec import NUM_CLASSES, ModelSpec, OutputKind, PreprocessSpec
-from squeezeapp.core.paths import DEFAULT_MODEL_ENV, bundled_models_dir, model_search_dirs
-from squeezeapp.core.registry import known_by_sha256
+from squeezeapp.core.paths import (
+    DEFAULT_MODEL_ENV,
+    bundled_models_dir,
+    model_search_dirs,
+    user_models_dir,
+)
+from squeezeapp.core.registry import KNOWN_MODELS, known_by_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -44,12 +51,26 @@ def default_model_request() -> str:
     return os.environ.get(DEFAULT_MODEL_ENV) or DEFAULT_MODEL_NAME
 
 
+@dataclass(frozen=True)
+class ModelLookup:
+    """Where a model request led: the file, and the default name it stands in for when the
+    default model was not found and a cached registry model is used instead (else None)."""
+
+    path: Path
+    stands_in_for: str | None = None
+
+
 def resolve_model_path(name_or_path: str | os.PathLike[str] | None = None) -> Path:
     """The model file for a name (looked up in the search folders) or a path."""
+    return find_model(name_or_path).path
+
+
+def find_model(name_or_path: str | os.PathLike[str] | None = None) -> ModelLookup:
+    """`resolve_model_path`, saying whether a cached model stands in for the default one."""
     request = os.fspath(name_or_path) if name_or_path else default_model_request()
     candidate = Path(request).expanduser()
     if candidate.is_file():
-        return candidate
+        return ModelLookup(candidate)
     looks_like_path = (candidate.suffix.lower() == MODEL_SUFFIX
                        or "/" in request or os.sep in request)
     if looks_like_path:
@@ -57,18 +78,32 @@ def resolve_model_path(name_or_path: str | os.PathLike[str] | None = None) -> Pa
     for folder in model_search_dirs():
         path = folder / f"{request}{MODEL_SUFFIX}"
         if path.is_file():
-            return path
+            return ModelLookup(path)
     if not name_or_path and request == DEFAULT_MODEL_NAME:
         # a bundle built without the shared models carries the zoo file (and its int8 copy)
         shipped = sorted(bundled_models_dir().glob(f"*{MODEL_SUFFIX}"),
                          key=lambda path: (path.stem.endswith(FAST_SUFFIX), path.name))
         if shipped:
-            return shipped[0]
+            return ModelLookup(shipped[0])
+        cached = cached_registry_model()
+        if cached is not None:
+            logger.info("model '%s' not found; using %s from the user cache (%s)",
+                        request, cached.stem, cached)
+            return ModelLookup(cached, request)
     searched = ", ".join(str(d) for d in model_search_dirs())
     raise ModelError(
         f"model '{request}' not found (searched {searched}); pass --model PATH, set "
         f"SQUEEZEAPP_MODEL_DIR, or run 'squeezeapp models download squeezenet1.1-zoo'"
     )
+
+
+def cached_registry_model() -> Path | None:
+    """A registry model already in the user cache (a download): the default one first, then
+    in registry order; None when there is none. A model asked for by name never comes here."""
+    names = sorted((known.name for known in KNOWN_MODELS), key=lambda n: n != DEFAULT_MODEL_NAME)
+    folder = user_models_dir()
+    return next((path for name in names
+                 if (path := folder / f"{name}{MODEL_SUFFIX}").is_file()), None)
 
 
 def local_model_paths() -> list[Path]:

@@ -1,8 +1,10 @@
 """Which model runs: the start-up choice and its fallback, the user's switches, threads and
 provider, the first-run dialog and the download with its progress dialog, and the Model menu.
 
-A choice is remembered only once it has loaded and produced one result. A remembered model that
-fails at start falls back to the default model (and says so), else to the first-run dialog.
+A choice is remembered only once it has loaded and produced one result; a downloaded model once
+it has loaded (validated: it works), so that quitting before the first picture does not lose it.
+A remembered model that fails at start falls back to the default model (and says so), else to
+the first-run dialog.
 `--model/--threads/--provider` apply to this run only.
 
 The Model menu lists each local model with its held-out accuracy and speed side by side
@@ -144,6 +146,9 @@ class ModelController(QObject):
                                 self._provider_text)
         self.board.note(Level.INFO, f"Loaded {loaded.display_name} on {loaded.provider}")
         self._confirm = request if request.remember else None
+        if request.purpose == "download" and request.remember:
+            self._confirm = None  # the user asked for this model and it loaded: keep it now
+            self.remember(**dict(request.remember))
 
     def _on_result(self, result: InferenceResult) -> None:
         confirm = self._confirm
