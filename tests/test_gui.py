@@ -277,6 +277,7 @@ def test_first_run_without_any_model(qtbot, tmp_path, monkeypatch, settings_file
     texts = canvas_texts(window)
     assert "No model loaded" in texts and "Download" in texts and "Open Model File…" in texts
     assert any("not found" in t for t in texts)
+    assert not any("--model" in t or "squeezeapp models" in t for t in texts)  # buttons, not CLI
     assert window.model_label.text() == "Model: none"
     window.models.first_run_box.reject()
     assert "No model loaded" in canvas_texts(window)  # the canvas keeps saying it

@@ -47,6 +47,11 @@ class LocalModel:
     sha256: str
     error: str | None = None  # why the file could not be read; the listing goes on
 
+# what a "not found" error adds for the command line (the window offers buttons instead)
+COMMAND_LINE_ADVICE = ("; pass --model PATH, set SQUEEZEAPP_MODEL_DIR, or run "
+                       "'squeezeapp models download squeezenet1.1-zoo'")
+
+
 def default_model_request() -> str:
     return os.environ.get(DEFAULT_MODEL_ENV) or DEFAULT_MODEL_NAME
 
@@ -91,10 +96,7 @@ def find_model(name_or_path: str | os.PathLike[str] | None = None) -> ModelLooku
                         request, cached.stem, cached)
             return ModelLookup(cached, request)
     searched = ", ".join(str(d) for d in model_search_dirs())
-    raise ModelError(
-        f"model '{request}' not found (searched {searched}); pass --model PATH, set "
-        f"SQUEEZEAPP_MODEL_DIR, or run 'squeezeapp models download squeezenet1.1-zoo'"
-    )
+    raise ModelError(f"model '{request}' not found (searched {searched}){COMMAND_LINE_ADVICE}")
 
 
 def cached_registry_model() -> Path | None:

@@ -31,6 +31,7 @@ from squeezeapp.core.classifier import SessionSettings
 from squeezeapp.core.download import download_known_model
 from squeezeapp.core.errors import DownloadCancelledError
 from squeezeapp.core.model_profile import ModelProfile, ProfileCache, local_profiles
+from squeezeapp.core.models import COMMAND_LINE_ADVICE
 from squeezeapp.core.providers import provider_choices
 from squeezeapp.core.registry import ZOO_MODEL
 from squeezeapp.ui.canvas_message import Level, MessageAction, MessageBoard
@@ -174,6 +175,7 @@ class ModelController(QObject):
             self._no_model(message, first_run=request.purpose in ("default", "fallback"))
 
     def _no_model(self, why: str, first_run: bool) -> None:
+        why = why.replace(COMMAND_LINE_ADVICE, "")  # the card's buttons are the advice here
         self.labelsChanged.emit("Model: none", "", "")
         self.board.error(
             "model", "No model loaded",
