@@ -326,7 +326,6 @@ def test_home_end_page_keys_move_in_the_results_lists(qtbot, window, sample_imag
     results = window.results.view
     last = results.proxy.rowCount() - 1
     assert last == 59
-    _wait_result(qtbot, window, window.opener.images.paths[0])
     for page in (0, 1):  # the table, then the thumbnail grid
         results.show_page(page)
         view = results.current_view

@@ -64,6 +64,7 @@ from squeezeapp.ui.results_job import Chunk, JobSummary, ResultsJob
 from squeezeapp.ui.results_model import (
     ERROR_COLOUR,
     PATH_ROLE,
+    RESULT_ROLE,
     Column,
     ResultsModel,
 )
@@ -374,6 +375,20 @@ class ResultsView(QWidget):
         after Enter opens one of them)."""
         return [Path(self.proxy.index(row, 0).data(PATH_ROLE))
                 for row in range(self.proxy.rowCount())]
+
+    def path_to_open(self) -> Path | None:
+        """What Back to Picture shows after a new batch: the current selected row, else the
+        first row (as shown) not known to be unreadable, else the first row."""
+        current = self.current_view.currentIndex()
+        if current.isValid() and self.table.selectionModel().isSelected(current):
+            return Path(current.data(PATH_ROLE))
+        rows = [self.proxy.index(row, 0) for row in range(self.proxy.rowCount())]
+        readable = (index for index in rows
+                    if (result := index.data(RESULT_ROLE)) is None or result.ok)
+        chosen = next(readable, rows[0] if rows else None)
+        if chosen is not None:
+            return Path(chosen.data(PATH_ROLE))
+        return self.model.paths[0] if self.model.total else None
 
     def selected_rows(self) -> list[int]:
         """Source rows of the selection, in input order."""
