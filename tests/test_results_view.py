@@ -502,6 +502,23 @@ def test_unsure_and_unreadable_rows_are_marked(qtbot, view, model_dir, sample_im
     assert view.model.index(10, Column.ERROR).data() == view.model.result(10).error
 
 
+def test_error_column_gives_the_reason_and_only_shows_with_errors(qtbot, view, model_dir,
+                                                                  sample_images,
+                                                                  tmp_path) -> None:
+    """The File column has the name: the Error cell says why (the tooltip has the whole path),
+    and a batch without errors leaves the Error column's room to the file names."""
+    _run(qtbot, view, sample_images[:3], model_dir / "squeezenet1.1.onnx")
+    assert view.table.isColumnHidden(Column.ERROR)
+    broken = _corrupt(tmp_path)
+    _run(qtbot, view, [*sample_images[:3], broken], model_dir / "squeezenet1.1.onnx")
+    assert not view.table.isColumnHidden(Column.ERROR)
+    cell = view.model.index(3, Column.ERROR)
+    assert cell.data() == "not a readable image (unknown format, corrupt or truncated)"
+    assert str(tmp_path) not in cell.data() and broken.name not in cell.data()
+    assert str(broken) in cell.data(Qt.ItemDataRole.ToolTipRole)
+    assert cell.data() in cell.data(Qt.ItemDataRole.ToolTipRole)
+
+
 def test_shutdown_mid_batch_is_bounded(qtbot, view, model_dir, sample_images, tmp_path) -> None:
     import time
 

@@ -350,6 +350,10 @@ class ResultsView(QWidget):
 
     def _update_status(self, *_args) -> None:
         self.status_label.setText(self.status_text())
+        # the Error column only takes room from the file names when a row has an error
+        no_errors = self.model.failed == 0
+        if self.table.isColumnHidden(Column.ERROR) != no_errors:
+            self.table.setColumnHidden(Column.ERROR, no_errors)
         hidden_all = self.model.total > 0 and self.proxy.rowCount() == 0
         if hidden_all:
             text = self.filter_edit.text().strip()
