@@ -519,6 +519,16 @@ def test_error_column_gives_the_reason_and_only_shows_with_errors(qtbot, view, m
     assert cell.data() in cell.data(Qt.ItemDataRole.ToolTipRole)
 
 
+def test_buttons_that_open_a_dialog_say_so(view) -> None:
+    """An ellipsis on every button whose action asks for more (a folder, a file name)."""
+    assert view.sort_button.text() == "Sort into Folders…"
+    for button in view.findChildren(QToolButton):
+        action = button.defaultAction()
+        if action is not None and action.text().endswith("…"):
+            assert button.text().endswith("…"), action.text()
+    assert view.back_action.iconText() == "Back to Picture"
+
+
 def test_shutdown_mid_batch_is_bounded(qtbot, view, model_dir, sample_images, tmp_path) -> None:
     import time
 

@@ -176,7 +176,7 @@ class ResultsView(QWidget):
         export_menu = QMenu(export_button)
         export_menu.addActions([self.csv_action, self.jsonl_action])
         export_button.setMenu(export_menu)
-        sort_button = QToolButton(self)
+        self.sort_button = sort_button = QToolButton(self)
         sort_button.setDefaultAction(self.sort_action)
         back_button = QToolButton(self)
         back_button.setDefaultAction(self.back_action)
@@ -227,6 +227,9 @@ class ResultsView(QWidget):
 
     def _action(self, text: str, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
+        # a button showing the action drops "…" from its text (Qt's iconText): an action that
+        # opens a dialog keeps it there too
+        action.setIconText(text.replace("&", ""))
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
