@@ -36,14 +36,13 @@ class CameraMenu(QMenu):
     def fill(self) -> None:
         self.clear()
         cameras, opener = self.opener.cameras, self.opener
-        if opener.probing:
-            self.addAction("Looking for cameras…").setEnabled(False)
+        none_found = cameras == [] and not opener.probing
+        if opener.probing or none_found:  # said beside the action: its name stays its name
+            self.addAction("Looking for cameras…" if opener.probing
+                           else "No camera found").setEnabled(False)
         for camera in cameras or []:
             self.addAction(camera.label, lambda i=camera.index: opener.open_camera(i))
-        none_found = cameras == [] and not opener.probing
         self.open_action.setEnabled(not none_found)
-        self.open_action.setText("Open Camera (no camera found)" if none_found
-                                 else "Open &Camera")
         self.open_action.setToolTip(NO_CAMERA if none_found else "Open the camera")
         self.open_action.setStatusTip(NO_CAMERA if none_found else "")
         self.addActions([self.open_action, self.stop_action])
