@@ -206,7 +206,7 @@ def _classify(args: argparse.Namespace) -> int:
             if not result.ok:
                 failures += 1
                 if args.format != "table":
-                    bar.write(f"squeezeapp: {terminal_text(result.error or '')}",
+                    bar.write(f"squeezeapp: {terminal_text(f'{result.path}: {result.error}')}",
                               file=sys.stderr)
             bar.update()
     if failures:

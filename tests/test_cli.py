@@ -52,6 +52,8 @@ def test_bad_files_do_not_stop_the_batch(model_dir, sample_images, tmp_path) -> 
     errors = {Path(r["path"]).name: r["error"] for r in records if "error" in r}
     assert set(errors) == {"b_broken.jpg", "missing.jpg", "c_empty.png"}
     assert "no such file" in errors["missing.jpg"] and "empty file" in errors["c_empty.png"]
+    assert not any(str(tmp_path) in error for error in errors.values())  # "path" has it
+    assert f"squeezeapp: {tmp_path / 'c_empty.png'}: empty file" in result.stderr  # stderr too
     assert "3 of 6 files failed" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -367,7 +367,8 @@ def test_help_lists_every_shortcut_and_view_options_apply(qtbot, window) -> None
         assert expected in keys, (expected, sorted(keys))
     # Esc means two things: the dialog says where each works
     escapes = {(entry.where, entry.context) for entry in entries if entry.keys == "Esc"}
-    assert escapes == {("View ▸ Back to Results", ""), ("Back to Picture", "Results view")}
+    assert escapes == {("View ▸ Back to Results", window.view.accessibleName()),
+                       ("Back to Picture", "Results view")}
     overlay = next(entry for entry in entries if entry.where == "View ▸ Show Overlay")
     assert overlay.context == "Picture and predictions"  # Tab elsewhere moves the focus
     window.show_shortcuts()

@@ -118,3 +118,30 @@ def test_overlay_menu_keeps_view_options_in_step(qtbot, tmp_path) -> None:
     assert overlay.visible_action.isChecked() and overlay.corner_actions[0].isChecked()
     entries = {e.where for e in shortcut_entries(window)}
     assert {"View ▸ Show Overlay", "View ▸ Move Overlay to Next Corner"} <= entries
+
+
+def test_window_shortcuts_say_where_each_key_works(qtbot, model_dir, tmp_path) -> None:
+    """The real window: ← → Home End and Esc belong to the picture (the results lists use them
+    themselves), each key's places differ, and an action's name carries no state."""
+    from tests.ui_helpers import make_window
+
+    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path, camera_lister=lambda: [])
+    window.camera_menu.aboutToShow.emit()  # no camera: the Open Camera action is disabled
+    qtbot.waitUntil(lambda: not window.camera_action.isEnabled(), timeout=20_000)
+    entries = shortcut_entries(window)
+    by_key: dict[str, list[ShortcutEntry]] = {}
+    for entry in entries:
+        for key in entry.keys.split(", "):
+            by_key.setdefault(key, []).append(entry)
+    picture = window.view.accessibleName()
+    for key in ("Left", "Right", "Home", "End"):
+        assert [e.context for e in by_key[_native(key)]] == [picture], key
+    assert {(e.where, e.context) for e in by_key[_native("Esc")]} == {
+        ("Back to Picture", "Results view"), ("View ▸ Back to Results", picture)}
+    for key, listed in by_key.items():  # one key, one place each (no "Anywhere" beside another)
+        contexts = [e.context for e in listed]
+        assert len(set(contexts)) == len(contexts) and ("" not in contexts or len(listed) == 1), \
+            (key, listed)
+    assert ShortcutEntry("Camera ▸ Open Camera", _native("Ctrl+K")) in entries
+    assert not any("(" in e.where for e in entries), entries
+    window.close()

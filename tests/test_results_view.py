@@ -124,6 +124,69 @@ def test_two_thousand_links_dropped_on_the_window(qtbot, window, unfrozen_afterw
     assert "2,000 remembered" in results.status_label.text()
 
 
+def _drop_batch(qtbot, window, folder: Path) -> None:
+    with qtbot.waitSignal(window.results.view.finished, timeout=WAIT_MS):
+        drop_on(window, file_mime(folder))
+    assert window.results.showing_results
+
+
+def _back_to_picture(qtbot, window) -> None:
+    """Back to Picture, then wait for the picture and its prediction."""
+    predictions = window.session.inference_meter.count
+    with qtbot.waitSignal(window.session.pictureShown, timeout=WAIT_MS):
+        window.results.view.back_action.trigger()
+    qtbot.waitUntil(lambda: window.session.inference_meter.count == predictions + 1,
+                    timeout=WAIT_MS)
+    assert not window.results.showing_results
+
+
+def test_a_folder_opens_no_picture_until_asked(qtbot, window, model_dir, sample_images,
+                                               tmp_path) -> None:
+    """A folder goes to the results view alone: its unreadable first file is no error in the
+    status bar or behind the results, and nothing is decoded or classified beside the batch;
+    Back to Picture then opens a readable row (the selected one when there is one)."""
+    folder = tmp_path / "album"
+    folder.mkdir()
+    for photo in sample_images[:9]:
+        (folder / photo.name).symlink_to(photo)
+    broken = _corrupt(folder)
+    shown: list[str] = []
+    failed: list[str] = []
+    window.session.pictureShown.connect(shown.append)
+    window.session.imageFailed.connect(lambda path, _why: failed.append(path))
+    results = window.results.view
+    results.show_summaries = False
+    _drop_batch(qtbot, window, folder)
+    assert results.model.paths[0] == broken and results.model.failed == 1
+    assert failed == [] and [name for name in shown if name] == []
+    assert "Could not open" not in window.message_label.text()
+    assert not any("broken.jpg" in text for text in ui_helpers.canvas_texts(window))
+    assert MetricsRecorder(window).snapshot()["predictions"] == 0
+    assert window.view.frame is None
+
+    _back_to_picture(qtbot, window)
+    first_readable = results.model.paths[1]
+    assert window.opener.images.current == first_readable
+    assert window.view.frame is not None and failed == []
+    assert window.windowTitle().startswith(f"{first_readable.name} (2 / 10 in album)")
+    assert not any("Could not open" in text for text in ui_helpers.canvas_texts(window))
+
+    # another folder (readable first file): still nothing classified beside the batch, and
+    # Back to Picture opens the row the user selected
+    other = tmp_path / "other"
+    other.mkdir()
+    for photo in sample_images[10:15]:
+        (other / photo.name).symlink_to(photo)
+    predictions = window.session.inference_meter.count
+    _drop_batch(qtbot, window, other)
+    assert window.session.inference_meter.count == predictions
+    assert window.view.frame is None
+    results.table.setFocus()
+    results.table.selectRow(3)
+    _back_to_picture(qtbot, window)
+    assert str(window.opener.images.current) == results.proxy.index(3, 0).data(PATH_ROLE)
+
+
 def test_another_model_misses_the_cache(qtbot, view, model_dir, sample_images) -> None:
     paths = sample_images[:20]
     _run(qtbot, view, paths, model_dir / "squeezenet1.1.onnx")
@@ -437,6 +500,33 @@ def test_unsure_and_unreadable_rows_are_marked(qtbot, view, model_dir, sample_im
         Qt.ItemDataRole.ForegroundRole) is None
     assert colours[10] == ERROR_COLOUR
     assert view.model.index(10, Column.ERROR).data() == view.model.result(10).error
+
+
+def test_error_column_gives_the_reason_and_only_shows_with_errors(qtbot, view, model_dir,
+                                                                  sample_images,
+                                                                  tmp_path) -> None:
+    """The File column has the name: the Error cell says why (the tooltip has the whole path),
+    and a batch without errors leaves the Error column's room to the file names."""
+    _run(qtbot, view, sample_images[:3], model_dir / "squeezenet1.1.onnx")
+    assert view.table.isColumnHidden(Column.ERROR)
+    broken = _corrupt(tmp_path)
+    _run(qtbot, view, [*sample_images[:3], broken], model_dir / "squeezenet1.1.onnx")
+    assert not view.table.isColumnHidden(Column.ERROR)
+    cell = view.model.index(3, Column.ERROR)
+    assert cell.data() == "not a readable image (unknown format, corrupt or truncated)"
+    assert str(tmp_path) not in cell.data() and broken.name not in cell.data()
+    assert str(broken) in cell.data(Qt.ItemDataRole.ToolTipRole)
+    assert cell.data() in cell.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_buttons_that_open_a_dialog_say_so(view) -> None:
+    """An ellipsis on every button whose action asks for more (a folder, a file name)."""
+    assert view.sort_button.text() == "Sort into Folders…"
+    for button in view.findChildren(QToolButton):
+        action = button.defaultAction()
+        if action is not None and action.text().endswith("…"):
+            assert button.text().endswith("…"), action.text()
+    assert view.back_action.iconText() == "Back to Picture"
 
 
 def test_shutdown_mid_batch_is_bounded(qtbot, view, model_dir, sample_images, tmp_path) -> None:

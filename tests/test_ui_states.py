@@ -84,7 +84,9 @@ def test_no_camera_disables_open_camera_and_says_why(qtbot, model_dir, settings_
     assert window.session.live_source is None  # nothing opened at launch: no camera light
     window.camera_menu.aboutToShow.emit()  # the menu probes each time it opens
     qtbot.waitUntil(lambda: not window.camera_action.isEnabled(), timeout=WAIT_MS)
-    assert window.camera_action.text() == "Open Camera (no camera found)"
+    assert window.camera_action.text() == "Open &Camera"  # (Keyboard Shortcuts names it)
+    notes = [a.text() for a in window.camera_menu.actions() if not a.isEnabled()]
+    assert "No camera found" in notes
     assert "No camera answered" in window.camera_action.toolTip()
     window.close()
 

@@ -6,7 +6,14 @@ class SqueezeappError(Exception):
 
 
 class ImageReadError(SqueezeappError):
-    """A file could not be read as an image (missing, empty, corrupt, too large, not an image)."""
+    """A file could not be read as an image (missing, empty, corrupt, too large, not an image).
+
+    `reason` is the message without the file's path, for where the path is shown beside it (a
+    per-file record, a results row)."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
 
 
 class ModelError(SqueezeappError):

@@ -71,7 +71,7 @@ def read_image(path: Path | str, max_pixels: int = MAX_PIXELS, *, min_side: int 
         data = read_regular_file(path, budget.capacity)
         return decode_image(data, max_pixels, min_side=min_side, budget=budget)
     except ImageReadError as error:
-        raise ImageReadError(f"{path}: {error}") from None
+        raise ImageReadError(f"{path}: {error}", reason=error.reason) from None
 
 
 def read_regular_file(path: Path, max_bytes: int) -> np.ndarray:

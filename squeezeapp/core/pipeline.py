@@ -104,12 +104,13 @@ def classify_files(
 
 
 def _decode(path: Path, classifier: Classifier) -> np.ndarray | str:
-    """One file decoded to BGR uint8, or the error text. Big JPEGs decode reduced, down to what
-    the model's resize needs; read_image holds its share of the process-wide IMAGE_BUDGET."""
+    """One file decoded to BGR uint8, or the error text (the reason: the record has the path).
+    Big JPEGs decode reduced, down to what the model's resize needs; read_image holds its share
+    of the process-wide IMAGE_BUDGET."""
     try:
         return read_image(path, min_side=classifier.spec.preprocess.resize)
     except ImageReadError as error:
-        return str(error)
+        return error.reason
 
 
 def _load(path: Path, classifier: Classifier) -> np.ndarray | str:

@@ -45,19 +45,17 @@ class CameraMenu(QMenu):
 
     def fill(self) -> None:
         cameras, opener = self.opener.cameras, self.opener
+        none_found = cameras == [] and not opener.probing
         found = []
-        if opener.probing:
-            looking = QAction("Looking for cameras…", self)
-            looking.setEnabled(False)
-            found.append(looking)
+        if opener.probing or none_found:  # said beside the action: its name stays its name
+            note = QAction("Looking for cameras…" if opener.probing else "No camera found", self)
+            note.setEnabled(False)
+            found.append(note)
         for camera in cameras or []:
             action = QAction(camera.label, self)
             action.triggered.connect(lambda _=False, i=camera.index: opener.open_camera(i))
             found.append(action)
         self.cameras.replace(found)
-        none_found = cameras == [] and not opener.probing
         self.open_action.setEnabled(not none_found)
-        self.open_action.setText("Open Camera (no camera found)" if none_found
-                                 else "Open &Camera")
         self.open_action.setToolTip(NO_CAMERA if none_found else "Open the camera")
         self.open_action.setStatusTip(NO_CAMERA if none_found else "")

@@ -168,6 +168,19 @@ class LiveSession(QObject):
         frame = Frame.capture(qimage_to_bgr(image), f"clipboard:{token}", live=False)
         self._show_still(token, frame, image.copy())
 
+    def clear_picture(self) -> None:
+        """Leave the picture view empty (a batch went to the results view): a live source stops
+        and whatever was being opened becomes stale, so that nothing is decoded or classified
+        beside the batch until the user picks a picture."""
+        self._token += 1
+        self._shown_token = self._token
+        self._pending, self._badge = "", ""
+        self._veil.stop()
+        self._stop_live(self._token)
+        self.view.clear()
+        self.board.clear("source")
+        self.pictureShown.emit("")
+
     def stop(self) -> None:
         """Stop the live source, keeping the last picture (the user's Stop)."""
         self._token += 1  # whatever the old source still sends is stale from now on

@@ -201,6 +201,11 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         self.results_action = self._action(view_menu, "&Back to Results",
                                            self.results.show_results, Qt.Key.Key_Escape)
+        # ← → Home End and Esc are the picture's: the results lists use those keys themselves
+        # (bound to the picture page, Help ▸ Keyboard Shortcuts says where they work)
+        for action in (*self.browse_actions, self.results_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.view.addAction(action)
         self._action(view_menu, "&Messages…", self.show_messages, "Ctrl+Shift+M")
         self._action(view_menu, "&Full Screen", self.toggle_full_screen,
                      QKeySequence.StandardKey.FullScreen)

@@ -38,7 +38,8 @@ class ResultsPage(QObject):
         self._model: str | None = None
         self._settings: SessionSettings | None = None
         self.view.openRequested.connect(self._open_single)
-        self.view.closeRequested.connect(self.show_picture)
+        self.view.closeRequested.connect(self.back_to_picture)
+        self._picture_chosen = True  # False from a batch's start until a picture is opened
 
     @property
     def showing_results(self) -> bool:
@@ -53,6 +54,7 @@ class ResultsPage(QObject):
         """Classify `paths` in the background and show the results view."""
         self.paths = list(paths)
         self._model, self._settings = model, settings
+        self._picture_chosen = False  # the picture view stays empty until one is asked for
         self.view.start(self.paths, model, settings)
         self.show_results()
 
@@ -76,6 +78,14 @@ class ResultsPage(QObject):
     def show_picture(self) -> None:
         self._switch(PICTURE_PAGE)
 
+    def back_to_picture(self) -> None:
+        """Esc / Back to Picture: the picture last opened; after a new batch, the selected row
+        (else the first readable result), opened now, as Enter would."""
+        if self._picture_chosen or not self.paths:
+            self.show_picture()
+        elif (path := self.view.path_to_open()) is not None:
+            self._open_single(str(path))
+
     def _switch(self, page: int) -> None:
         if self.stack.currentIndex() != page:
             self.stack.setCurrentIndex(page)
@@ -85,6 +95,7 @@ class ResultsPage(QObject):
     def _open_single(self, path: str) -> None:
         """Open one result in the picture view; ←/→ then walk the rows in the order, and with
         the filter, that the table shows (falling back to the batch's order)."""
+        self._picture_chosen = True
         chosen = Path(path)
         shown = self.view.shown_paths()
         order = shown if chosen in shown else self.paths

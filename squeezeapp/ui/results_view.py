@@ -64,6 +64,7 @@ from squeezeapp.ui.results_job import Chunk, JobSummary, ResultsJob
 from squeezeapp.ui.results_model import (
     ERROR_COLOUR,
     PATH_ROLE,
+    RESULT_ROLE,
     Column,
     ResultsModel,
 )
@@ -175,7 +176,7 @@ class ResultsView(QWidget):
         export_menu = QMenu(export_button)
         export_menu.addActions([self.csv_action, self.jsonl_action])
         export_button.setMenu(export_menu)
-        sort_button = QToolButton(self)
+        self.sort_button = sort_button = QToolButton(self)
         sort_button.setDefaultAction(self.sort_action)
         back_button = QToolButton(self)
         back_button.setDefaultAction(self.back_action)
@@ -226,6 +227,9 @@ class ResultsView(QWidget):
 
     def _action(self, text: str, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
+        # a button showing the action drops "…" from its text (Qt's iconText): an action that
+        # opens a dialog keeps it there too
+        action.setIconText(text.replace("&", ""))
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -349,6 +353,10 @@ class ResultsView(QWidget):
 
     def _update_status(self, *_args) -> None:
         self.status_label.setText(self.status_text())
+        # the Error column only takes room from the file names when a row has an error
+        no_errors = self.model.failed == 0
+        if self.table.isColumnHidden(Column.ERROR) != no_errors:
+            self.table.setColumnHidden(Column.ERROR, no_errors)
         hidden_all = self.model.total > 0 and self.proxy.rowCount() == 0
         if hidden_all:
             text = self.filter_edit.text().strip()
@@ -374,6 +382,20 @@ class ResultsView(QWidget):
         after Enter opens one of them)."""
         return [Path(self.proxy.index(row, 0).data(PATH_ROLE))
                 for row in range(self.proxy.rowCount())]
+
+    def path_to_open(self) -> Path | None:
+        """What Back to Picture shows after a new batch: the current selected row, else the
+        first row (as shown) not known to be unreadable, else the first row."""
+        current = self.current_view.currentIndex()
+        if current.isValid() and self.table.selectionModel().isSelected(current):
+            return Path(current.data(PATH_ROLE))
+        rows = [self.proxy.index(row, 0) for row in range(self.proxy.rowCount())]
+        readable = (index for index in rows
+                    if (result := index.data(RESULT_ROLE)) is None or result.ok)
+        chosen = next(readable, rows[0] if rows else None)
+        if chosen is not None:
+            return Path(chosen.data(PATH_ROLE))
+        return self.model.paths[0] if self.model.total else None
 
     def selected_rows(self) -> list[int]:
         """Source rows of the selection, in input order."""

@@ -130,7 +130,10 @@ class SourceOpener(QObject):
             if self._pending is not None and self._pending[0] in result.folders:
                 folder, self._pending = self._pending[0], None
                 self.openWorked.emit(folder, "folder")  # listed with images: that is working
-            self.open_images(result.images)
+            if len(result.images) > 1:
+                self.open_batch(result.images)
+            else:
+                self.open_images(result.images)
             self.imagesScanned.emit(result.images)
         elif len(result.videos) == 1:
             self.open_video(result.videos[0])
@@ -150,6 +153,13 @@ class SourceOpener(QObject):
     def open_images(self, images: list[Path], start: int = 0) -> None:
         self.images = ImageList(images, start)
         self._show_current()
+
+    def open_batch(self, images: list[Path]) -> None:
+        """Several images go to the results view: none is opened in the picture view until the
+        user asks for one (an unreadable first file is no error, nor a second decode and
+        inference beside the batch)."""
+        self.images = ImageList(images)
+        self.session.clear_picture()
 
     def _show_current(self) -> None:
         if self.images.current is not None:
