@@ -55,7 +55,7 @@ def model_lines(classifier: Classifier, summary: ModelSummary) -> list[str]:
         f"preprocess     shorter side→{pre.resize}, centre crop {pre.size}×{pre.size}, {pre.color},"
         f" x*{pre.scale:.6g}, mean {list(pre.mean)}, std {list(pre.std)}",
         f"labels         {len(spec.labels)} classes (from {spec.source})",
-        f"parameters     {summary.params:,}",
+        f"parameters     {summary.params:,}{_weight_note(summary)}",
         f"compute        {summary.gmacs:.3f} GMAC per image (opset {summary.opset})",
     ]
 
@@ -83,6 +83,10 @@ def layer_lines(summary: ModelSummary) -> list[str]:
                          f"+ 3×3 ({fire.expand3x3}) → concat {fire.out_channels}")
     lines.append(f"  {len(summary.fire_modules)} Fire modules, {len(summary.layers)} layers")
     return lines
+
+
+def _weight_note(summary: ModelSummary) -> str:
+    return f" ({summary.weight_type} weights)" if summary.weight_type else ""
 
 
 def _shape(shape: tuple[int, ...]) -> str:
