@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from squeezeapp.core.model_summary import summarize
+from squeezeapp.info import layer_lines
 
 
 def test_float_model_summary(model_dir) -> None:
@@ -21,3 +22,10 @@ def test_fast_model_summary_matches_the_float_model(fast_model, model_dir) -> No
     assert int8.fire_modules == fp32.fire_modules
     assert int8.weight_type == "int8"
 
+
+def test_layer_count_says_what_the_table_shows(model_dir) -> None:
+    summary = summarize(model_dir / "squeezenet1.1.onnx")
+    lines = layer_lines(summary)
+    rows = [line for line in lines[2:-1] if not line.startswith("    ")]  # one per layer or Fire
+    assert len(rows) == 15
+    assert lines[-1] == "  15 rows: 8 Fire modules (24 Conv layers) + 7 other layers = 31 layers"
