@@ -55,7 +55,7 @@ def model_lines(classifier: Classifier, summary: ModelSummary) -> list[str]:
         f"preprocess     shorter side→{pre.resize}, centre crop {pre.size}×{pre.size}, {pre.color},"
         f" x*{pre.scale:.6g}, mean {list(pre.mean)}, std {list(pre.std)}",
         f"labels         {len(spec.labels)} classes (from {spec.source})",
-        f"parameters     {summary.params:,}",
+        f"parameters     {summary.params:,}{_weight_note(summary)}",
         f"compute        {summary.gmacs:.3f} GMAC per image (opset {summary.opset})",
     ]
 
@@ -81,8 +81,22 @@ def layer_lines(summary: ModelSummary) -> list[str]:
                          f"{fire.macs / 1e6:>8.1f}")
             lines.append(f"    squeeze 1×1 ({fire.squeeze}) → expand 1×1 ({fire.expand1x1}) "
                          f"+ 3×3 ({fire.expand3x3}) → concat {fire.out_channels}")
-    lines.append(f"  {len(summary.fire_modules)} Fire modules, {len(summary.layers)} layers")
+    lines.append(f"  {_count_line(summary)}")
     return lines
+
+
+def _weight_note(summary: ModelSummary) -> str:
+    return f" ({summary.weight_type} weights)" if summary.weight_type else ""
+
+
+def _count_line(summary: ModelSummary) -> str:
+    """What the table's rows are, and how many layers the graph has: a Fire row stands for its
+    three convolutions, so the two counts differ and both are named."""
+    in_fires = sum(len(fire.members) for fire in summary.fire_modules)
+    others = len(summary.layers) - in_fires
+    rows = len(summary.fire_modules) + others
+    return (f"{rows} rows: {len(summary.fire_modules)} Fire modules ({in_fires} Conv layers)"
+            f" + {others} other layers = {len(summary.layers)} layers")
 
 
 def _shape(shape: tuple[int, ...]) -> str:

@@ -142,3 +142,26 @@ def test_model_menu_shows_speed_and_accuracy_side_by_side(qtbot, fast_model, mod
     assert checked == [str(models / fast_model[0].name)]
     window.close()
     assert_threads_joined(window)
+
+
+def test_info_describes_the_fast_model_like_the_float_one(fast_model, model_dir) -> None:
+    """Its Conv layers read int8 weights through DequantizeLinear: still the same network."""
+    path, _ = fast_model
+
+    def info(model) -> dict[str, str]:
+        result = run_cli("info", "--model", str(model))
+        assert result.returncode == 0, result.stderr
+        out = result.stdout
+        return {"parameters": re.search(r"^  parameters +([\d,]+)", out, re.M).group(1),
+                "compute": re.search(r"^  compute +([\d.]+ GMAC)", out, re.M).group(1),
+                "counts": out.rstrip().splitlines()[-1],
+                "fires": re.findall(r"^  (fire\d+ +Fire .*)$", out, re.M),
+                "weights": re.findall(r"^  parameters .* \((\w+) weights\)$", out, re.M)}
+
+    fp32, int8 = info(model_dir / "squeezenet1.1.onnx"), info(path)
+    for key in ("parameters", "compute", "counts", "fires"):
+        assert int8[key] == fp32[key], key
+    assert (int8["parameters"], int8["compute"]) == ("1,235,496", "0.349 GMAC")
+    assert "8 Fire modules" in int8["counts"] and "31 layers" in int8["counts"]
+    assert len(int8["fires"]) == 8
+    assert (fp32["weights"], int8["weights"]) == (["float32"], ["int8"])

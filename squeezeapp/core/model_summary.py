@@ -2,6 +2,10 @@
 
 A Fire module is recognised by its structure, not by node names: a Concat of two ReLU'd
 convolutions (1×1 and 3×3 "expand") that read the same ReLU'd 1×1 "squeeze" convolution.
+
+A quantized (QDQ) model is the same network: its Conv nodes read their int8 weights and int32
+biases through DequantizeLinear, and their activations through QuantizeLinear/DequantizeLinear
+pairs, so both are looked through to find the same layers, parameters and MACs as in float.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import numpy as np
 import onnx
 from onnx import numpy_helper, shape_inference
 
-_PASS_THROUGH = {"Relu", "Clip", "BatchNormalization", "Dropout", "Identity"}
+_QDQ = {"QuantizeLinear", "DequantizeLinear"}
+_PASS_THROUGH = {"Relu", "Clip", "BatchNormalization", "Dropout", "Identity", *_QDQ}
+_WEIGHTED = {"Conv", "Gemm", "MatMul"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class ModelSummary:
     layers: tuple[Layer, ...]
     fire_modules: tuple[FireModule, ...]
     opset: int
+    weight_type: str  # element type of the layers' weights as stored: "float32", "int8", …
 
     @property
     def gmacs(self) -> float:
@@ -62,7 +69,8 @@ def summarize(path: Path) -> ModelSummary:
     inferred = shape_inference.infer_shapes(model)
     graph = inferred.graph
     shapes = _value_shapes(inferred)
-    weights = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    stored = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    weights = _weights_by_reader_name(graph, stored)
     producer = {out: node for node in graph.node for out in node.output}
 
     layers: list[Layer] = []
@@ -74,13 +82,35 @@ def summarize(path: Path) -> ModelSummary:
             per_node[node.output[0]] = layer
     fires = _fire_modules(graph, producer, per_node, shapes)
     opset = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
+    kernel_types = {weights[node.input[1]].dtype.name for node in graph.node
+                    if node.op_type in _WEIGHTED and node.input[1] in weights}
     return ModelSummary(
-        params=int(sum(w.size for w in weights.values() if w.dtype.kind == "f")),
+        params=_parameter_count(graph, stored),
         macs=sum(layer.macs for layer in layers),
         layers=tuple(layers),
         fire_modules=tuple(fires),
         opset=opset,
+        weight_type="/".join(sorted(kernel_types)),
     )
+
+
+def _weights_by_reader_name(graph, stored: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Initialisers under the names layers read them by: a quantized one under the output of the
+    DequantizeLinear that expands it, so a Conv finds its int8 kernel as it finds a float one."""
+    weights = dict(stored)
+    for node in graph.node:
+        if node.op_type == "DequantizeLinear" and node.input[0] in stored:
+            weights[node.output[0]] = stored[node.input[0]]
+    return weights
+
+
+def _parameter_count(graph, stored: dict[str, np.ndarray]) -> int:
+    """Float initialisers plus quantized ones (what DequantizeLinear expands), but not the scales
+    and zero points of quantization, nor integer constants such as shapes."""
+    quantization = {name for node in graph.node if node.op_type in _QDQ for name in node.input[1:]}
+    quantized = {node.input[0] for node in graph.node if node.op_type == "DequantizeLinear"}
+    return int(sum(array.size for name, array in stored.items()
+                   if name not in quantization and (name in quantized or array.dtype.kind == "f")))
 
 
 def _fix_batch_to_one(model: onnx.ModelProto) -> None:
@@ -127,7 +157,8 @@ def _layer(node, shapes, weights) -> Layer | None:
 
 
 def _through_activation(name, producer) -> str:
-    """Follow a tensor back through ReLU-like nodes to the tensor a Conv produced."""
+    """Follow a tensor back through ReLU-like and (de)quantizing nodes to the tensor a Conv
+    produced."""
     node = producer.get(name)
     while node is not None and node.op_type in _PASS_THROUGH:
         name = node.input[0]
