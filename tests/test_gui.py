@@ -293,6 +293,9 @@ def test_empty_state_and_drops_of_nothing_useful(qtbot, window, tmp_path, video)
     qtbot.waitUntil(lambda: "Nothing to open in notes.txt" in canvas_texts(window),
                     timeout=WAIT_MS)
     assert any("not an image or a video (.txt file type)" in t for t in canvas_texts(window))
+    window.opener.open_paths([tmp_path / "ghost.jpg"])  # e.g. --source with a typo
+    qtbot.waitUntil(lambda: "Could not open ghost.jpg" in canvas_texts(window), timeout=WAIT_MS)
+    assert any("It was not found" in t for t in canvas_texts(window))
     second = tmp_path / "second.mp4"
     shutil.copy(video, second)
     drop_on(window, file_mime(video, second))

@@ -215,7 +215,11 @@ class ModelController(QObject):
         menu.setToolTipsVisible(True)
         models_end = menu.addSeparator()
         menu.addAction("&Open Model File…", self.choose_model)
-        menu.addAction(f"&Download {ZOO_MODEL.name}…", self.download_default_model)
+        download = menu.addAction(
+            f"&Download {ZOO_MODEL.name} ({_megabytes(ZOO_MODEL.model.size)})…",
+            self.download_default_model)
+        download.setToolTip(ZOO_MODEL.description)  # says its accuracy: lower than the others'
+        download.setStatusTip(ZOO_MODEL.description)
         threads_menu = menu.addMenu("Inference &Threads")
         self._thread_choices = QActionGroup(threads_menu)
         for count in (None, *range(1, min(8, os.cpu_count() or 1) + 1)):

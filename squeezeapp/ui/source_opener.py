@@ -137,6 +137,10 @@ class SourceOpener(QObject):
             self.imagesScanned.emit(result.images)
         elif len(result.videos) == 1:
             self.open_video(result.videos[0])
+        elif len(paths) == 1 and result.missing:
+            self.board.error("open", f"Could not open {names}",
+                             "It was not found (moved, renamed, deleted, or on a drive not "
+                             "connected now).")
         else:
             what = "this drop" if len(paths) > 1 else names
             self.board.error("open", f"Nothing to open in {what}",
