@@ -84,7 +84,7 @@ def test_about_names_versions_model_and_licence(qtbot, model_dir) -> None:
                                                source_sha256=file_sha256(path)))
     qtbot.addWidget(copy)
     copy_text = copy.findChild(QLabel, "about-text").text()
-    assert "BSD-3-Clause (that of squeezenet1.1" in copy_text and "unknown" not in copy_text
+    assert "BSD-3-Clause (that of SqueezeNet 1.1," in copy_text and "unknown" not in copy_text
     nothing = build_about_dialog(None, None)
     qtbot.addWidget(nothing)
     assert "none loaded" in nothing.findChild(QLabel, "about-text").text()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from squeezeapp import APP_NAME, __version__
+from squeezeapp.core.model_names import readable_model_name
 from squeezeapp.core.registry import known_by_sha256
 
 logger = logging.getLogger(__name__)
@@ -167,7 +168,8 @@ def model_licence(sha256: str, source_sha256: str = "") -> str:
     if known := known_by_sha256(sha256):
         return known.licence
     if source_sha256 and (source := known_by_sha256(source_sha256)):
-        return f"{source.licence} (that of {source.name}, which this copy was quantised from)"
+        return (f"{source.licence} (that of {readable_model_name(source.name)}, which this copy "
+                "was quantised from)")
     return "unknown (a model file squeezeapp does not recognise)"
 
 
