@@ -282,13 +282,9 @@ def _folder(settings: BenchSettings, paths: list[Path], plain: Classifier,
     del timed["stages"], timed["busy_stages"]
     # without the warm-up calls'
     stages, busy_stages, shares = stages[1:], busy_stages[1:], shares[1:]
-    bounds = tuple(cores * 1e3 / sum(stage.values()) for stage in stages)
-    busy_bounds = tuple(cores * 1e3 / sum(stage.values()) for stage in busy_stages)
+    bound, busy_bound = _bound(stages, cores), _bound(busy_stages, cores)
     rates = {name: _per_second(measure, len(paths)) for name, measure in timed.items()}
-    bound = Measure(float(np.median(bounds)), float(np.percentile(bounds, 5)), bounds)
     one_worker_bound = _per_second(timed["one_worker"], len(paths) * cores)
-    busy_bound = Measure(float(np.median(busy_bounds)), float(np.percentile(busy_bounds, 5)),
-                         busy_bounds)
     ratios = {"classify_vs_bound": Ratio.of(rates["classify"], bound),
               "classify_vs_busy_bound": Ratio.of(rates["classify"], busy_bound),
               "classify_vs_cores_x_one_worker": Ratio.of(rates["classify"], one_worker_bound),
@@ -297,8 +293,14 @@ def _folder(settings: BenchSettings, paths: list[Path], plain: Classifier,
               f"classify_vs_{other_kind}": Ratio.of(rates["classify"],
                                                     rates[f"classify_{other_kind}"])}
     return FolderResult(len(paths), settings.unreadable, cores, chosen.kind, rates,
-                        _median_stages(stages), ratios,
-                        bounds, median_share(shares), _median_stages(busy_stages), busy_bounds)
+                        _median_stages(stages), ratios, bound.rounds, median_share(shares),
+                        _median_stages(busy_stages), busy_bound.rounds)
+
+
+def _bound(stage_rounds: list[dict[str, float]], cores: int) -> Measure:
+    """Images/s with the stages' per-image core-ms spread perfectly over `cores`, per round."""
+    bounds = tuple(cores * 1e3 / sum(stage.values()) for stage in stage_rounds)
+    return Measure(float(np.median(bounds)), float(np.percentile(bounds, 5)), bounds)
 
 
 def _median_stages(rounds: list[dict[str, float]]) -> dict[str, float]:

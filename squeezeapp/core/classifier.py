@@ -213,12 +213,16 @@ class Classifier:
         self.prepare(image, out=self._single[0])
         probabilities, maps = self.run(self._single, with_cam)
         predictions = self.predictions(probabilities[0], top_k)
-        cam = None
-        if maps is not None:
-            height, width = image.shape[:2]
-            chosen = maps[0, [p.index for p in predictions]]  # fancy indexing copies
-            cam = ClassMaps(chosen, self.crop_rect(height, width), (height, width))
+        cam = None if maps is None else self.class_maps(maps[0], predictions, image.shape[:2])
         return Classification(predictions, (time.perf_counter() - started) * 1e3, self.name, cam)
+
+    def class_maps(self, maps: np.ndarray, predictions: Sequence[Prediction],
+                   image_size: tuple[int, ...]) -> ClassMaps:
+        """The maps of the predicted classes, out of one image's maps of all classes [C,h,w],
+        with where they lie in that image (its height, width)."""
+        height, width = image_size[:2]
+        chosen = maps[[p.index for p in predictions]]  # fancy indexing copies
+        return ClassMaps(chosen, self.crop_rect(height, width), (height, width))
 
     def classify_batch(self, images: Sequence[np.ndarray], top_k: int = 5) -> list[Classification]:
         started = time.perf_counter()

@@ -28,7 +28,7 @@ from typing import Literal
 
 import numpy as np
 
-from squeezeapp.core.classifier import Classification, Classifier, ClassMaps, SessionSettings
+from squeezeapp.core.classifier import Classification, Classifier, SessionSettings
 from squeezeapp.core.errors import ImageReadError
 from squeezeapp.core.imageio import read_image
 from squeezeapp.core.providers import CPU, resolve_providers
@@ -294,11 +294,8 @@ class _ImagePipeline:
         started = time.perf_counter()
         classifier = self._classifier
         predictions = classifier.predictions(outcome.probabilities, self._top_k)
-        cam = None
-        if outcome.maps is not None:
-            chosen = outcome.maps[[p.index for p in predictions]]  # fancy indexing copies
-            height, width = outcome.image_size
-            cam = ClassMaps(chosen, classifier.crop_rect(height, width), (height, width))
+        cam = (None if outcome.maps is None
+               else classifier.class_maps(outcome.maps, predictions, outcome.image_size))
         elapsed_ms = outcome.work_ms + (time.perf_counter() - started) * 1e3
         return FileResult(outcome.path,
                           Classification(predictions, elapsed_ms, classifier.name, cam))

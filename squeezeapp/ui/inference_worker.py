@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Signal
 
-from squeezeapp.core.classifier import Classifier, ClassMaps
+from squeezeapp.core.classifier import Classifier
 from squeezeapp.core.metrics import time_ms
 from squeezeapp.core.smoothing import ProbabilitySmoother
 from squeezeapp.core.sources import Frame
@@ -90,8 +90,8 @@ class InferenceWorker(LoopWorker):
             predictions = classifier.predictions(probabilities, self.top_k)
             height, width = frame.image.shape[:2]
             crop = classifier.crop_rect(height, width)
-            cam = None if maps is None else ClassMaps(
-                maps[0, [p.index for p in predictions]], crop, (height, width))
+            cam = (None if maps is None
+                   else classifier.class_maps(maps[0], predictions, (height, width)))
         return InferenceResult(frame.id, frame.timestamp, frame.source, frame.live, predictions,
                                elapsed(), classifier.name, smoothed, job.token, crop, cam,
                                classifier.display_name)
