@@ -199,7 +199,7 @@ def debian_changelog(version: str) -> str:
 
 def manual_page(version: str) -> str:
     """squeezeapp(1) from the CLI's argparse parser (packaging/manpage.py)."""
-    from squeezeapp.cli import build_parser
+    from squeezeapp.cli.main import build_parser
 
     return render_manpage(build_parser(), version, release_date())
 

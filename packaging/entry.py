@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 if Path(sys.executable).stem.lower().endswith("-gui"):
-    from squeezeapp.cli import gui_main as main
+    from squeezeapp.cli.main import gui_main as main
 else:
-    from squeezeapp.cli import main
+    from squeezeapp.cli.main import main
 
 sys.exit(main())

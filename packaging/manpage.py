@@ -1,6 +1,6 @@
 """squeezeapp(1), written from the CLI's own argparse parser so the two cannot disagree.
 
-Every command and option comes from squeezeapp.cli.build_parser(); the prose sections (files,
+Every command and option comes from squeezeapp.cli.main.build_parser(); the prose sections (files,
 environment, privacy) are short and fixed. The output is plain man(7) roff: `man -l` and
 lintian's `man --warnings` read it without complaint.
 """

@@ -46,12 +46,12 @@ def project_version() -> str:
 
 def stage_default_model(dest: Path) -> Path:
     """Put the default model (and labels file, if it has one) into `dest`; return the model."""
-    from squeezeapp.core.download import download_known_model
-    from squeezeapp.core.errors import DownloadError
-    from squeezeapp.core.hashing import file_sha256
-    from squeezeapp.core.models import DEFAULT_MODEL_NAME
-    from squeezeapp.core.paths import MODEL_DIR_ENV
-    from squeezeapp.core.registry import ZOO_MODEL, known_by_name
+    from squeezeapp.core.common.errors import DownloadError
+    from squeezeapp.core.common.hashing import file_sha256
+    from squeezeapp.core.models.download import download_known_model
+    from squeezeapp.core.models.lookup import DEFAULT_MODEL_NAME
+    from squeezeapp.core.models.paths import MODEL_DIR_ENV
+    from squeezeapp.core.models.registry import ZOO_MODEL, known_by_name
 
     if dest.exists():
         shutil.rmtree(dest)
@@ -100,8 +100,8 @@ def stage_fast_model(float_model: Path, photos: Path | None = None, policy: str 
 
     `build` defaults to quantize.build_fast_model (tests pass a stand-in to check the policy
     and the cache without a 40-second build)."""
-    from squeezeapp.core.imageio import expand_image_paths
-    from squeezeapp.core.models import FAST_SUFFIX
+    from squeezeapp.core.imaging.decode import expand_image_paths
+    from squeezeapp.core.models.lookup import FAST_SUFFIX
 
     policy = policy or fast_model_policy()
     photos = photos if photos is not None else calibration_photos_dir()
@@ -127,7 +127,7 @@ def stage_fast_model(float_model: Path, photos: Path | None = None, policy: str 
         print(f"fast model: reusing {cached}", file=sys.stderr)
     else:
         if build is None:
-            from squeezeapp.core.quantize import build_fast_model as build
+            from squeezeapp.core.modeltools.quantize import build_fast_model as build
         cache.mkdir(parents=True, exist_ok=True)
         partial = cached.with_name(f".{cached.stem}.part{cached.suffix}")
         started = time.perf_counter()
@@ -145,8 +145,8 @@ def fast_model_key(float_model: Path, photos: list[Path]) -> str:
     import onnx
     import onnxruntime
 
-    from squeezeapp.core.hashing import file_sha256
-    from squeezeapp.core.quantize import RECIPE_VERSION
+    from squeezeapp.core.common.hashing import file_sha256
+    from squeezeapp.core.modeltools.quantize import RECIPE_VERSION
 
     facts = {
         "recipe": RECIPE_VERSION, "onnxruntime": onnxruntime.__version__,

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m scripts.compare_pipeline --against 10691d1 --rounds 15
 
-The earlier `squeezeapp/core/pipeline.py` is read from git and loaded beside the current one;
+The earlier `squeezeapp/core/batch/pipeline.py` is read from git and loaded beside the current one;
 both classify the same photos (repeated to --files) with the same 1-thread session and the same
 number of workers, passes interleaved (A, B, A, B, ...), so a slow minute of the shared machine
 slows both. Prints images/s, the ratio per round (median and IQR) and who used the cores.
@@ -21,19 +21,19 @@ from types import ModuleType
 
 import numpy as np
 
-from squeezeapp.core import pipeline as current
-from squeezeapp.core.classifier import Classifier, SessionSettings
-from squeezeapp.core.cpu_share import CpuShare, measure_cpu, median_share
-from squeezeapp.core.imageio import expand_image_paths
-from squeezeapp.core.timing import Measure, Ratio, interleave
+from squeezeapp.core.batch import pipeline as current
+from squeezeapp.core.imaging.decode import expand_image_paths
+from squeezeapp.core.inference.classifier import Classifier, SessionSettings
+from squeezeapp.core.measure.cpu_share import CpuShare, measure_cpu, median_share
+from squeezeapp.core.measure.timing import Measure, Ratio, interleave
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_PHOTOS = REPO.parent / "shared" / "images" / "imagenet-sample"
 
 
 def pipeline_at(revision: str, folder: Path) -> ModuleType:
-    """squeezeapp/core/pipeline.py as it was at `revision`, as a module of its own."""
-    source = subprocess.run(["git", "show", f"{revision}:squeezeapp/core/pipeline.py"],
+    """squeezeapp/core/batch/pipeline.py as it was at `revision`, as a module of its own."""
+    source = subprocess.run(["git", "show", f"{revision}:squeezeapp/core/batch/pipeline.py"],
                             cwd=REPO, check=True, capture_output=True, text=True).stdout
     path = folder / "earlier_pipeline.py"
     path.write_text(source, encoding="utf-8")

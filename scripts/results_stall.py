@@ -56,8 +56,8 @@ def measure_once(folder: Path, gc_tuning: bool) -> dict[str, object]:
     """Open `folder` in a new window, wait until every row is done, return the metrics."""
     from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
 
-    from squeezeapp.ui import app as gui_app
-    from squeezeapp.ui.main_window import MainWindow
+    from squeezeapp.ui.window import app as gui_app
+    from squeezeapp.ui.window.main_window import MainWindow
 
     gui_app.create_application()
     with tempfile.TemporaryDirectory() as scratch:

@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QSettings
 
-from squeezeapp.core.sources import CameraSource
-from squeezeapp.ui.app import create_application
-from squeezeapp.ui.main_window import MainWindow
+from squeezeapp.core.imaging.sources import CameraSource
+from squeezeapp.ui.window.app import create_application
+from squeezeapp.ui.window.main_window import MainWindow
 from tests.fakes import make_video
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

@@ -21,9 +21,9 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 
 from scripts.state_screenshots import _spin, wait_until
-from squeezeapp.ui.app import create_application
-from squeezeapp.ui.main_window import MainWindow
-from squeezeapp.ui.view_options import Corner
+from squeezeapp.ui.common.view_options import Corner
+from squeezeapp.ui.window.app import create_application
+from squeezeapp.ui.window.main_window import MainWindow
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 SIZE = (1100, 720)

@@ -2,6 +2,6 @@
 
 import sys
 
-from squeezeapp.cli import main
+from squeezeapp.cli.main import main
 
 sys.exit(main())

@@ -71,14 +71,14 @@ def isolated_cache(tmp_path_factory, monkeypatch, request) -> Path:
 
 @pytest.fixture(scope="session")
 def classifier(model_dir: Path):
-    from squeezeapp.core.classifier import Classifier
+    from squeezeapp.core.inference.classifier import Classifier
 
     return Classifier.load(model_dir / "squeezenet1.1.onnx")
 
 
 @pytest.fixture(scope="session")
 def caffe_classifier(model_dir: Path):
-    from squeezeapp.core.classifier import Classifier
+    from squeezeapp.core.inference.classifier import Classifier
 
     return Classifier.load(model_dir / "squeezenet1.1-caffe.onnx")
 
@@ -97,7 +97,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300,
 def fast_model(tmp_path_factory, model_dir: Path, sample_dir: Path):
     """The fast int8 model as packaging builds it (about 40 s on two cores, once a session):
     its path and build_fast_model's report."""
-    from squeezeapp.core.quantize import build_fast_model
+    from squeezeapp.core.modeltools.quantize import build_fast_model
 
     target = tmp_path_factory.mktemp("fast") / "squeezenet1.1-int8.onnx"
     report = build_fast_model(model_dir / "squeezenet1.1.onnx", sample_dir, target)

@@ -7,8 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from squeezeapp.core.imageio import read_image
-from squeezeapp.core.sources import SourceError, VideoFileSource
+from squeezeapp.core.imaging.decode import read_image
+from squeezeapp.core.imaging.sources import SourceError, VideoFileSource
 
 
 def make_video(path: Path, photos: list[Path], size: tuple[int, int] = (640, 360),

@@ -20,7 +20,7 @@ def test_import_linter_contract_holds() -> None:
 
 
 def test_core_imports_without_qt_loaded() -> None:
-    code = ("import sys, squeezeapp.core.classifier, squeezeapp.core.pipeline, "
-            "squeezeapp.core.download, squeezeapp.core.model_summary; "
+    code = ("import sys, squeezeapp.core.inference.classifier, squeezeapp.core.batch.pipeline, "
+            "squeezeapp.core.models.download, squeezeapp.core.modeltools.summary; "
             "assert not [m for m in sys.modules if m.startswith('PySide6')]")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, timeout=60)

@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-from squeezeapp.ui.main_window import MainWindow
-from squeezeapp.ui.options import GuiOptions
+from squeezeapp.ui.common.options import GuiOptions
+from squeezeapp.ui.window.main_window import MainWindow
 from tests.fakes import make_video
 
 

@@ -1,0 +1,1 @@
+"""The `squeezeapp` command line: classify, info, models, bench, gui, --selftest."""

@@ -1,0 +1,114 @@
+"""`squeezeapp info`: versions, execution providers, and what the chosen model is made of."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+from squeezeapp import __version__
+from squeezeapp.core.inference.classifier import Classifier
+from squeezeapp.core.modeltools.summary import ModelSummary, summarize
+
+
+def qt_version() -> str:
+    try:
+        from PySide6 import QtCore
+        from PySide6 import __version__ as pyside_version
+    except ImportError as error:  # Qt libraries missing on a headless box
+        return f"unavailable ({error})"
+    return f"{QtCore.qVersion()} (PySide6 {pyside_version})"
+
+
+def environment_lines() -> list[str]:
+    import cv2
+    import numpy
+    import onnxruntime
+
+    from squeezeapp.core.inference.providers import available_providers, short_name
+
+    return [
+        f"squeezeapp     {__version__}",
+        f"Python         {platform.python_version()} ({sys.executable})",
+        f"platform       {platform.platform()}",
+        f"onnxruntime    {onnxruntime.__version__}",
+        f"OpenCV         {cv2.__version__}",
+        f"NumPy          {numpy.__version__}",
+        f"Qt             {qt_version()}",
+        f"providers      {', '.join(short_name(p) for p in available_providers())}",
+        f"CPU threads    {os.cpu_count()}",
+    ]
+
+
+def model_lines(classifier: Classifier, summary: ModelSummary) -> list[str]:
+    spec = classifier.spec
+    pre = spec.preprocess
+    shape = ",".join(str(d) if isinstance(d, int) else "N" for d in spec.input_shape)
+    return [
+        f"model          {spec.display_name}",
+        f"model name     {spec.name} (in classify's csv and jsonl)",
+        f"path           {spec.path}",
+        f"sha256         {spec.sha256}",
+        f"provider       {classifier.provider}",
+        f"input          {spec.input_name} [{shape}] float32",
+        f"output         {spec.output_name} ({spec.output_kind or 'detected at run time'})",
+        f"preprocess     shorter side→{pre.resize}, centre crop {pre.size}×{pre.size}, {pre.color},"
+        f" x*{pre.scale:.6g}, mean {list(pre.mean)}, std {list(pre.std)}",
+        f"labels         {len(spec.labels)} classes (from {spec.source})",
+        f"parameters     {summary.params:,}{_weight_note(summary)}",
+        f"compute        {summary.gmacs:.3f} GMAC per image (opset {summary.opset})",
+    ]
+
+
+def layer_lines(summary: ModelSummary) -> list[str]:
+    """Plain layers one a row; each Fire module as squeeze 1×1 → expand 1×1 + 3×3."""
+    header = f"  {'layer':<28} {'op':<18} {'kernel/channels':<24} {'output':<16} " \
+             f"{'params':>9} {'MMAC':>8}"
+    lines = [header, "  " + "-" * (len(header) - 2)]
+    fire_of = {name: fire for fire in summary.fire_modules for name in fire.members}
+    shown = set()
+    for layer in summary.layers:
+        fire = fire_of.get(layer.name)
+        if fire is None:
+            lines.append(f"  {layer.name[:28]:<28} {layer.op:<18} {layer.detail:<24} "
+                         f"{_shape(layer.output_shape):<16} {layer.params:>9,} "
+                         f"{layer.macs / 1e6:>8.1f}")
+        elif fire.name not in shown:
+            shown.add(fire.name)
+            detail = f"{fire.in_channels}→{fire.squeeze}→{fire.expand1x1}+{fire.expand3x3}"
+            lines.append(f"  {fire.name:<28} {'Fire':<18} {detail:<24} "
+                         f"{_shape(fire.output_shape):<16} {fire.params:>9,} "
+                         f"{fire.macs / 1e6:>8.1f}")
+            lines.append(f"    squeeze 1×1 ({fire.squeeze}) → expand 1×1 ({fire.expand1x1}) "
+                         f"+ 3×3 ({fire.expand3x3}) → concat {fire.out_channels}")
+    lines.append(f"  {_count_line(summary)}")
+    return lines
+
+
+def _weight_note(summary: ModelSummary) -> str:
+    return f" ({summary.weight_type} weights)" if summary.weight_type else ""
+
+
+def _count_line(summary: ModelSummary) -> str:
+    """What the table's rows are, and how many layers the graph has: a Fire row stands for its
+    three convolutions, so the two counts differ and both are named."""
+    in_fires = sum(len(fire.members) for fire in summary.fire_modules)
+    others = len(summary.layers) - in_fires
+    rows = len(summary.fire_modules) + others
+    return (f"{rows} rows: {len(summary.fire_modules)} Fire modules ({in_fires} Conv layers)"
+            f" + {others} other layers = {len(summary.layers)} layers")
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "×".join(str(d) for d in shape[1:]) if shape else "?"
+
+
+def info_report(classifier: Classifier | None, model_error: str | None) -> str:
+    lines = ["Environment", *("  " + line for line in environment_lines()), ""]
+    if classifier is None:
+        lines.append(f"Model\n  unavailable: {model_error}")
+        return "\n".join(lines)
+    summary = summarize(classifier.spec.path)
+    lines += ["Model", *("  " + line for line in model_lines(classifier, summary)), ""]
+    lines += ["Layers", *layer_lines(summary)]
+    return "\n".join(lines)

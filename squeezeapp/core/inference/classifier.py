@@ -1,0 +1,269 @@
+"""The classifier: an onnxruntime session plus the model's own pre- and post-processing."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+
+from squeezeapp.core.common.errors import ModelError
+from squeezeapp.core.common.limits import check_threads
+from squeezeapp.core.inference.check import check_input_type, check_usable, ort_prints_logged
+from squeezeapp.core.inference.graph_rewrite import CamSource, RewrittenModel, graph_inputs, rewrite
+from squeezeapp.core.inference.postprocess import to_probabilities, top_k_indices
+from squeezeapp.core.inference.preprocess import CropRect, Preprocessor
+from squeezeapp.core.inference.providers import resolve_providers, short_name
+from squeezeapp.core.models.lookup import build_spec, model_metadata, resolve_model_path
+from squeezeapp.core.models.spec import ModelSpec, short_label
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    rank: int
+    index: int
+    wnid: str
+    label: str
+    probability: float
+
+    @property
+    def name(self) -> str:
+        """Short display name (first comma-separated name)."""
+        return short_label(self.label)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"rank": self.rank, "index": self.index, "wnid": self.wnid, "label": self.label,
+                "probability": round(self.probability, 6)}
+
+
+@dataclass(frozen=True, eq=False)  # holds an array: compared and hashed by identity
+class ClassMaps:
+    """Class activation maps of the predicted classes, as the model computed them.
+
+    `maps[i]` belongs to `predictions[i]` (same order), on the model's feature grid (13×13 for
+    SqueezeNet 1.1 at 224), covering `crop` of the original image. `cam.heatmap` turns one into
+    an image-aligned heatmap."""
+
+    maps: np.ndarray  # [k, h, w] float32, a copy owned by this object
+    crop: CropRect
+    image_size: tuple[int, int]  # (height, width) of the classified image
+
+
+@dataclass(frozen=True)
+class Classification:
+    predictions: tuple[Prediction, ...]
+    latency_ms: float  # pre-processing + inference + post-processing of this image
+    model: str
+    cam: ClassMaps | None = None  # only when asked for (classify(..., with_cam=True))
+
+    @property
+    def top(self) -> Prediction:
+        return self.predictions[0]
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """How to run a model: thread count (None: onnxruntime's default) and provider request."""
+
+    threads: int | None = None
+    provider: str | None = None  # None/"auto": the best available
+    # Idle inference threads busy-wait for the next run: the lowest latency for back-to-back
+    # frames, but on a small machine they steal the cores that decode files in classify_files.
+    spin_wait: bool = True
+    # Rewrite the graph at load so that it takes the uint8 crop and normalises inside (see
+    # graph_rewrite). False: the file's own float NCHW input, normalised in Python.
+    graph_prologue: bool = True
+
+
+class Classifier:
+    """Classify BGR uint8 frames. `classify` reuses one input buffer: use it from one thread;
+    `infer`, `prepare` and `classify_batch` are safe from several threads at once."""
+
+    def __init__(self, spec: ModelSpec, session: ort.InferenceSession,
+                 graph: RewrittenModel | None = None,
+                 settings: SessionSettings | None = None) -> None:
+        self.spec = spec
+        self.settings = settings or SessionSettings()
+        self.session = session
+        self.preprocess = Preprocessor(spec.preprocess)
+        batch_dim = spec.input_shape[0]
+        self.max_batch: int | None = batch_dim if isinstance(batch_dim, int) and batch_dim > 0 \
+            else None
+        self.input_name = graph.input_name if graph else spec.input_name
+        self.uint8_input = bool(graph and graph.uint8_input)
+        self.normalisation = graph.normalisation if graph else "in Python (float NCHW input)"
+        self.cam_source = graph.cam if graph else CamSource(None, "the graph was not rewritten")
+        self._outputs = [spec.output_name]
+        self._outputs_with_cam = [spec.output_name, self.cam_source.tensor or ""]
+        self._single = self.new_batch(1)
+
+    @classmethod
+    def load(cls, model: str | os.PathLike[str] | None = None,
+             settings: SessionSettings | None = None) -> Classifier:
+        """Find, open and validate a model; every failure is a one-line ModelError."""
+        settings = settings or SessionSettings()
+        path = resolve_model_path(model)
+        proto = _read_model(path)
+        spec = build_spec(
+            path,
+            model_metadata(proto, path),
+            [(i.name, _shape(i)) for i in graph_inputs(proto.graph)],
+            [(o.name, _shape(o)) for o in proto.graph.output],
+        )
+        check_input_type(graph_inputs(proto.graph)[0], path.name)
+        try:
+            graph = rewrite(proto, spec.preprocess, uint8_input=settings.graph_prologue)
+            session = open_session(graph.model.SerializeToString(), settings, path.name)
+        except Exception:  # a graph the rewrite cannot handle must not cost the user the model
+            logger.warning("%s: the rewritten graph did not load; using the file as it is",
+                           path.name, exc_info=logger.isEnabledFor(logging.DEBUG))
+            session, graph = open_session(str(path), settings, path.name), None
+        logger.info("loaded %s (%s) on %s; normalisation %s", spec.name, path,
+                    session.get_providers()[0], graph.normalisation if graph else "in Python")
+        classifier = cls(spec, session, graph, settings)
+        check_usable(classifier)
+        return classifier
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def display_name(self) -> str:
+        return self.spec.display_name
+
+    @property
+    def provider(self) -> str:
+        return short_name(self.session.get_providers()[0])
+
+    @property
+    def supports_cam(self) -> bool:
+        """Whether classify(..., with_cam=True) can return class activation maps."""
+        return self.cam_source.supported
+
+    @property
+    def cam_unsupported_reason(self) -> str:
+        """Why there are no maps (for a disabled action's tooltip); empty when there are."""
+        return self.cam_source.reason
+
+    def crop_rect(self, height: int, width: int) -> CropRect:
+        """The square of a height×width image that the model sees."""
+        return self.preprocess.crop_rect(height, width)
+
+    def new_batch(self, count: int) -> np.ndarray:
+        """An input buffer for `count` images, in the session's own input form."""
+        if self.uint8_input:
+            size = self.spec.preprocess.size
+            return np.empty((count, size, size, 3), np.uint8)
+        return self.preprocess.new_batch(count)
+
+    def prepare(self, image: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """One BGR uint8 image as the session's input row: just the crop when the graph
+        normalises, else the float NCHW tensor."""
+        if self.uint8_input:
+            return self.preprocess.crop(image, out)
+        return self.preprocess(image, out)
+
+    def infer(self, batch: np.ndarray) -> np.ndarray:
+        """Probabilities [N,1000] for a batch made by `new_batch`/`prepare`."""
+        return self.run(batch, with_cam=False)[0]
+
+    def run(self, batch: np.ndarray, with_cam: bool = False
+            ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Probabilities [N,1000] and, with_cam (where supported), all class maps [N,C,h,w]."""
+        with_cam = with_cam and self.supports_cam
+        if self.max_batch is not None and batch.shape[0] > self.max_batch:
+            parts = [self.run(batch[i:i + self.max_batch], with_cam)
+                     for i in range(0, batch.shape[0], self.max_batch)]
+            maps = np.concatenate([p[1] for p in parts]) if with_cam else None
+            return np.concatenate([p[0] for p in parts]), maps
+        wanted = self._outputs_with_cam if with_cam else self._outputs
+        try:
+            outputs = self.session.run(wanted, {self.input_name: batch})
+            probabilities = to_probabilities(np.asarray(outputs[0]), self.spec.output_kind)
+        except ValueError as error:  # output shape turned out not to be 1000 classes
+            raise ModelError(f"{self.spec.path.name}: {error}") from None
+        return probabilities, (outputs[1] if with_cam else None)
+
+    def probabilities(self, image: np.ndarray) -> np.ndarray:
+        """Probabilities [1000] for one BGR uint8 image."""
+        self.prepare(image, out=self._single[0])
+        return self.infer(self._single)[0]
+
+    def predictions(self, probabilities: np.ndarray, top_k: int = 5) -> tuple[Prediction, ...]:
+        spec = self.spec
+        return tuple(
+            Prediction(rank, int(i), spec.wnids[i], spec.labels[i], float(probabilities[i]))
+            for rank, i in enumerate(top_k_indices(probabilities, top_k), start=1)
+        )
+
+    def classify(self, image: np.ndarray, top_k: int = 5,
+                 with_cam: bool = False) -> Classification:
+        """Top-k predictions for one BGR uint8 image; with_cam (where `supports_cam`) adds the
+        class activation maps of those k classes from the same inference."""
+        started = time.perf_counter()
+        self.prepare(image, out=self._single[0])
+        probabilities, maps = self.run(self._single, with_cam)
+        predictions = self.predictions(probabilities[0], top_k)
+        cam = None if maps is None else self.class_maps(maps[0], predictions, image.shape[:2])
+        return Classification(predictions, (time.perf_counter() - started) * 1e3, self.name, cam)
+
+    def class_maps(self, maps: np.ndarray, predictions: Sequence[Prediction],
+                   image_size: tuple[int, ...]) -> ClassMaps:
+        """The maps of the predicted classes, out of one image's maps of all classes [C,h,w],
+        with where they lie in that image (its height, width)."""
+        height, width = image_size[:2]
+        chosen = maps[[p.index for p in predictions]]  # fancy indexing copies
+        return ClassMaps(chosen, self.crop_rect(height, width), (height, width))
+
+    def classify_batch(self, images: Sequence[np.ndarray], top_k: int = 5) -> list[Classification]:
+        started = time.perf_counter()
+        batch = self.new_batch(len(images))
+        for image, slot in zip(images, batch, strict=True):
+            self.prepare(image, out=slot)
+        probabilities = self.infer(batch)
+        per_image_ms = (time.perf_counter() - started) * 1e3 / max(1, len(images))
+        return [Classification(self.predictions(row, top_k), per_image_ms, self.name)
+                for row in probabilities]
+
+
+def _read_model(path: Path) -> onnx.ModelProto:
+    try:
+        return onnx.load(str(path))
+    except Exception as error:  # protobuf and onnx raise several unrelated exception types
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+        raise ModelError(f"{path.name}: not a usable ONNX model ({first_line})") from None
+
+
+def _shape(value: onnx.ValueInfoProto) -> list[int | str | None]:
+    """A tensor's declared shape as onnxruntime reports it: numbers, names, or None."""
+    dims = value.type.tensor_type.shape.dim
+    return [d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in dims]
+
+
+def open_session(model: str | bytes, settings: SessionSettings,
+                 display_name: str) -> ort.InferenceSession:
+    """A session on a model file path or serialised model bytes."""
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # errors only: warnings about unused initialisers are noise
+    if check_threads(settings.threads):
+        options.intra_op_num_threads = settings.threads
+    options.inter_op_num_threads = 1
+    if not settings.spin_wait:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    providers = resolve_providers(settings.provider)
+    try:
+        with ort_prints_logged():
+            return ort.InferenceSession(model, sess_options=options, providers=providers)
+    except Exception as error:  # onnxruntime raises several unrelated exception types
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+        raise ModelError(f"{display_name}: not a usable ONNX model ({first_line})") from None

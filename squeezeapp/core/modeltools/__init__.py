@@ -1,0 +1,3 @@
+"""Working on model files rather than with them: int8 quantisation, speed/accuracy profiles, the
+layer summary.
+"""

@@ -1,0 +1,146 @@
+"""The capture thread: opens a camera or video, reads it at its own pace, emits frames.
+
+It is driven by one `LatestSlot[CaptureRequest]`: each request is the whole wanted state (source,
+paused, mirror, loop), so requests replace each other and a resume can never be lost behind a
+pause. Waiting (pause, pacing, camera retry) is a `take()` with a timeout: a new request or
+`stop()` ends it at once. Anything a source raises ends that source with a message; the thread
+stays alive for the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import cv2
+from PySide6.QtCore import Signal
+
+from squeezeapp.core.imaging.sources import Frame, FrameSource, SourceError, VideoFileSource
+from squeezeapp.ui.common.convert import bgr_to_qimage
+from squeezeapp.ui.common.loop_worker import LoopWorker
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CaptureRequest:
+    token: int  # a new token means a new source; the same token updates the settings below
+    source: FrameSource | None  # None: capture nothing
+    paused: bool = False
+    mirror: bool = False
+    loop: bool = True  # videos: start again at the end
+
+
+class CaptureWorker(LoopWorker):
+    frameReady = Signal(int, object, object)  # token, Frame, QImage (a copy)
+    opened = Signal(int, str)  # token, description
+    waiting = Signal(int, str)  # token, message: not there (yet) or lost; retrying
+    sourceFailed = Signal(int, str)  # token, message: given up on this source
+    ended = Signal(int, str)  # token, description: a video reached its end
+
+    def __init__(self, retry_interval_s: float = 3.0, parent=None) -> None:
+        super().__init__("capture", parent)
+        self.retry_interval_s = retry_interval_s
+        self._requests = self.slot()
+
+    def request(self, request: CaptureRequest) -> None:
+        """Any thread: the state wanted from now on."""
+        self._requests.put(request)
+
+    # --- the thread ----------------------------------------------------------------------
+    def loop(self) -> None:
+        request = self._requests.take()
+        while request is not None:
+            if request.source is None:
+                request = self._requests.take()
+                continue
+            try:
+                request = self._play(request)
+            except Exception as error:  # a source bug ends the source, never the thread
+                logger.exception("capture from %s failed", request.source.description)
+                self.sourceFailed.emit(request.token, f"{request.source.description}: "
+                                                      f"{type(error).__name__}: {error}")
+                request = self._idle_until_new(request)
+
+    def _idle_until_new(self, current: CaptureRequest) -> CaptureRequest | None:
+        """After a source ended or failed: wait for a request for another source."""
+        current.source.close()
+        return self._requests.take(accept=lambda r: r.token != current.token)
+
+    def _next(self, current: CaptureRequest, seconds: float | None
+              ) -> tuple[CaptureRequest | None, bool]:
+        """Wait up to `seconds` for a new request: (the request now in force, source changed)."""
+        new = self._requests.take(timeout=seconds)
+        if new is None:
+            return (None, True) if self._requests.closed else (current, False)
+        return new, new.token != current.token or new.source is not current.source
+
+    def _open(self, request: CaptureRequest, lost: bool) -> tuple[CaptureRequest | None, bool]:
+        """Open the source, retrying a camera until it answers: (request, opened)."""
+        source = request.source
+        while True:
+            try:
+                source.open()
+            except SourceError as error:
+                if not source.reconnects:  # a video that will not open will never open
+                    self.sourceFailed.emit(request.token, str(error))
+                    return self._idle_until_new(request), False
+                if not lost:
+                    self.waiting.emit(request.token, str(error))
+                    lost = True
+                new, changed = self._next(request, self.retry_interval_s)
+                if changed:
+                    source.close()
+                    return new, False
+                request = new
+                continue
+            self.opened.emit(request.token, source.description)
+            return request, True
+
+    def _play(self, request: CaptureRequest) -> CaptureRequest | None:
+        source = request.source
+        request, opened = self._open(request, lost=False)
+        if not opened:
+            return request
+        interval = 1.0 / source.fps if source.fps and not source.paced_by_device else 0.0
+        due = time.monotonic()
+        while True:
+            if request.paused:
+                new, changed = self._next(request, None)
+                if changed:
+                    source.close()
+                    return new
+                request, due = new, time.monotonic()
+                continue
+            if isinstance(source, VideoFileSource):
+                source.loop = request.loop
+            image = source.read()
+            if image is None:
+                if not source.reconnects:
+                    self.ended.emit(request.token, source.description)
+                    return self._idle_until_new(request)
+                self.waiting.emit(request.token, f"{source.description} was lost")
+                source.close()
+                new, changed = self._next(request, self.retry_interval_s)
+                if changed:
+                    return new
+                request, opened = self._open(new, lost=True)
+                if not opened:
+                    return request
+                continue
+            if request.mirror:
+                image = cv2.flip(image, 1)
+            frame = Frame.capture(image, source.key, live=True, position_s=source.position_s)
+            self.frameReady.emit(request.token, frame, bgr_to_qimage(image))
+            delay = 0.0
+            if interval:
+                due += interval
+                delay = due - time.monotonic()
+                if delay < -interval:  # fell behind (slow decode): do not try to catch up
+                    due, delay = time.monotonic(), 0.0
+            new, changed = self._next(request, max(0.0, delay))
+            if changed:
+                source.close()
+                return new
+            request = new

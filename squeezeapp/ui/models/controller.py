@@ -1,0 +1,375 @@
+"""Which model runs: the start-up choice and its fallback, the user's switches, threads and
+provider, the first-run dialog and the download with its progress dialog, and the Model menu.
+
+A choice is remembered only once it has loaded and produced one result; a downloaded model once
+it has loaded (validated: it works), so that quitting before the first picture does not lose it.
+A remembered model that fails at start falls back to the default model (and says so), else to
+the first-run dialog.
+`--model/--threads/--provider` apply to this run only.
+
+The Model menu lists each local model with its held-out accuracy and speed side by side
+(`ModelProfile.menu_label`; the full profile and the file are the tooltip). Models are named by
+their display name everywhere (core.model_names), the file a hover away. Listing reads the
+model files, so it runs off the GUI thread each time the menu opens; the menu shows the last
+list meanwhile and is filled again when the new one arrives.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu, QMessageBox, QProgressDialog, QWidget
+from superqt.utils import create_worker
+
+from squeezeapp.core.common.errors import DownloadCancelledError
+from squeezeapp.core.inference.classifier import SessionSettings
+from squeezeapp.core.inference.providers import provider_choices
+from squeezeapp.core.models.download import download_known_model
+from squeezeapp.core.models.lookup import COMMAND_LINE_ADVICE
+from squeezeapp.core.models.registry import ZOO_MODEL
+from squeezeapp.core.modeltools.profile import ModelProfile, ProfileCache, local_profiles
+from squeezeapp.ui.common.canvas_message import Level, MessageAction, MessageBoard
+from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_model
+from squeezeapp.ui.common.menu_section import MenuSection
+from squeezeapp.ui.common.options import GuiOptions
+from squeezeapp.ui.common.settings import AppSettings
+from squeezeapp.ui.live.model_loader import ModelRequest
+from squeezeapp.ui.live.payloads import InferenceResult, LoadedModel
+from squeezeapp.ui.live.session import LiveSession
+
+logger = logging.getLogger(__name__)
+
+START_PURPOSES = ("saved", "override")  # a failure of these falls back to the default model
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1e6:.1f} MB"
+
+
+class _Relay(QObject):
+    """Carries the download's progress from its thread to the GUI thread (queued)."""
+
+    progress = Signal(object, object)  # bytes so far, total or None
+
+
+class ModelController(QObject):
+    labelsChanged = Signal(str, str, str)  # "Model: …", its file (tooltip), "Provider: …"
+    modelsListed = Signal()  # `profiles` is new
+
+    def __init__(self, session: LiveSession, board: MessageBoard, prefs: AppSettings,
+                 remember: Callable[..., None], options: GuiOptions, window: QWidget) -> None:
+        super().__init__(window)
+        self.session, self.board, self.window = session, board, window
+        self.remember = remember
+        self.threads = options.threads if options.threads is not None else prefs.threads
+        self.provider = options.provider or prefs.provider
+        self._saved, self._override = prefs.model, options.model
+        self._confirm: ModelRequest | None = None
+        self._cancel: threading.Event | None = None
+        self.progress: QProgressDialog | None = None
+        self._provider_text = ""
+        self.first_run_box: QMessageBox | None = None
+        self.dialog_folders = DialogFolders()  # the window hands over the app's remembered ones
+        self.profiles: list[ModelProfile] | None = None  # None until the first listing ends
+        self.listing = False
+        self._profile_cache = ProfileCache()  # used by one listing thread at a time
+        session.modelLoaded.connect(self._on_loaded)
+        session.modelFailed.connect(self._on_failed)
+        session.resultShown.connect(self._on_result)
+
+    @property
+    def loaded(self) -> LoadedModel | None:
+        return self.session.loaded
+
+    # --- requests ---------------------------------------------------------------------------
+    def start(self) -> None:
+        if self._override:
+            self._request(self._override, "override")
+        elif self._saved:
+            self._request(self._saved, "saved")
+        else:
+            self._request(None, "default")
+
+    def _request(self, wanted: str | Path | None, purpose: str, **remember) -> None:
+        self.board.info("model", "Loading model…", self._title(wanted))
+        self.labelsChanged.emit("Model: loading…", str(wanted or ""), self._provider_text)
+        self.session.load_model(ModelRequest(
+            wanted, SessionSettings(threads=self.threads, provider=self.provider), purpose,
+            tuple(remember.items())))
+
+    def load_model(self, model: str | Path) -> None:
+        """The user's choice (menu, file dialog): remembered once it has run."""
+        self._request(model, "choice", model=str(model))
+
+    def set_threads(self, threads: int | None) -> None:
+        self.threads = threads
+        self._request(self._current_model(), "choice", threads=threads)
+
+    def set_provider(self, provider: str) -> None:
+        self.provider = provider
+        self._request(self._current_model(), "choice", provider=provider)
+
+    def model_path(self) -> str | None:
+        """The model loaded now (or about to be): what a batch of files is classified with."""
+        return self._current_model()
+
+    def session_settings(self) -> SessionSettings:
+        return SessionSettings(threads=self.threads, provider=self.provider)
+
+    def _current_model(self) -> str | None:
+        return str(self.loaded.path) if self.loaded else self._override or self._saved
+
+    def _title(self, model: str | Path | None) -> str:
+        """A requested model as people know it before it has loaded: its display name when the
+        Model menu lists it, else its file name (reading the file is the loader's job)."""
+        if not model:
+            return "the default model"
+        listed = next((p for p in self.profiles or [] if p.path == Path(model)), None)
+        return listed.display_name if listed is not None else Path(model).name
+
+    # --- outcomes ---------------------------------------------------------------------------
+    def _on_loaded(self, request: ModelRequest, loaded: LoadedModel) -> None:
+        self.board.clear("model", Level.INFO)
+        if request.purpose != "fallback":
+            self.board.clear("model")
+        self.board.clear("download")
+        threads = f"{loaded.threads} threads" if loaded.threads else "automatic threads"
+        note = " (no accelerator found)" if loaded.provider == "CPU" and self.provider not in (
+            "cpu", "auto") else ""
+        self._provider_text = f"Provider: {loaded.provider}{note} · {threads}"
+        self.labelsChanged.emit(f"Model: {loaded.display_name}", str(loaded.path),
+                                self._provider_text)
+        self.board.note(Level.INFO, f"Loaded {loaded.display_name} on {loaded.provider}")
+        self._confirm = request if request.remember else None
+        if request.purpose == "download" and request.remember:
+            self._confirm = None  # the user asked for this model and it loaded: keep it now
+            self.remember(**dict(request.remember))
+
+    def _on_result(self, result: InferenceResult) -> None:
+        confirm = self._confirm
+        if confirm is not None and self.loaded is not None and result.model == self.loaded.name:
+            self._confirm = None
+            self.remember(**dict(confirm.remember))
+
+    def _on_failed(self, request: ModelRequest, message: str) -> None:
+        self.board.clear("model", Level.INFO)
+        if request.purpose in START_PURPOSES:
+            what = "remembered" if request.purpose == "saved" else "--model"
+            self.board.error("model", f"The {what} model could not be loaded",
+                             f"{message}\nUsing the default model instead.")
+            self._request(None, "fallback", model=None)
+        elif self.loaded is not None:
+            self.labelsChanged.emit(f"Model: {self.loaded.display_name}", str(self.loaded.path),
+                                    self._provider_text)
+            self.board.error("model", f"Could not load {self._title(request.model)}",
+                             f"{message}\nStill using {self.loaded.display_name}. Choose "
+                             "another model in the Model menu, or open a model file.",
+                             (MessageAction("Open Model File…", self.choose_model),))
+        else:
+            self._no_model(message, first_run=request.purpose in ("default", "fallback"))
+
+    def _no_model(self, why: str, first_run: bool) -> None:
+        why = why.replace(COMMAND_LINE_ADVICE, "")  # the card's buttons are the advice here
+        self.labelsChanged.emit("Model: none", "", "")
+        self.board.error(
+            "model", "No model loaded",
+            "squeezeapp needs a SqueezeNet model to classify pictures: download the official "
+            f"one ({_megabytes(ZOO_MODEL.model.size)}) or open a model file you have.\n\n{why}",
+            (MessageAction("Download", self.download_default_model),
+             MessageAction("Open Model File…", self.choose_model)))
+        if first_run and self.first_run_box is None:
+            self._offer_first_run()
+
+    def _offer_first_run(self) -> None:
+        box = QMessageBox(self.window)
+        box.setObjectName("first-run")
+        box.setWindowTitle("No model found")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setText("squeezeapp needs a SqueezeNet model to classify pictures.")
+        box.setInformativeText(f"Download the official ONNX Model Zoo model "
+                               f"({_megabytes(ZOO_MODEL.model.size)}), or open a model file "
+                               "you already have.")
+        download = box.addButton("Download", QMessageBox.ButtonRole.AcceptRole)
+        open_file = box.addButton("Open Model File…", QMessageBox.ButtonRole.ActionRole)
+        box.addButton("Not Now", QMessageBox.ButtonRole.RejectRole)
+        download.clicked.connect(self.download_default_model)
+        open_file.clicked.connect(self.choose_model)
+        box.open()
+        self.first_run_box = box
+
+    # --- user actions -----------------------------------------------------------------------
+    def choose_model(self) -> None:
+        if (file := ask_model(self.window, self.dialog_folders)) is not None:
+            self.load_model(str(file))
+
+    def attach_menu(self, menu: QMenu) -> None:
+        """Build `menu`'s fixed entries once; its model list is a `MenuSection` refreshed when
+        the menu opens (listing the models again) and when a listing ends, in place, so an open
+        menu stays open."""
+        menu.setToolTipsVisible(True)
+        models_end = menu.addSeparator()
+        menu.addAction("&Open Model File…", self.choose_model)
+        download = menu.addAction(
+            f"&Download {ZOO_MODEL.name} ({_megabytes(ZOO_MODEL.model.size)})…",
+            self.download_default_model)
+        download.setToolTip(ZOO_MODEL.description)  # says its accuracy: lower than the others'
+        download.setStatusTip(ZOO_MODEL.description)
+        threads_menu = menu.addMenu("Inference &Threads")
+        self._thread_choices = QActionGroup(threads_menu)
+        for count in (None, *range(1, min(8, os.cpu_count() or 1) + 1)):
+            action = QAction("Automatic" if count is None else str(count),
+                             self._thread_choices, checkable=True)
+            action.setData(count)
+            action.triggered.connect(lambda _=False, n=count: self.set_threads(n))
+            threads_menu.addAction(action)
+        provider_menu = menu.addMenu("Execution &Provider")
+        self._provider_choices = QActionGroup(provider_menu)
+        for name in provider_choices():
+            action = QAction(name.upper() if name != "auto" else "Automatic (best available)",
+                             self._provider_choices, checkable=True)
+            action.setData(name)
+            action.triggered.connect(lambda _=False, n=name: self.set_provider(n))
+            provider_menu.addAction(action)
+        self._menu_models = MenuSection(menu, models_end)
+        self._model_choices: QActionGroup | None = None
+        menu.aboutToShow.connect(lambda: (self.list_models(), self.fill_menu(menu)))
+        self.modelsListed.connect(lambda: self.fill_menu(menu))
+        self.list_models()
+        self.fill_menu(menu)
+
+    def list_models(self) -> None:
+        """Profile the local models off the GUI thread (unchanged files are not read again)."""
+        if self.listing:
+            return
+        self.listing = True
+        worker = create_worker(local_profiles, self._profile_cache, _start_thread=False,
+                               _ignore_errors=True)
+        worker.returned.connect(self._on_listed)
+        worker.errored.connect(lambda error: self._on_listed(self.profiles or [], error))
+        worker.start()
+
+    def _on_listed(self, profiles: list[ModelProfile], error: Exception | None = None) -> None:
+        self.listing = False
+        if error is not None:
+            self.board.note(Level.ERROR, f"Listing the models failed: {error}")
+        if self.profiles == list(profiles):
+            return  # an open menu is not rebuilt under the pointer for nothing
+        self.profiles = list(profiles)
+        self.modelsListed.emit()
+
+    def fill_menu(self, menu: QMenu) -> None:
+        """The models found, the loaded one checked, and the current thread/provider choices."""
+        current = self.loaded.path.resolve() if self.loaded else None
+        if self._model_choices is not None:
+            self._model_choices.deleteLater()  # after its actions leave the menu, below
+        group = self._model_choices = QActionGroup(menu)
+        entries = []
+        if not self.profiles:
+            waiting = self.listing or self.profiles is None
+            note = QAction("Looking for models…" if waiting else "No models found", menu)
+            note.setEnabled(False)
+            entries.append(note)
+        for profile in self.profiles or []:
+            path = profile.path
+            action = QAction(profile.menu_label.replace("&", "&&"), group, checkable=True)
+            action.setToolTip(f"{profile.summary}\n{path}")
+            action.setStatusTip(str(path))
+            action.setData(str(path))
+            action.setChecked(path.resolve() == current)
+            action.triggered.connect(lambda _=False, p=path: self.load_model(str(p)))
+            entries.append(action)
+        self._menu_models.replace(entries)
+        for action in self._thread_choices.actions():
+            action.setChecked(action.data() == self.threads)
+        for action in self._provider_choices.actions():
+            action.setChecked(action.data() == self.provider)
+
+    # --- download ---------------------------------------------------------------------------
+    @property
+    def downloading(self) -> bool:
+        return self._cancel is not None
+
+    def download_default_model(self) -> None:
+        if self._cancel is not None:
+            return
+        cancel = self._cancel = threading.Event()
+        dialog = self.progress = QProgressDialog(
+            f"Downloading {ZOO_MODEL.name}: connecting…", "Cancel", 0, 0, self.window)
+        dialog.setObjectName("download-progress")
+        dialog.setWindowTitle("Downloading model")
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        relay = _Relay(dialog)
+        relay.progress.connect(self._on_progress)
+        dialog.canceled.connect(self.cancel_download)
+        self.board.clear("download")
+        self.board.info("download", f"Downloading {ZOO_MODEL.name}…")
+        worker = create_worker(download_known_model, ZOO_MODEL, None,
+                               relay.progress.emit, cancel,
+                               _start_thread=False, _ignore_errors=True)
+        worker.returned.connect(lambda path: self._on_downloaded(cancel, path))
+        worker.errored.connect(lambda error: self._on_download_failed(cancel, error))
+        dialog.show()
+        worker.start()
+
+    def _on_progress(self, done: int, total: int | None) -> None:
+        if self.progress is None:
+            return
+        if total:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(min(1000, int(done * 1000 / total)))
+            self.progress.setLabelText(f"Downloading {ZOO_MODEL.name}: {_megabytes(done)} of "
+                                       f"{_megabytes(total)}")
+        else:
+            self.progress.setLabelText(f"Downloading {ZOO_MODEL.name}: {_megabytes(done)}")
+
+    def _finish_download(self) -> None:
+        self._cancel = None
+        if self.progress is not None:
+            self.progress.hide()
+            self.progress.deleteLater()
+            self.progress = None
+
+    def cancel_download(self) -> None:
+        """Cancel: the dialog goes at once; the thread notices the event within a fraction of a
+        second and deletes its partial file."""
+        if self._cancel is None:
+            return
+        self._cancel.set()
+        self._finish_download()
+        self.board.clear("download")
+        self.board.note(Level.INFO, "Download cancelled")
+
+    def _on_downloaded(self, cancel: threading.Event, path: Path) -> None:
+        if cancel.is_set():
+            return
+        self._finish_download()
+        self.board.clear("download")
+        self.board.note(Level.INFO, f"Downloaded {path}")
+        self._request(path, "download", model=str(path))
+
+    def _on_download_failed(self, cancel: threading.Event, error: Exception) -> None:
+        if cancel.is_set() or isinstance(error, DownloadCancelledError):
+            return
+        self._finish_download()
+        self.board.clear("download")
+        self.board.error("download", "The model could not be downloaded",
+                         f"{error}\nCheck the internet connection and try again, or open a "
+                         "model file you already have.",
+                         (MessageAction("Try Again", self.download_default_model),
+                          MessageAction("Open Model File…", self.choose_model)))
+
+    def shutdown(self, timeout_ms: int = 1000) -> None:
+        """Cancel a download and give its thread a bounded time to delete its partial file."""
+        if self._cancel is not None:
+            self._cancel.set()
+            self._finish_download()
+        if not QThreadPool.globalInstance().waitForDone(timeout_ms):
+            logger.warning("a background job did not finish within %d ms", timeout_ms)

@@ -1,0 +1,469 @@
+"""The results view for folders and many files: a sortable, filterable table and a thumbnail grid
+over one model, filled in the background, with progress, export, copy and "Sort into folders".
+
+Integration (what a window does with it):
+
+    results = ResultsView(cache)                      # one ResultCache for the app's lifetime
+    results.openRequested.connect(show_single_picture)  # path (str): Enter / double-click
+    results.closeRequested.connect(back_to_picture)     # Esc
+    results.start(paths, model_path, session_settings)  # again on a model switch
+    results.set_unsure_threshold(view_options.unsure_threshold)
+    ...
+    results.shutdown()                                # in closeEvent (bounded waits)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QThreadPool,
+    Signal,
+)
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt.utils import create_worker
+
+from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
+from squeezeapp.core.batch.pipeline import FileResult
+from squeezeapp.core.batch.result_cache import ResultCache
+from squeezeapp.core.inference.classifier import SessionSettings
+from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
+from squeezeapp.ui.common.jobs import start_tracked, wait_all
+from squeezeapp.ui.common.menu_button import MenuButton
+from squeezeapp.ui.results.export import (
+    EXPORT_FORMATS,
+    export_format_for,
+    export_results,
+    rows_as_text,
+)
+from squeezeapp.ui.results.filters import ResultsFilter
+from squeezeapp.ui.results.item_views import ResultsGrid, ResultsTable
+from squeezeapp.ui.results.job import Chunk, JobSummary, ResultsJob
+from squeezeapp.ui.results.table_model import (
+    ERROR_COLOUR,
+    PATH_ROLE,
+    RESULT_ROLE,
+    Column,
+    ResultsModel,
+)
+from squeezeapp.ui.results.thumbnails import ThumbnailCache
+
+logger = logging.getLogger(__name__)
+
+EXIT_GRACE_MS = 100
+
+
+class ResultsView(QWidget):
+    openRequested = Signal(str)  # a file's path: Enter or double-click on its row or cell
+    closeRequested = Signal()  # Esc: back to the single-picture view
+    finished = Signal(object)  # JobSummary, when a batch ends (also when cancelled)
+    errorShown = Signal(str)  # a failure the view shows (and keeps) in its status line
+    exported = Signal(str, int)  # path written, results in it
+    sortFinished = Signal(object)  # SortSummary
+
+    def __init__(self, cache: ResultCache | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("results-view")
+        self.setAccessibleName("Results view")  # also where its keys work (Keyboard Shortcuts)
+        self.thumbnails = ThumbnailCache(parent=self)
+        self.model = ResultsModel(self.thumbnails, self)
+        self.proxy = ResultsFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.job = ResultsJob(cache, self)
+        self.job.chunkReady.connect(self._on_chunk)
+        self.job.finished.connect(self._on_finished)
+        self.job.failed.connect(self._on_failed)
+        self.job.modelReady.connect(self._on_model_ready)
+        self.show_summaries = True  # dialogs after "Sort into folders" (tests turn them off)
+        self.dialog_folders = DialogFolders()  # the window hands over the app's remembered ones
+        self.last_summary: JobSummary | None = None
+        self.error = ""
+        self.summary_box: QMessageBox | None = None
+        self._started = 0.0
+        self._model_ready_at: float | None = None
+        self._classified = 0
+        self._sort_cancel = threading.Event()
+        self._tasks: list[threading.Event] = []  # export and sort workers still running
+        self._build()
+        self.model.dataChanged.connect(self._update_status)
+        self.proxy.rowsInserted.connect(self._update_status)
+        self.proxy.rowsRemoved.connect(self._update_status)
+        self.proxy.modelReset.connect(self._update_status)
+        self.proxy.layoutChanged.connect(self._update_status)
+        self.filter_edit.textChanged.connect(self._update_status)  # after the proxy's own slot
+        self.confidence_spin.valueChanged.connect(self._update_status)
+
+    # --- layout -----------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText("Filter by label or file name")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName("Filter")
+        self.filter_edit.textChanged.connect(self.proxy.set_text)
+        self.confidence_spin = QDoubleSpinBox(self)
+        self.confidence_spin.setRange(0, 100)
+        self.confidence_spin.setDecimals(0)
+        self.confidence_spin.setSingleStep(5)
+        self.confidence_spin.setSuffix(" %")
+        self.confidence_spin.setPrefix("≥ ")
+        self.confidence_spin.setAccessibleName("Minimum confidence")
+        self.confidence_spin.setToolTip("Show only results whose top-1 confidence is at least this")
+        self.confidence_spin.valueChanged.connect(
+            lambda value: self.proxy.set_min_confidence(value / 100))
+
+        self.table = ResultsTable(self.proxy, self)
+        self.table.setAccessibleName("Results table")
+        self.table.activated.connect(self._open_index)  # a double-click (Enter: open_action)
+
+        self.grid = ResultsGrid(self.proxy, self)
+        self.grid.setAccessibleName("Results thumbnails")
+        self.grid.activated.connect(self._open_index)
+        # one selection for both views: what is selected in the grid is selected in the table
+        self.grid.setSelectionModel(self.table.selectionModel())
+
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.table)
+        self.pages.addWidget(self.grid)
+        self.table_button = QToolButton(self, text="Table", checkable=True, checked=True)
+        self.grid_button = QToolButton(self, text="Thumbnails", checkable=True)
+        switch = QButtonGroup(self)
+        for page, button in enumerate((self.table_button, self.grid_button)):
+            switch.addButton(button, page)
+        switch.idClicked.connect(self.show_page)
+
+        # Enter opens the current result from either list, not from the filter being typed
+        self.open_action = QAction("&Open Selected Result", self)
+        self.open_action.setShortcuts([QKeySequence(Qt.Key.Key_Return),
+                                       QKeySequence(Qt.Key.Key_Enter)])
+        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.open_action.triggered.connect(
+            lambda: self._open_index(self.current_view.currentIndex()))
+        self.table.addAction(self.open_action)
+        self.grid.addAction(self.open_action)
+        self.copy_action = self._action("&Copy Rows", self.copy_selection,
+                                        QKeySequence.StandardKey.Copy)
+        self.back_action = self._action("&Back to Picture", self.closeRequested.emit,
+                                        Qt.Key.Key_Escape)
+        self.csv_action = self._action("Export &CSV…", lambda: self.choose_export("csv"))
+        self.jsonl_action = self._action("Export &JSON Lines…",
+                                         lambda: self.choose_export("jsonl"))
+        self.sort_action = self._action("&Sort into Folders…", self.choose_sort_folder)
+        self.export_button = export_button = MenuButton(self)  # its arrow beside "Export"
+        export_button.setText("Export")
+        export_menu = QMenu(export_button)
+        export_menu.addActions([self.csv_action, self.jsonl_action])
+        export_button.setMenu(export_menu)
+        self.sort_button = sort_button = QToolButton(self)
+        sort_button.setDefaultAction(self.sort_action)
+        back_button = QToolButton(self)
+        back_button.setDefaultAction(self.back_action)
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.confidence_spin)
+        top.addSpacing(12)
+        top.addWidget(self.table_button)
+        top.addWidget(self.grid_button)
+        top.addSpacing(12)
+        top.addWidget(export_button)
+        top.addWidget(sort_button)
+        top.addWidget(back_button)
+
+        self.progress = QProgressBar(self)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(10)
+        self.status_label = QLabel("No files", self)
+        self.status_label.setObjectName("results-status")
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.progress, 1)
+        bottom.addWidget(self.status_label, 2)
+        bottom.addWidget(self.cancel_button)
+
+        # said above the empty list, not only in the small status line at the bottom
+        self.no_match = QWidget(self)
+        self.no_match.setObjectName("results-no-match")
+        self.no_match_label = QLabel(self.no_match)
+        clear_button = QPushButton("Clear Filter", self.no_match)
+        clear_button.clicked.connect(self.clear_filter)
+        no_match_row = QHBoxLayout(self.no_match)
+        no_match_row.setContentsMargins(0, 4, 0, 4)
+        no_match_row.addWidget(self.no_match_label, 1)
+        no_match_row.addWidget(clear_button)
+        self.no_match.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.no_match)
+        layout.addWidget(self.pages, 1)
+        layout.addLayout(bottom)
+
+    def _action(self, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        # a button showing the action drops "…" from its text (Qt's iconText): an action that
+        # opens a dialog keeps it there too
+        action.setIconText(text.replace("&", ""))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def show_page(self, page: int) -> None:
+        """0: the table, 1: the thumbnail grid."""
+        self.pages.setCurrentIndex(page)
+        (self.table_button if page == 0 else self.grid_button).setChecked(True)
+
+    def set_unsure_threshold(self, threshold: float) -> None:
+        """Mark confidences below this in amber (ViewOptions.unsure_threshold, as the overlay)."""
+        self.model.unsure_threshold = threshold
+        if self.model.total:
+            self.model.dataChanged.emit(self.model.index(0, 0),
+                                        self.model.index(self.model.total - 1, len(Column) - 1),
+                                        [Qt.ItemDataRole.ForegroundRole])
+
+    @property
+    def current_view(self) -> QAbstractItemView:
+        return self.table if self.pages.currentIndex() == 0 else self.grid
+
+    # --- the batch --------------------------------------------------------------------------
+    def start(self, paths: Sequence[Path], model: str | Path | None,
+              settings: SessionSettings | None = None, top_k: int = 5) -> None:
+        """Show `paths` (all pending) and classify them in the background with `model`."""
+        self.error = ""
+        self.last_summary = None
+        self.model.set_paths(paths)
+        self.progress.setRange(0, max(1, len(paths)))
+        self.progress.setValue(0)
+        self._started = time.perf_counter()
+        self._model_ready_at = None
+        self._classified = 0
+        self.cancel_button.setEnabled(bool(paths))
+        if paths:
+            self.job.start(paths, model, settings, top_k)
+        self._update_status()
+
+    def cancel(self) -> None:
+        self.job.cancel()
+        self._sort_cancel.set()
+        self.cancel_button.setEnabled(False)
+
+    def shutdown(self, timeout_s: float = 2.0) -> None:
+        """Stop every background job and wait for them, `timeout_s` in all (window close)."""
+        self.cancel()
+        deadline = time.monotonic() + timeout_s
+        self.job.wait(timeout_s)
+        self.thumbnails.shutdown(max(0.0, deadline - time.monotonic()))
+        wait_all(self._tasks, max(0.0, deadline - time.monotonic()),
+                 "export or sort into folders")
+        # each worker has sent its last result; give its pool thread a moment to leave the
+        # runnable too, so that an interpreter exiting next never sees a half-finished one
+        QThreadPool.globalInstance().waitForDone(EXIT_GRACE_MS)
+
+    def _on_model_ready(self, _name: str) -> None:
+        self._model_ready_at = time.perf_counter()
+        self._update_status()
+
+    def _on_chunk(self, chunk: Chunk) -> None:
+        self._classified = chunk.classified
+        self.model.apply(chunk.results)
+        self.progress.setValue(self.model.done)
+
+    def _on_finished(self, summary: JobSummary) -> None:
+        self.last_summary = summary
+        self.cancel_button.setEnabled(False)
+        self.progress.setValue(self.model.done)
+        self._update_status()
+        self.finished.emit(summary)
+
+    def _on_failed(self, message: str) -> None:
+        self.cancel_button.setEnabled(False)
+        self.show_error(f"Could not classify: {message}")
+
+    def show_error(self, message: str) -> None:
+        """Kept in the status line until the next batch starts."""
+        logger.warning("%s", message)
+        self.error = message
+        self._update_status()
+        self.errorShown.emit(message)
+
+    def images_per_s(self) -> float:
+        if self.last_summary is not None:
+            return self.last_summary.images_per_s
+        if self._model_ready_at is None:
+            return 0.0
+        elapsed = time.perf_counter() - self._model_ready_at
+        return self._classified / elapsed if elapsed > 0.2 else 0.0
+
+    def status_text(self) -> str:
+        total, done, failed = self.model.total, self.model.done, self.model.failed
+        if not total:
+            return "No files"
+        parts = [f"{done:,} of {total:,} done"]
+        waiting = self.job.running and self.last_summary is None and not self.error
+        if waiting and self._model_ready_at is None and not done:
+            parts.append("loading the model…")
+        summary = self.last_summary
+        if summary is not None and summary.cancelled:
+            parts[0] += " (cancelled)"
+        rate = self.images_per_s()
+        if rate > 0:
+            parts.append(f"{rate:,.0f} images/s")
+        if summary is not None and summary.cached:
+            parts.append(f"{summary.cached:,} remembered")
+        if failed:
+            parts.append(f"{failed:,} unreadable")
+        hidden = total - self.proxy.rowCount()
+        if hidden:
+            parts.append(f"{hidden:,} hidden by the filter")
+        text = "  ·  ".join(parts)
+        return f"⚠ {self.error}  ·  {text}" if self.error else text
+
+    def clear_filter(self) -> None:
+        self.filter_edit.clear()
+        self.confidence_spin.setValue(0)
+
+    def _update_status(self, *_args) -> None:
+        self.status_label.setText(self.status_text())
+        # the Error column only takes room from the file names when a row has an error
+        no_errors = self.model.failed == 0
+        if self.table.isColumnHidden(Column.ERROR) != no_errors:
+            self.table.setColumnHidden(Column.ERROR, no_errors)
+        hidden_all = self.model.total > 0 and self.proxy.rowCount() == 0
+        if hidden_all:
+            text = self.filter_edit.text().strip()
+            minimum = self.confidence_spin.value()
+            wanted = " and ".join(part for part in (
+                f"“{text}”" if text else "", f"≥ {minimum:.0f} %" if minimum else "") if part)
+            self.no_match_label.setText(
+                f"None of the {self.model.total:,} results matches {wanted or 'the filter'}.")
+        self.no_match.setVisible(hidden_all)
+        palette = self.status_label.palette()
+        palette.setColor(QPalette.ColorRole.WindowText, ERROR_COLOUR if self.error
+                         else self.palette().color(QPalette.ColorRole.WindowText))
+        self.status_label.setPalette(palette)
+
+    # --- selection, open, copy --------------------------------------------------------------
+    def _open_index(self, index: QModelIndex | QPersistentModelIndex) -> None:
+        path = index.data(PATH_ROLE)
+        if path:
+            self.openRequested.emit(path)
+
+    def shown_paths(self) -> list[Path]:
+        """The files as the table shows them now: filtered and sorted (what ←/→ should walk
+        after Enter opens one of them)."""
+        return [Path(self.proxy.index(row, 0).data(PATH_ROLE))
+                for row in range(self.proxy.rowCount())]
+
+    def path_to_open(self) -> Path | None:
+        """What Back to Picture shows after a new batch: the current selected row, else the
+        first row (as shown) not known to be unreadable, else the first row."""
+        current = self.current_view.currentIndex()
+        if current.isValid() and self.table.selectionModel().isSelected(current):
+            return Path(current.data(PATH_ROLE))
+        rows = [self.proxy.index(row, 0) for row in range(self.proxy.rowCount())]
+        readable = (index for index in rows
+                    if (result := index.data(RESULT_ROLE)) is None or result.ok)
+        chosen = next(readable, rows[0] if rows else None)
+        if chosen is not None:
+            return Path(chosen.data(PATH_ROLE))
+        return self.model.paths[0] if self.model.total else None
+
+    def selected_rows(self) -> list[int]:
+        """Source rows of the selection, in input order."""
+        rows = {self.proxy.mapToSource(index).row()
+                for index in self.table.selectionModel().selectedRows()}
+        return sorted(rows)
+
+    def visible_rows(self) -> list[int]:
+        return sorted(self.proxy.mapToSource(self.proxy.index(row, 0)).row()
+                      for row in range(self.proxy.rowCount()))
+
+    def selected_results(self) -> list[FileResult]:
+        return self.model.finished_results(self.selected_rows())
+
+    def copy_selection(self) -> str:
+        """Ctrl+C: the selected rows as tab-separated text on the clipboard."""
+        results = self.selected_results()
+        if not results:
+            return ""
+        text = rows_as_text(results)
+        QGuiApplication.clipboard().setText(text)
+        return text
+
+    # --- export -----------------------------------------------------------------------------
+    def choose_export(self, kind: str) -> None:
+        path = ask_export_file(self, self.dialog_folders, f"results.{kind}", EXPORT_FORMATS[kind])
+        if path is not None:
+            self.export(path, export_format_for(path, kind))
+
+    def export(self, path: Path, kind: str):
+        """Write every finished result, in input order, as `kind`, off the GUI thread; emits
+        `exported` (or `errorShown`). Returns the worker."""
+        results = self.model.finished_results()
+        worker = create_worker(
+            export_results, path, kind, results, _start_thread=False,
+            _connect={"returned": lambda count: self.exported.emit(str(path), count),
+                      "errored": lambda error: self.show_error(f"Export failed: {error}")})
+        return self._run(worker)
+
+    def _run(self, worker):
+        self._tasks = [done for done in self._tasks if not done.is_set()]
+        self._tasks.append(start_tracked(worker))
+        return worker
+
+    # --- sort into folders ------------------------------------------------------------------
+    def choose_sort_folder(self) -> None:
+        if (folder := ask_sort_folder(self, self.dialog_folders)) is not None:
+            self.sort_into_folders(folder)
+
+    def sort_into_folders(self, destination: Path, results: Sequence[FileResult] | None = None):
+        """Copy the selected images (all shown ones when nothing is selected) into one folder per
+        top-1 label under `destination`, off the GUI thread. Emits `sortFinished`."""
+        if results is None:
+            rows = self.selected_rows() or self.visible_rows()
+            results = self.model.finished_results(rows)
+        self._sort_cancel = threading.Event()
+        worker = create_worker(
+            copy_into_label_folders, list(results), destination, self._sort_cancel,
+            _start_thread=False,
+            _connect={"returned": self._on_sorted,
+                      "errored": lambda error: self.show_error(f"Sort into folders failed: "
+                                                               f"{error}")})
+        return self._run(worker)
+
+    def _on_sorted(self, summary: SortSummary) -> None:
+        self.sortFinished.emit(summary)
+        if self.show_summaries:
+            box = QMessageBox(QMessageBox.Icon.Information, "Sort into Folders",
+                              summary.describe(), QMessageBox.StandardButton.Ok, self)
+            box.open()
+            self.summary_box = box

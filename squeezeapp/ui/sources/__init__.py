@@ -1,0 +1,3 @@
+"""Where pictures come from in the window: opening paths, folders, videos, cameras and the
+clipboard, the image list, Open Recent.
+"""

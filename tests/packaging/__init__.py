@@ -1,0 +1,1 @@
+"""Tests of the packaging/ recipes and of what they build."""
