@@ -179,7 +179,7 @@ def _classify(args: argparse.Namespace) -> int:
 
     from squeezeapp.core.batch.formats import make_writer, terminal_text
     from squeezeapp.core.batch.pipeline import classify_files, pipeline_session
-    from squeezeapp.core.imaging.decode import expand_image_paths
+    from squeezeapp.core.imaging.scan import scan_images
     from squeezeapp.core.inference.classifier import Classifier
 
     if args.top < 1:
@@ -187,7 +187,9 @@ def _classify(args: argparse.Namespace) -> int:
     _configure_memory_budget(args)
     classifier = Classifier.load(_model_to_use(args.model),
                                  pipeline_session(_session_settings(args)))
-    paths = list(expand_image_paths(args.paths, recursive=args.recursive))
+    scan = scan_images(args.paths, recursive=args.recursive)
+    paths = list(scan.images)
+    _report_left_out(scan, args.verbose)
     if not paths:
         print("squeezeapp: no image files found in " + terminal_text(", ".join(args.paths)),
               file=sys.stderr)
@@ -216,6 +218,20 @@ def _classify(args: argparse.Namespace) -> int:
     if failures:
         print(f"squeezeapp: {failures} of {len(paths)} files failed", file=sys.stderr)
     return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+def _report_left_out(scan, verbose: int) -> None:
+    """One line on stderr for what the folders held besides pictures; -v lists them."""
+    from squeezeapp.core.batch.formats import terminal_text
+    from squeezeapp.core.imaging.scan import describe_left_out
+
+    summary = scan.summary()
+    if not summary:
+        return
+    print(f"squeezeapp: {summary}" + ("" if verbose else " (-v lists them)"), file=sys.stderr)
+    if verbose:
+        for line in describe_left_out(scan.left_out, scan.left_out_total).splitlines():
+            print(f"  {terminal_text(line)}", file=sys.stderr)
 
 
 def _model_to_use(requested: str | None) -> Path:

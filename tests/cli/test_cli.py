@@ -201,3 +201,18 @@ def test_models_download_says_how_to_use_the_model(model_dir, sample_images, iso
     assert main(["classify", str(sample_images[0])]) == 0
     said = capsys.readouterr()
     assert "tench" in said.out and "using squeezenet1.1-zoo" in said.err
+
+
+def test_classify_a_phone_folder_says_what_it_left_out(model_dir, tmp_path) -> None:
+    """HEIC photos are classified (upright), and the video and text file are named on stderr."""
+    from tests.core.test_left_out import mixed_folder
+
+    folder = mixed_folder(tmp_path / "phone")
+    result = run_cli("classify", "--format", "jsonl", str(folder))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    classified = {Path(r["path"]).name for r in records if "predictions" in r}
+    assert {"IMG_0100.HEIC", "IMG_0101.heic"} <= classified
+    assert ("squeezeapp: 5 items left out: 1 video, 1 sidecar file, 1 text file, "
+            "1 unsupported format, 1 subfolder (-v lists them)") in result.stderr
+    verbose = run_cli("-v", "classify", "--format", "csv", str(folder))
+    assert f"{folder / 'notes.txt'}: a text file" in verbose.stderr

@@ -20,11 +20,13 @@ import numpy as np
 
 from squeezeapp.core.common.errors import ImageReadError
 from squeezeapp.core.common.limits import IMAGE_BUDGET, MEMORY_BUDGET_ENV, ByteBudget
+from squeezeapp.core.imaging import formats
 from squeezeapp.core.imaging.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from squeezeapp.core.imaging.header import ImageHeader, probe, structure_problem
 from squeezeapp.core.imaging.heif import DECODE_BYTES_PER_PIXEL, decode_heif
 from squeezeapp.core.imaging.orientation import apply_transforms, display_transforms
 from squeezeapp.core.imaging.raw import decode_raw, looks_raw
+from squeezeapp.core.imaging.scan import scan_images
 
 MAX_PIXELS = 100_000_000  # 100 MP: larger images are refused as possible decompression bombs
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
@@ -274,54 +276,13 @@ def _strips(height: int, rows: int = 256) -> Iterator[slice]:
 
 
 def is_image_path(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_EXTENSIONS
+    return formats.is_image_path(path.name)
 
 
 def is_video_path(path: Path) -> bool:
-    return path.suffix.lower() in VIDEO_EXTENSIONS
+    return formats.is_video_path(path.name)
 
 
 def expand_image_paths(paths: Iterable[Path | str], recursive: bool = False) -> Iterator[Path]:
-    """Files as given (whatever their extension), and images found in folders, sorted by name.
-
-    A file given explicitly is always yielded so that a bad one is reported rather than skipped;
-    inside folders only names with an image extension are taken (FIFOs and broken links too, to
-    be reported as such). A folder that cannot be listed is yielded itself: reading it reports
-    why, so an unreadable folder is never skipped in silence.
-    """
-    for item in paths:
-        path = Path(item)
-        if _is_folder(path):
-            yield from sorted(_scan_folder(path, recursive), key=lambda p: str(p).lower())
-        else:
-            yield path
-
-
-def _is_folder(path: Path) -> bool:
-    try:
-        return stat.S_ISDIR(path.stat().st_mode)
-    except (OSError, ValueError):  # missing, name too long, link loop: reported when read
-        return False
-
-
-def _scan_folder(folder: Path, recursive: bool) -> Iterator[Path]:
-    try:
-        with os.scandir(folder) as listing:
-            entries = list(listing)
-    except OSError:
-        yield folder
-        return
-    for entry in entries:
-        entry_path = Path(entry.path)
-        if _entry_is_folder(entry):
-            if recursive and not entry.is_symlink():
-                yield from _scan_folder(entry_path, recursive)
-        elif is_image_path(entry_path):
-            yield entry_path
-
-
-def _entry_is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
+    """The pictures to read: see `scan.scan_images` (which also says what was left out)."""
+    yield from scan_images(paths, recursive).images
