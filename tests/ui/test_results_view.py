@@ -584,3 +584,29 @@ def test_a_batch_leaves_pool_threads_for_other_jobs(qtbot, view, model_dir, samp
     finally:
         with qtbot.waitSignal(download.finished, timeout=5000):  # connected before it can fire
             release.set()
+
+
+def test_a_phone_folder_opens_with_heic_and_says_what_it_left_out(qtbot, window, model_dir,
+                                                                   tmp_path) -> None:
+    """The issue's folder: HEIC photos are in the list (and the title's count), the video, the
+    text file and the rest are named in one line whose list is a click away."""
+    from tests.core.test_left_out import mixed_folder
+
+    folder = mixed_folder(tmp_path / "phone")
+    results = window.results.view
+    results.show_summaries = False
+    _drop_batch(qtbot, window, folder)
+    names = [path.name for path in results.model.paths]
+    assert "IMG_0100.HEIC" in names and "IMG_0101.heic" in names and len(names) == 8
+    assert results.model.failed == 1  # the broken JPEG, in the list with its reason
+    assert "8 images" in window.windowTitle()
+    label = results.left_out_label
+    assert label.isVisible()
+    assert ("5 items left out: 1 video, 1 sidecar file, 1 text file, 1 unsupported format, "
+            "1 subfolder") in label.text()
+    label.linkActivated.emit("list")
+    box = results.left_out_box
+    assert box is not None and box.isVisible()
+    assert f"{folder / 'notes.txt'}: a text file" in box.detailedText()
+    assert "OpenEXR" in box.detailedText()
+    box.close()

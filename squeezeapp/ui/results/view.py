@@ -14,6 +14,7 @@ Integration (what a window does with it):
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 import time
@@ -49,6 +50,7 @@ from superqt.utils import create_worker
 from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
 from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.core.batch.result_cache import ResultCache
+from squeezeapp.core.imaging.scan import ImageScan, describe_left_out
 from squeezeapp.core.inference.classifier import SessionSettings
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
 from squeezeapp.ui.common.jobs import start_tracked, wait_all
@@ -201,6 +203,14 @@ class ResultsView(QWidget):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
+        # what the folders or the drop held besides pictures, the list a click away
+        self.left_out = ImageScan()
+        self.left_out_box: QMessageBox | None = None
+        self.left_out_label = QLabel(self)
+        self.left_out_label.setObjectName("results-left-out")
+        self.left_out_label.setTextFormat(Qt.TextFormat.RichText)
+        self.left_out_label.linkActivated.connect(lambda _link: self.show_left_out())
+        self.left_out_label.hide()
         bottom = QHBoxLayout()
         bottom.addWidget(self.progress, 1)
         bottom.addWidget(self.status_label, 2)
@@ -223,6 +233,7 @@ class ResultsView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.no_match)
         layout.addWidget(self.pages, 1)
+        layout.addWidget(self.left_out_label)
         layout.addLayout(bottom)
 
     def _action(self, text: str, slot, shortcut=None) -> QAction:
@@ -253,6 +264,30 @@ class ResultsView(QWidget):
     @property
     def current_view(self) -> QAbstractItemView:
         return self.table if self.pages.currentIndex() == 0 else self.grid
+
+    # --- what was left out ----------------------------------------------------------------
+    def set_left_out(self, scan: ImageScan) -> None:
+        """'4 files left out: 2 videos, 1 text file, 1 unsupported format  Show list'."""
+        self.left_out = scan
+        summary = scan.summary()
+        self.left_out_label.setText(f"{html.escape(summary)} &nbsp;<a href='list'>Show list</a>"
+                                    if summary else "")
+        self.left_out_label.setVisible(bool(summary))
+
+    def left_out_text(self) -> str:
+        return self.left_out.summary()
+
+    def show_left_out(self) -> None:
+        """The list of what was left out and why, in a box the user closes."""
+        scan = self.left_out
+        box = QMessageBox(QMessageBox.Icon.Information, "Left Out", scan.summary() + ".",
+                          QMessageBox.StandardButton.Close, self)
+        box.setInformativeText("These were found but are not pictures squeezeapp reads. "
+                               "Details lists each one and why.")
+        box.setDetailedText(describe_left_out(scan.left_out, scan.left_out_total))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.left_out_box = box
+        box.open()
 
     # --- the batch --------------------------------------------------------------------------
     def start(self, paths: Sequence[Path], model: str | Path | None,

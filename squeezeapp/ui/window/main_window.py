@@ -250,7 +250,7 @@ class MainWindow(QMainWindow):
     def _on_images_scanned(self, images: list[Path]) -> None:
         if len(images) > 1:
             self.results.show_batch(images, self.models.model_path(),
-                                    self.models.session_settings())
+                                    self.models.session_settings(), self.opener.left_out)
         else:
             self.results.forget()
         self._update_actions()
