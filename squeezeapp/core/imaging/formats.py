@@ -31,7 +31,8 @@ VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", "
 _TEXT = frozenset({".txt", ".md", ".csv", ".json", ".jsonl", ".log", ".xml", ".html", ".htm",
                    ".pdf", ".doc", ".docx", ".rtf", ".odt"})
 # Files photo tools keep beside pictures: edits, keywords, thumbnails.
-_SIDECARS = frozenset({".xmp", ".aae", ".thm", ".pp3", ".dop", ".on1", ".lrv"})
+_SIDECARS = frozenset({".xmp", ".aae", ".thm", ".pp3", ".dop", ".on1", ".lrv",
+                       ".squeezeapp-backup"})
 _AUDIO = frozenset({".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg"})
 _SYSTEM_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 
