@@ -62,6 +62,9 @@ def test_keywords_are_read_back_by_exiftool(tmp_path: Path) -> None:
     assert tags["HierarchicalSubject"] == ["squeezeapp|pool table", "squeezeapp|tench"]
     assert tags["Model"] == "squeezenet1.1" and tags["Date"]
     assert photo.read_bytes() == before
+    # a sidecar this app made, holding nothing else, goes again
+    assert remove_tags(photo).outcome is Outcome.REMOVED
+    assert not result.sidecar.exists() and photo.read_bytes() == before
 
 
 def test_an_existing_sidecar_is_merged_and_remove_restores_it(tmp_path: Path) -> None:

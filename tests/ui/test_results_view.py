@@ -610,3 +610,60 @@ def test_a_phone_folder_opens_with_heic_and_says_what_it_left_out(qtbot, window,
     assert f"{folder / 'notes.txt'}: a text file" in box.detailedText()
     assert "OpenEXR" in box.detailedText()
     box.close()
+
+
+def test_write_and_remove_tags_from_the_results_view(qtbot, view, model_dir, sample_images,
+                                                     tmp_path) -> None:
+    """Tags ▸ Write Tags… writes the labels into sidecars (selected rows, else all) and says
+    how many in the status line; Remove Tags… takes them out again after a confirmation."""
+    import shutil
+    import subprocess
+
+    from PySide6.QtWidgets import QMessageBox
+
+    exiftool = shutil.which("exiftool")
+    if exiftool is None:
+        pytest.skip("exiftool (libimage-exiftool-perl) is installed by make test")
+    source = tmp_path / "photos"
+    source.mkdir()
+    copies = [Path(shutil.copy(photo, source / photo.name)) for photo in sample_images[:5]]
+    broken = _corrupt(source)
+    before = {p: p.read_bytes() for p in copies}
+    _run(qtbot, view, [*copies, broken], model_dir / "squeezenet1.1.onnx")
+    assert view.tags_button.menu().actions() == [view.write_tags_action,
+                                                 view.remove_tags_action]
+
+    view.table.selectRow(0)
+    view.write_tags_action.trigger()
+    dialog = view.tags_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.confidence.value() == round(view.model.unsure_threshold * 100)
+    dialog.confidence.setValue(0)  # every top-1 becomes a keyword
+    with qtbot.waitSignal(view.tagsFinished, timeout=WAIT_MS) as selected_only:
+        dialog.accept()
+    assert selected_only.args[0] == "Wrote tags to 1 sidecar"
+    assert "Wrote tags to 1 sidecar" in view.status_label.text()
+    first = view.model.result(0)
+    sidecar = first.path.with_name(first.path.name + ".xmp")
+    out = subprocess.run([exiftool, "-s3", "-XMP:Subject", str(sidecar)], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == first.classification.top.name
+
+    view.table.clearSelection()
+    view.write_tags_action.trigger()
+    assert view.tags_dialog.confidence.value() == 0  # remembered
+    with qtbot.waitSignal(view.tagsFinished, timeout=WAIT_MS) as everything:
+        view.tags_dialog.accept()
+    assert everything.args[0] == "Wrote tags to 4 sidecars (1 already up to date)"
+    assert len(list(source.glob("*.xmp"))) == 5  # none for the unreadable file
+
+    view.remove_tags_action.trigger()
+    box = view.tags_box
+    assert box is not None and "6 photos" in box.text()
+    remove = next(b for b in box.buttons()
+                  if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole)
+    with qtbot.waitSignal(view.tagsFinished, timeout=WAIT_MS) as removed:
+        remove.click()
+    assert removed.args[0].startswith("Removed tags from 5 sidecars")
+    assert list(source.glob("*.xmp")) == []  # they were squeezeapp's alone: gone again
+    assert {p: p.read_bytes() for p in copies} == before  # photos never touched

@@ -40,6 +40,7 @@ from squeezeapp.core.models.spec import short_label
 logger = logging.getLogger(__name__)
 
 ROOT_KEYWORD = "squeezeapp"
+TOOLKIT = "squeezeapp"  # x:xmptk of a sidecar this app created
 BACKUP_SUFFIX = ".squeezeapp-backup"
 MAX_SIDECAR_BYTES = 4 << 20
 WRITE_THREADS = 8  # waiting on fsync, not computing: see _in_parallel
@@ -108,7 +109,8 @@ def write_tags(photo: Path, labels: Sequence[str], model: str, *,
 
 def remove_tags(photo: Path, *, naming: SidecarNaming = SidecarNaming.FULL_NAME
                 ) -> SidecarResult:
-    """Take out exactly what this app wrote; everything else in the sidecar stays."""
+    """Take out exactly what this app wrote; everything else in the sidecar stays. A sidecar
+    this app created that holds nothing else is deleted: the photo is as it was."""
     sidecar = sidecar_path(photo, naming)
     if not sidecar.exists():
         return SidecarResult(photo, sidecar, Outcome.UNCHANGED)
@@ -162,6 +164,9 @@ def _change(photo: Path, naming: SidecarNaming, edit) -> SidecarResult:
         tree = _parse(original) if original is not None else _new_tree()
         if not edit(tree):
             return SidecarResult(photo, sidecar, Outcome.UNCHANGED)
+        if original is not None and _ours_and_empty(tree):
+            sidecar.unlink()  # made by this app and holding nothing else: as it was before
+            return SidecarResult(photo, sidecar, Outcome.WRITTEN)
         data = _serialise(tree)
         if original is not None and not _has_ours(_parse(original)):
             _backup(sidecar, original)
@@ -201,10 +206,19 @@ def _parse(data: bytes) -> ET.ElementTree:
 
 
 def _new_tree() -> ET.ElementTree:
-    root = ET.Element(f"{{{X}}}xmpmeta", {f"{{{X}}}xmptk": "squeezeapp"})
+    root = ET.Element(f"{{{X}}}xmpmeta", {f"{{{X}}}xmptk": TOOLKIT})
     rdf = ET.SubElement(root, f"{{{RDF}}}RDF")
     ET.SubElement(rdf, f"{{{RDF}}}Description", {f"{{{RDF}}}about": ""})
     return ET.ElementTree(root)
+
+
+def _ours_and_empty(tree: ET.ElementTree) -> bool:
+    """A sidecar this app created (its toolkit mark) with no property left in it."""
+    root = tree.getroot()
+    if root.get(f"{{{X}}}xmptk") != TOOLKIT:
+        return False
+    return all(len(d) == 0 and set(d.attrib) <= {f"{{{RDF}}}about"}
+               for d in _descriptions(tree))
 
 
 def _serialise(tree: ET.ElementTree) -> bytes:

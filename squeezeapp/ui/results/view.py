@@ -24,6 +24,7 @@ from pathlib import Path
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
+    QSettings,
     Qt,
     QThreadPool,
     Signal,
@@ -50,6 +51,8 @@ from superqt.utils import create_worker
 from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
 from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.core.batch.result_cache import ResultCache
+from squeezeapp.core.batch.xmp import SidecarNaming, SidecarResult, tag_results, untag_photos
+from squeezeapp.core.batch.xmp import describe as describe_sidecars
 from squeezeapp.core.imaging.scan import ImageScan, describe_left_out
 from squeezeapp.core.inference.classifier import SessionSettings
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
@@ -71,6 +74,7 @@ from squeezeapp.ui.results.table_model import (
     Column,
     ResultsModel,
 )
+from squeezeapp.ui.results.tags import TagSettings, WriteTagsDialog
 from squeezeapp.ui.results.thumbnails import ThumbnailCache
 
 logger = logging.getLogger(__name__)
@@ -85,6 +89,7 @@ class ResultsView(QWidget):
     errorShown = Signal(str)  # a failure the view shows (and keeps) in its status line
     exported = Signal(str, int)  # path written, results in it
     sortFinished = Signal(object)  # SortSummary
+    tagsFinished = Signal(str)  # "Wrote tags to 100 sidecars", when Write/Remove Tags ends
 
     def __init__(self, cache: ResultCache | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -101,6 +106,11 @@ class ResultsView(QWidget):
         self.job.modelReady.connect(self._on_model_ready)
         self.show_summaries = True  # dialogs after "Sort into folders" (tests turn them off)
         self.dialog_folders = DialogFolders()  # the window hands over the app's remembered ones
+        self.settings_store: QSettings | None = None  # the app's settings (Write Tags' choices)
+        self.tags_note = ""  # the last Write/Remove Tags outcome, in the status line
+        self.tags_dialog: WriteTagsDialog | None = None
+        self._tag_settings: TagSettings | None = None  # chosen in this run (else the stored)
+        self.tags_box: QMessageBox | None = None
         self.last_summary: JobSummary | None = None
         self.error = ""
         self.summary_box: QMessageBox | None = None
@@ -173,6 +183,15 @@ class ResultsView(QWidget):
         self.jsonl_action = self._action("Export &JSON Lines…",
                                          lambda: self.choose_export("jsonl"))
         self.sort_action = self._action("&Sort into Folders…", self.choose_sort_folder)
+        self.write_tags_action = self._action("&Write Tags…", self.choose_write_tags)
+        self.remove_tags_action = self._action("&Remove Tags…", self.choose_remove_tags)
+        self.tags_button = tags_button = MenuButton(self)
+        tags_button.setText("Tags")
+        tags_button.setToolTip("Labels as keywords in XMP sidecars, where photo managers "
+                               "(darktable, digiKam, Lightroom, Immich) read them")
+        tags_menu = QMenu(tags_button)
+        tags_menu.addActions([self.write_tags_action, self.remove_tags_action])
+        tags_button.setMenu(tags_menu)
         self.export_button = export_button = MenuButton(self)  # its arrow beside "Export"
         export_button.setText("Export")
         export_menu = QMenu(export_button)
@@ -192,6 +211,7 @@ class ResultsView(QWidget):
         top.addSpacing(12)
         top.addWidget(export_button)
         top.addWidget(sort_button)
+        top.addWidget(tags_button)
         top.addWidget(back_button)
 
         self.progress = QProgressBar(self)
@@ -376,6 +396,8 @@ class ResultsView(QWidget):
             parts.append(f"{summary.cached:,} remembered")
         if failed:
             parts.append(f"{failed:,} unreadable")
+        if self.tags_note:
+            parts.append(self.tags_note)
         hidden = total - self.proxy.rowCount()
         if hidden:
             parts.append(f"{hidden:,} hidden by the filter")
@@ -494,6 +516,86 @@ class ResultsView(QWidget):
                       "errored": lambda error: self.show_error(f"Sort into folders failed: "
                                                                f"{error}")})
         return self._run(worker)
+
+    # --- XMP sidecars -----------------------------------------------------------------------
+    def _tag_targets(self) -> tuple[list[FileResult], bool]:
+        """The classified results of the selected rows, else of all rows; and whether that
+        was a selection."""
+        rows = self.selected_rows()
+        results = [r for r in self.model.finished_results(rows or None) if r.ok]
+        return results, bool(rows)
+
+    def choose_write_tags(self) -> None:
+        results, selected = self._tag_targets()
+        if not results:
+            self.show_error("Nothing to tag yet: no photo has been classified")
+            return
+        dialog = WriteTagsDialog(self.tag_settings,
+                                 self.model.unsure_threshold, len(results), selected, self)
+        dialog.accepted.connect(lambda: self._on_tags_chosen(dialog.chosen(), results))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.tags_dialog = dialog
+        dialog.open()
+
+    @property
+    def tag_settings(self) -> TagSettings:
+        return self._tag_settings or TagSettings.load(self.settings_store)
+
+    def _on_tags_chosen(self, settings: TagSettings, results: list[FileResult]) -> None:
+        self._tag_settings = settings
+        settings.save(self.settings_store)
+        self.write_tags(settings, results)
+
+    def write_tags(self, settings: TagSettings, results: Sequence[FileResult] | None = None):
+        """Write the keywords into the sidecars off the GUI thread; emits `tagsFinished`."""
+        if results is None:
+            results = self._tag_targets()[0]
+        rule = settings.rule(self.model.unsure_threshold)
+        work = [(result.path, result.classification) for result in results]
+        worker = create_worker(
+            tag_results, work, rule, naming=settings.naming, _start_thread=False,
+            _connect={"returned": lambda outcomes: self._on_tagged(outcomes, False),
+                      "errored": lambda error: self.show_error(f"Write Tags failed: {error}")})
+        return self._run(worker)
+
+    def choose_remove_tags(self) -> None:
+        rows = self.selected_rows()
+        paths = [self.model.paths[row] for row in rows] if rows else list(self.model.paths)
+        if not paths:
+            return
+        naming = self.tag_settings.naming
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove Tags",
+                          f"Remove the keywords squeezeapp wrote from the sidecars ({naming}) "
+                          f"of {len(paths):,} {'selected ' if rows else ''}photo"
+                          f"{'' if len(paths) == 1 else 's'}? Keywords and tags from anything "
+                          "else stay.",
+                          QMessageBox.StandardButton.Cancel, self)
+        remove = box.addButton("Remove Tags", QMessageBox.ButtonRole.AcceptRole)
+        box.buttonClicked.connect(
+            lambda button: self.remove_tags(naming, paths) if button is remove else None)
+        self.tags_box = box
+        box.open()
+
+    def remove_tags(self, naming: SidecarNaming, paths: Sequence[Path]):
+        worker = create_worker(
+            untag_photos, list(paths), naming=naming, _start_thread=False,
+            _connect={"returned": lambda outcomes: self._on_tagged(outcomes, True),
+                      "errored": lambda error: self.show_error(f"Remove Tags failed: {error}")})
+        return self._run(worker)
+
+    def _on_tagged(self, outcomes: list[SidecarResult], removing: bool) -> None:
+        """The confirmation line stays in the status; failures are listed in a box."""
+        self.tags_note = describe_sidecars(outcomes, removing)
+        self._update_status()
+        self.tagsFinished.emit(self.tags_note)
+        failures = [outcome.error for outcome in outcomes if outcome.error]
+        if failures and self.show_summaries:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Remove Tags" if removing
+                              else "Write Tags", self.tags_note + ".",
+                              QMessageBox.StandardButton.Ok, self)
+            box.setDetailedText("\n".join(failures))
+            self.tags_box = box
+            box.open()
 
     def _on_sorted(self, summary: SortSummary) -> None:
         self.sortFinished.emit(summary)

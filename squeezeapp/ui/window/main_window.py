@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.view = FrameView(self.board, self)
         self.results = ResultsPage(self.view, self)
         self.results.view.dialog_folders = self.dialog_folders
+        self.results.view.settings_store = store
         self._description = ""  # what the picture view shows, for the title
         self.setCentralWidget(self.results.stack)
         self.session = LiveSession(self.board, retry_interval_s, self)
