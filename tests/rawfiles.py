@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 _SHORT, _LONG, _ASCII, _BYTE, _RATIONAL, _SRATIONAL, _UNDEFINED = 3, 4, 2, 1, 5, 10, 7
+_Entry = tuple[int, int, object]  # tag, type, values
 _SIZES = {_SHORT: 2, _LONG: 4, _ASCII: 1, _BYTE: 1, _RATIONAL: 8, _SRATIONAL: 8, _UNDEFINED: 1}
 
 
@@ -73,8 +74,8 @@ class _Tiff:
                 table += struct.pack("<HHI", tag, kind, count) + field
             table += struct.pack("<I", 0)
             tables.append(bytes(table))
-        for table in tables:
-            out += table
+        for finished in tables:
+            out += finished
         out += extra
         out[4:8] = struct.pack("<I", ifd_offsets[0])
         return bytes(out)
@@ -92,7 +93,8 @@ def _bayer(rgb: np.ndarray) -> np.ndarray:
     return mosaic
 
 
-def _raw_entries(width: int, height: int, strip: int, orientation: int, subfile: int):
+def _raw_entries(width: int, height: int, strip: int, orientation: int,
+                 subfile: int) -> list[_Entry]:
     return [
         (254, _LONG, [subfile]),
         (256, _LONG, [width]), (257, _LONG, [height]),
@@ -105,7 +107,7 @@ def _raw_entries(width: int, height: int, strip: int, orientation: int, subfile:
     ]
 
 
-_CAMERA = [
+_CAMERA: list[_Entry] = [
     (271, _ASCII, "squeezeapp"), (272, _ASCII, "test DNG"),
     (50706, _BYTE, [1, 4, 0, 0]), (50707, _BYTE, [1, 1, 0, 0]),
     (50708, _ASCII, "squeezeapp test DNG"),

@@ -212,9 +212,16 @@ def _new_tree() -> ET.ElementTree:
     return ET.ElementTree(root)
 
 
+def _root(tree: ET.ElementTree) -> ET.Element:
+    root = tree.getroot()
+    if root is None:
+        raise SidecarError("not an XMP sidecar (empty)")
+    return root
+
+
 def _ours_and_empty(tree: ET.ElementTree) -> bool:
     """A sidecar this app created (its toolkit mark) with no property left in it."""
-    root = tree.getroot()
+    root = _root(tree)
     if root.get(f"{{{X}}}xmptk") != TOOLKIT:
         return False
     return all(len(d) == 0 and set(d.attrib) <= {f"{{{RDF}}}about"}
@@ -237,7 +244,7 @@ def _backup(sidecar: Path, original: bytes) -> None:
 
 # --- our fields ----------------------------------------------------------------------------
 def _descriptions(tree: ET.ElementTree) -> list[ET.Element]:
-    root = tree.getroot()
+    root = _root(tree)
     rdf = root if root.tag == f"{{{RDF}}}RDF" else root.find(f"{{{RDF}}}RDF")
     if rdf is None:
         raise SidecarError("not an XMP sidecar (no rdf:RDF)")

@@ -43,7 +43,7 @@ def display_transforms(buffer: np.ndarray, *, decoder_applies_boxes: bool = Fals
     `decoder_applies_boxes`: the decoder (libheif) already applied HEIF's irot/imir."""
     head = buffer[:16].tobytes()
     if head[4:8] == b"ftyp":
-        info = read_item_info(memoryview(buffer))
+        info = read_item_info(buffer.data)
         if info is None:
             return ()
         if info.transforms:

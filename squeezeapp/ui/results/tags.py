@@ -50,13 +50,13 @@ class TagSettings:
             return cls()
         try:
             raw = store.value("tags/min_confidence", None)
-            confidence = None if raw in (None, "") else float(raw)
+            confidence = None if raw in (None, "") else float(str(raw))
             if confidence is not None and not 0.0 <= confidence <= 1.0:
                 confidence = None
         except (TypeError, ValueError):
             confidence = None
         try:
-            top_k = min(MAX_TAG_TOP, max(1, int(store.value("tags/top_k", 1))))
+            top_k = min(MAX_TAG_TOP, max(1, int(str(store.value("tags/top_k", 1)))))
         except (TypeError, ValueError):
             top_k = 1
         try:
