@@ -667,3 +667,49 @@ def test_write_and_remove_tags_from_the_results_view(qtbot, view, model_dir, sam
     assert removed.args[0].startswith("Removed tags from 5 sidecars")
     assert list(source.glob("*.xmp")) == []  # they were squeezeapp's alone: gone again
     assert {p: p.read_bytes() for p in copies} == before  # photos never touched
+
+
+def test_photos_of_every_kind_open_upright_and_classified(qtbot, window, model_dir,
+                                                          sample_dir, tmp_path) -> None:
+    """The issue's acceptance: HEIC, DNG, JPEG, PNG, WebP and AVIF, stored sideways with the
+    turn in their metadata, open in the results view upright and classified. A water tower
+    on its side is an "electric fan" to SqueezeNet, so a photo read sideways would show."""
+    import cv2
+
+    from tests.photos import write_photo
+    from tests.rawfiles import write_dng
+
+    upright = cv2.imread(str(sample_dir / "n04562935_water_tower.JPEG"))
+    upright = upright[: upright.shape[0] // 2 * 2, : upright.shape[1] // 2 * 2]
+    turned = {6: cv2.rotate(upright, cv2.ROTATE_90_COUNTERCLOCKWISE),  # shown turned clockwise
+              8: cv2.rotate(upright, cv2.ROTATE_90_CLOCKWISE)}
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for name, orientation in [("a.jpg", 6), ("b.png", 8), ("c.webp", 6), ("d.avif", 8),
+                              ("e.heic", 6), ("f.HEIC", 8)]:
+        write_photo(folder / name, turned[orientation], orientation)
+    rgb = turned[6][:, :, ::-1].copy()
+    write_dng(folder / "g.dng", rgb, orientation=6, preview=rgb)  # the preview JPEG
+    write_dng(folder / "h.dng", turned[8][:, :, ::-1].copy(), orientation=8)  # demosaiced
+    (folder / "clip.mov").write_bytes(b"\0\0\0\x14ftypqt  ")
+    sideways = tmp_path / "control"
+    sideways.mkdir()
+    cv2.imwrite(str(sideways / "sideways.png"), turned[6])  # no metadata: really sideways
+
+    results = window.results.view
+    results.show_summaries = False
+    _drop_batch(qtbot, window, folder)
+    assert results.model.failed == 0
+    tops = {path.name: results.model.result(row).classification.top.wnid
+            for row, path in enumerate(results.model.paths)}
+    assert tops == dict.fromkeys(["a.jpg", "b.png", "c.webp", "d.avif", "e.heic", "f.HEIC",
+                                  "g.dng", "h.dng"], "n04562935"), tops
+    assert results.left_out_label.text().startswith("1 file left out: 1 video")
+    assert "8 images" in window.windowTitle()
+
+    from squeezeapp.core.imaging.decode import read_image
+    from squeezeapp.core.inference.classifier import Classifier
+
+    control = Classifier.load(model_dir / "squeezenet1.1.onnx").classify(
+        read_image(sideways / "sideways.png"))
+    assert control.top.wnid != "n04562935"  # the test would see a sideways photo
