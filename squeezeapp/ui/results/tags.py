@@ -96,6 +96,9 @@ class WriteTagsDialog(QDialog):
         self.confidence.setValue(round(start * 100))
         self.top_k = QSpinBox(self)
         self.top_k.setRange(1, MAX_TAG_TOP)
+        self.top_k.setPrefix("the best ")
+        self.top_k.setSuffix(" predictions")
+        self.top_k.setSpecialValueText("the top prediction only")  # shown for 1
         self.top_k.setValue(settings.top_k)
         self.top_k.setAccessibleName("Best predictions that may become keywords")
         self.naming = QComboBox(self)
@@ -105,7 +108,7 @@ class WriteTagsDialog(QDialog):
         self.naming.setAccessibleName("Sidecar names")
         form = QFormLayout()
         form.addRow("At least this confident:", self.confidence)
-        form.addRow("From the best:", self.top_k)
+        form.addRow("Keywords from:", self.top_k)
         form.addRow("Sidecar names:", self.naming)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel, self)
