@@ -111,6 +111,9 @@ def test_info_shows_fire_modules(model_dir) -> None:
                      "squeeze 1×1 (16) → expand 1×1 (64) + 3×3 (64) → concat 128"):
         assert fragment in out, fragment
     assert len(re.findall(r"^  fire\d+ +Fire ", out, flags=re.MULTILINE)) == 8
+    # the photo formats beyond OpenCV, with the libraries that read them
+    assert re.search(r"HEIC/HEIF +libheif [\d.]+ \(pi-heif", out)
+    assert re.search(r"camera RAW +LibRaw [\d.]+ \(rawpy", out)
 
 
 def test_models_list(model_dir) -> None:

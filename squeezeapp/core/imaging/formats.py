@@ -24,7 +24,7 @@ HEIF_EXTENSIONS = frozenset({".heic", ".heif", ".hif"})
 RAW_EXTENSIONS = frozenset({".dng", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".srf", ".sr2",
                             ".raf", ".orf", ".rw2", ".pef", ".srw", ".x3f", ".3fr", ".iiq",
                             ".erf", ".mrw", ".kdc", ".dcr"})
-_OPTIONAL = {".exr": "OpenEXR"}  # needs this part of the OpenCV build
+OPTIONAL_FORMATS = {".exr": "OpenEXR"}  # needs this part of the OpenCV build
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
                               ".wmv", ".flv", ".3gp", ".mts", ".m2ts"})
@@ -49,7 +49,7 @@ def _opencv_has(part: str) -> bool:
 
 def optional_extensions() -> frozenset[str]:
     """The optional formats this OpenCV build can decode."""
-    return frozenset(ext for ext, part in _OPTIONAL.items() if _opencv_has(part))
+    return frozenset(ext for ext, part in OPTIONAL_FORMATS.items() if _opencv_has(part))
 
 
 IMAGE_EXTENSIONS = OPENCV_EXTENSIONS | HEIF_EXTENSIONS | RAW_EXTENSIONS | optional_extensions()
@@ -99,8 +99,8 @@ def left_out_kind(name: str) -> LeftOutKind:
 def unsupported_reason(name: str) -> str:
     """One line for a file left out: why, with what would read it where that is known."""
     suffix = _suffix(name)
-    if suffix in _OPTIONAL:
-        return (f"{suffix} needs {_OPTIONAL[suffix]}, which this build of OpenCV does not "
+    if suffix in OPTIONAL_FORMATS:
+        return (f"{suffix} needs {OPTIONAL_FORMATS[suffix]}, which this build of OpenCV does not "
                 "include")
     kind = left_out_kind(name)
     if kind is LeftOutKind.VIDEO:

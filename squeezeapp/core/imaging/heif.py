@@ -34,12 +34,13 @@ def _library() -> Any:
         return pi_heif
 
 
-def available() -> bool:
+def version() -> str:
+    """'libheif 1.23.0 (pi-heif 1.4.0)', or why HEIC cannot be read (for `squeezeapp info`)."""
     try:
-        _library()
+        library = _library()
     except ImportError:
-        return False
-    return True
+        return "not available (pi-heif is not installed)"
+    return f"libheif {library.libheif_version()} (pi-heif {library.__version__})"
 
 
 def decode_heif(buffer: np.ndarray) -> np.ndarray:

@@ -41,6 +41,15 @@ _TIFF_MAGIC = (b"II*\0", b"MM\0*")
 _DNG_VERSION = 50706
 
 
+def version() -> str:
+    """'LibRaw 0.22.2 (rawpy 0.28.0)', or why RAW cannot be read (for `squeezeapp info`)."""
+    try:
+        import rawpy
+    except ImportError:
+        return "not available (rawpy is not installed)"
+    return f"LibRaw {'.'.join(map(str, rawpy.libraw_version))} (rawpy {rawpy.__version__})"
+
+
 def looks_raw(buffer: np.ndarray, suffix: str | None) -> bool:
     """A RAW file, by its name or, for DNG, CR3, RAF, ORF and RW2, by its first bytes."""
     if suffix and suffix.lower() in RAW_EXTENSIONS:
