@@ -96,6 +96,22 @@ def test_an_existing_sidecar_is_merged_and_remove_restores_it(tmp_path: Path) ->
     assert (tmp_path / "IMG_0001.jpg.xmp.squeezeapp-backup").read_bytes() == original
 
 
+def test_any_namespace_and_prefix_survives(tmp_path: Path) -> None:
+    """A tool's own namespace, even under a prefix ElementTree keeps for itself (ns1)."""
+    photo = _photo(tmp_path)
+    sidecar = tmp_path / "IMG_0001.jpg.xmp"
+    sidecar.write_text(
+        "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF "
+        "xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'><rdf:Description rdf:about='' "
+        "xmlns:ns1='http://ns.example.com/tool/' xmlns:xmp='http://ns.adobe.com/xap/1.0/' "
+        "ns1:Flag='picked' xmp:Rating='3'/></rdf:RDF></x:xmpmeta>")
+    assert write_tags(photo, ["tench"], "squeezenet1.1").outcome is Outcome.WRITTEN
+    text = sidecar.read_text()
+    assert "http://ns.example.com/tool/" in text and "picked" in text
+    assert _tags(sidecar, "XMP:Rating", "XMP:Subject") in (
+        {"Rating": 3, "Subject": "tench"}, {"Rating": 3, "Subject": ["tench"]})
+
+
 def test_sidecar_naming_for_lightroom(tmp_path: Path) -> None:
     photo = _photo(tmp_path, "DSC_0001.NEF")
     result = write_tags(photo, ["tench"], "squeezenet1.1", naming=SidecarNaming.STEM)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 DC = "http://purl.org/dc/elements/1.1/"
 LR = "http://ns.adobe.com/lightroom/1.0/"
 OURS = "https://github.com/squeezeapp/ns/xmp/1.0/"
+_RESERVED_PREFIX = re.compile(r"ns\d+")
 _PREFIXES = {"x": X, "rdf": RDF, "dc": DC, "lr": LR, "squeezeapp": OURS}
 for _prefix, _uri in _PREFIXES.items():
     ET.register_namespace(_prefix, _uri)
@@ -195,7 +197,7 @@ def _parse(data: bytes) -> ET.ElementTree:
     """The sidecar's tree; its own namespace prefixes are kept for writing it back."""
     try:
         for _event, (prefix, uri) in SafeET.iterparse(io.BytesIO(data), events=("start-ns",)):
-            if prefix and prefix not in ("ns0",) and uri not in _PREFIXES.values():
+            if _keeps_prefix(prefix, uri):
                 ET.register_namespace(prefix, uri)
         root = SafeET.fromstring(data)
     except (ET.ParseError, DefusedXmlException, ValueError) as error:
@@ -203,6 +205,14 @@ def _parse(data: bytes) -> ET.ElementTree:
     if root.tag not in (f"{{{X}}}xmpmeta", f"{{{RDF}}}RDF"):
         raise SidecarError(f"not an XMP sidecar (its root is {root.tag})")
     return ET.ElementTree(root)
+
+
+def _keeps_prefix(prefix: str, uri: str) -> bool:
+    """Whether a sidecar's own prefix is kept when it is written back: not ElementTree's
+    reserved ns0, ns1, … (those come back as generated names, the same namespaces), and never
+    one that would take over a prefix or namespace of ours."""
+    return bool(prefix) and not _RESERVED_PREFIX.fullmatch(prefix) and (
+        prefix not in _PREFIXES and uri not in _PREFIXES.values())
 
 
 def _new_tree() -> ET.ElementTree:
