@@ -713,3 +713,24 @@ def test_photos_of_every_kind_open_upright_and_classified(qtbot, window, model_d
     control = Classifier.load(model_dir / "squeezenet1.1.onnx").classify(
         read_image(sideways / "sideways.png"))
     assert control.top.wnid != "n04562935"  # the test would see a sideways photo
+
+
+@pytest.mark.parametrize("name", ["IMG_0001.HEIC", "photo.avif", "photo.png", "photo.webp"])
+def test_thumbnails_of_turned_photos_are_upright(qtbot, tmp_path, name) -> None:
+    """Thumbnails go through the same decoder and orientation as everything else."""
+    import cv2
+    import numpy as np
+
+    from squeezeapp.core.imaging.decode import read_image
+    from squeezeapp.ui.common.convert import qimage_to_bgr
+    from squeezeapp.ui.results.thumbnails import make_thumbnail
+    from tests.images import gradient_bgr
+    from tests.photos import write_photo
+
+    photo = write_photo(tmp_path / name, gradient_bgr(300, 400), orientation=6)
+    thumbnail = qimage_to_bgr(make_thumbnail(photo, 160))
+    assert thumbnail.shape[:2] == (160, 120)  # portrait: turned clockwise
+    full = read_image(photo)
+    assert full.shape[:2] == (400, 300)
+    small = cv2.resize(full, (120, 160), interpolation=cv2.INTER_AREA)
+    assert np.abs(thumbnail.astype(int) - small.astype(int)).mean() < 4
