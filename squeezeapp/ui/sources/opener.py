@@ -16,7 +16,12 @@ from PySide6.QtGui import QImage
 from superqt.utils import create_worker
 
 from squeezeapp.core.imaging.decode import IMAGE_EXTENSIONS, is_video_path
-from squeezeapp.core.imaging.formats import LeftOutKind, left_out_kind
+from squeezeapp.core.imaging.formats import (
+    OPTIONAL_FORMATS,
+    LeftOutKind,
+    left_out_kind,
+    unsupported_reason,
+)
 from squeezeapp.core.imaging.scan import ImageScan, LeftOut, scan_images
 from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, VideoFileSource, parse_source
 from squeezeapp.ui.common.canvas_message import Level, MessageBoard
@@ -76,7 +81,8 @@ def scan_paths(paths: list[Path]) -> ScanResult:
         elif path.suffix.lower() in IMAGE_EXTENSIONS:
             result.images.append(path)
         else:
-            why = f"not an image or a video ({path.suffix or 'no'} file type)"
+            why = (unsupported_reason(path.name) if path.suffix.lower() in OPTIONAL_FORMATS
+                   else f"not an image or a video ({path.suffix or 'no'} file type)")
             result.ignored.append((path, why))
     # files dropped as they are: counted beside the folders' (a missing one is said apart)
     given = [LeftOut(path, left_out_kind(path.name), "a video (open one at a time with "
