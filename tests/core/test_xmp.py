@@ -174,6 +174,22 @@ def _classification():
                           "squeezenet1.1")
 
 
+def test_a_raw_and_its_jpeg_sharing_a_sidecar_get_one_write(tmp_path: Path) -> None:
+    """With photo.xmp naming IMG_1.CR2 and IMG_1.JPG share IMG_1.xmp: one write, both labels."""
+    from squeezeapp.core.inference.classifier import Classification, Prediction
+
+    raw, jpeg = _photo(tmp_path, "IMG_1.CR2"), _photo(tmp_path, "IMG_1.JPG")
+    other = Classification((Prediction(1, 2, "n01484850", "great white shark", 0.8),), 1.0,
+                           "squeezenet1.1")
+    results = xmp.tag_results([(raw, _classification()), (jpeg, other)], xmp.TagRule(0.3, 1),
+                              naming=SidecarNaming.STEM)
+    assert [r.sidecar.name for r in results] == ["IMG_1.xmp"]
+    assert _tags(tmp_path / "IMG_1.xmp", "XMP:Subject")["Subject"] == ["tench",
+                                                                       "great white shark"]
+    removed = xmp.untag_photos([raw, jpeg], naming=SidecarNaming.STEM)
+    assert [r.outcome for r in removed] == [Outcome.REMOVED]
+
+
 def test_tag_rule_threshold_and_top_k() -> None:
     assert xmp.TagRule(0.3, 1).labels(_classification()) == ["tench"]
     assert xmp.TagRule(0.3, 5).labels(_classification()) == ["tench", "pool table"]

@@ -124,15 +124,23 @@ def remove_tags(photo: Path, *, naming: SidecarNaming = SidecarNaming.FULL_NAME
 
 def tag_results(results: Iterable[tuple[Path, Classification]], rule: TagRule, *,
                 naming: SidecarNaming = SidecarNaming.FULL_NAME) -> list[SidecarResult]:
-    """write_tags for many photos, in order; one that fails is reported, the rest go on."""
-    return _in_parallel(lambda item: write_tags(item[0], rule.labels(item[1]), item[1].model,
-                                                naming=naming), list(results))
+    """write_tags for many photos, one result per sidecar in order; one that fails is reported,
+    the rest go on. Photos that share a sidecar (IMG_1.CR2 and IMG_1.JPG named photo.xmp) get
+    one write with the labels of both, never two racing writes."""
+    groups: dict[Path, tuple[Path, list[str], str]] = {}
+    for path, classification in results:
+        sidecar = sidecar_path(path, naming)
+        first, labels, model = groups.get(sidecar, (path, [], classification.model))
+        labels += [label for label in rule.labels(classification) if label not in labels]
+        groups[sidecar] = (first, labels, model)
+    return _in_parallel(lambda group: write_tags(*group, naming=naming), list(groups.values()))
 
 
 def untag_photos(photos: Iterable[Path], *, naming: SidecarNaming = SidecarNaming.FULL_NAME
                  ) -> list[SidecarResult]:
-    """remove_tags for many photos, in order."""
-    return _in_parallel(lambda photo: remove_tags(photo, naming=naming), list(photos))
+    """remove_tags for many photos, once per sidecar, in order."""
+    unique = {sidecar_path(photo, naming): photo for photo in photos}
+    return _in_parallel(lambda photo: remove_tags(photo, naming=naming), list(unique.values()))
 
 
 def _in_parallel(work, items: list) -> list[SidecarResult]:
