@@ -138,6 +138,19 @@ def test_a_sidecar_that_is_not_xmp_is_left_untouched(tmp_path: Path, content: by
     assert sorted(p.name for p in tmp_path.iterdir()) == ["IMG_0001.jpg", "IMG_0001.jpg.xmp"]
 
 
+def test_a_sidecar_that_is_a_fifo_or_a_folder_is_refused_without_blocking(tmp_path: Path
+                                                                         ) -> None:
+    import os
+
+    fifo_photo, folder_photo = _photo(tmp_path, "a.jpg"), _photo(tmp_path, "b.jpg")
+    os.mkfifo(tmp_path / "a.jpg.xmp")
+    (tmp_path / "b.jpg.xmp").mkdir()
+    for photo in (fifo_photo, folder_photo):
+        result = write_tags(photo, ["tench"], "squeezenet1.1")
+        assert result.outcome is Outcome.FAILED
+        assert "is not a regular file (left as is)" in (result.error or "")
+
+
 def test_a_read_only_folder_fails_per_file_and_the_batch_goes_on(tmp_path: Path,
                                                                  monkeypatch) -> None:
     locked, open_folder = tmp_path / "locked", tmp_path / "open"

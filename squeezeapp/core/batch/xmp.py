@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import logging
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -184,21 +185,35 @@ def _change(photo: Path, naming: SidecarNaming, edit) -> SidecarResult:
     except SidecarError as error:
         return SidecarResult(photo, sidecar, Outcome.FAILED, f"{sidecar}: {error} (left as is)")
     except OSError as error:
-        reason = error.strerror or str(error)
-        return SidecarResult(photo, sidecar, Outcome.FAILED, f"{sidecar}: cannot write "
-                             f"({reason[0].lower() + reason[1:]})")
+        return SidecarResult(photo, sidecar, Outcome.FAILED,
+                             f"{sidecar}: cannot write ({_reason(error)})")
     return SidecarResult(photo, sidecar, Outcome.WRITTEN)
 
 
 def _read(sidecar: Path) -> bytes | None:
+    """The sidecar's bytes, None when there is none; anything but a regular file of sidecar
+    size (a folder, a FIFO that would block the read) is refused and left alone."""
     try:
-        size = sidecar.stat().st_size
+        status = sidecar.stat()
     except FileNotFoundError:
         return None
-    if size > MAX_SIDECAR_BYTES:
-        raise SidecarError(f"is {size / 1e6:.0f} MB, larger than any XMP sidecar should be")
-    with sidecar.open("rb") as stream:
-        return stream.read(MAX_SIDECAR_BYTES + 1)
+    except OSError as error:
+        raise SidecarError(f"cannot be read ({_reason(error)})") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise SidecarError("is not a regular file")
+    if status.st_size > MAX_SIDECAR_BYTES:
+        raise SidecarError(f"is {status.st_size / 1e6:.0f} MB, larger than any XMP sidecar "
+                           "should be")
+    try:
+        with sidecar.open("rb") as stream:
+            return stream.read(MAX_SIDECAR_BYTES + 1)
+    except OSError as error:
+        raise SidecarError(f"cannot be read ({_reason(error)})") from None
+
+
+def _reason(error: OSError) -> str:
+    reason = error.strerror or str(error) or type(error).__name__
+    return reason[0].lower() + reason[1:]
 
 
 def _parse(data: bytes) -> ET.ElementTree:
