@@ -190,17 +190,17 @@ class ResultsView(QWidget):
         self.sort_action = self._action("&Sort into Folders…", self.choose_sort_folder)
         self.write_tags_action = self._action("&Write Tags…", self.choose_write_tags)
         self.remove_tags_action = self._action("&Remove Tags…", self.choose_remove_tags)
-        self.tags_button = tags_button = MenuButton(self)
-        tags_button.setText("Tags")
-        tags_button.setToolTip("Labels as keywords in XMP sidecars, where photo managers "
-                               "(darktable, digiKam, Lightroom, Immich) read them")
-        tags_menu = QMenu(tags_button)
-        tags_menu.addActions([self.write_tags_action, self.remove_tags_action])
-        tags_button.setMenu(tags_menu)
+        for action in (self.write_tags_action, self.remove_tags_action):
+            action.setToolTip("Labels as keywords in XMP sidecars, where photo managers "
+                              "(darktable, digiKam, Lightroom, Immich) read them")
         self.export_button = export_button = MenuButton(self)  # its arrow beside "Export"
         export_button.setText("Export")
         export_menu = QMenu(export_button)
         export_menu.addActions([self.csv_action, self.jsonl_action])
+        # results that leave for the user's photo manager (here: the top bar fits 640 px)
+        export_menu.addSeparator()
+        export_menu.addActions([self.write_tags_action, self.remove_tags_action])
+        export_menu.setToolTipsVisible(True)
         export_button.setMenu(export_menu)
         self.sort_button = sort_button = QToolButton(self)
         sort_button.setDefaultAction(self.sort_action)
@@ -216,7 +216,6 @@ class ResultsView(QWidget):
         top.addSpacing(12)
         top.addWidget(export_button)
         top.addWidget(sort_button)
-        top.addWidget(tags_button)
         top.addWidget(back_button)
 
         self.progress = QProgressBar(self)
