@@ -148,3 +148,23 @@ def test_only_formats_this_build_decodes_are_offered() -> None:
     if not exr:
         assert "*.exr" not in patterns
         assert "OpenEXR" in formats.unsupported_reason("render.exr")
+
+
+def test_a_broken_heif_library_is_an_error_per_file_not_a_crash(monkeypatch) -> None:
+    """pi-heif defers a missing extension module to the first decode (as in a bundle that
+    lacked it): that is one file's error, and `info` says it."""
+    from squeezeapp.core.imaging import heif
+
+    class Broken:
+        __version__ = "0"
+
+        def open_heif(self, *_args, **_kwargs):
+            raise ModuleNotFoundError("No module named '_pi_heif'")
+
+        def libheif_version(self):
+            raise ModuleNotFoundError("No module named '_pi_heif'")
+
+    monkeypatch.setattr(heif, "_library", Broken)
+    with pytest.raises(ImageReadError, match="cannot be read in this installation"):
+        decode_image(encode_photo(gradient_bgr(64, 96), ".heic"))
+    assert heif.version().startswith("not available")

@@ -40,7 +40,10 @@ def version() -> str:
         library = _library()
     except ImportError:
         return "not available (pi-heif is not installed)"
-    return f"libheif {library.libheif_version()} (pi-heif {library.__version__})"
+    try:
+        return f"libheif {library.libheif_version()} (pi-heif {library.__version__})"
+    except ImportError as error:  # the extension module is missing (a broken bundle)
+        return f"not available ({error})"
 
 
 def decode_heif(buffer: np.ndarray) -> np.ndarray:
@@ -63,6 +66,9 @@ def decode_heif(buffer: np.ndarray) -> np.ndarray:
         return rows[:, :width * channels].reshape(height, width, channels).copy()
     except MemoryError:
         raise ImageReadError("not enough memory to decode this image") from None
+    except ImportError as error:  # pi-heif defers a missing extension to the first decode
+        raise ImageReadError(f"HEIC/HEIF cannot be read in this installation ({error})"
+                             ) from None
     except (ValueError, EOFError, SyntaxError, RuntimeError, OSError, IndexError) as error:
         logger.debug("libheif refused a file: %s", error)
         raise ImageReadError(f"not a readable HEIF image ({_short(error)})") from None
