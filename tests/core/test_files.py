@@ -4,7 +4,6 @@ machine lets a test make them (a subprocess killed with SIGKILL, a small tmpfs),
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import signal
@@ -29,26 +28,9 @@ from squeezeapp.core.common.files import (
     short_path,
     write_atomic,
 )
+from tests.mounts import small_tmpfs
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX special files")
-
-
-@contextlib.contextmanager
-def small_tmpfs(where: Path, size: str = "256k", *, read_only: bool = False):
-    """A real tmpfs of `size` mounted at `where` (root on Linux), else the test is skipped."""
-    where.mkdir()
-    options = f"size={size}" + (",ro" if read_only else "")
-    try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
-                              check=False, capture_output=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        done = None
-    if done is None or done.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", str(where)], check=False, capture_output=True, timeout=10)
 
 
 def visible(folder: Path) -> list[str]:
