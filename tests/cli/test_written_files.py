@@ -5,7 +5,6 @@ follows a link planted under a heatmap's name and leaves no truncated PNG on a f
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 

@@ -23,6 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from squeezeapp import APP_NAME
+from squeezeapp.core.common.files import describe_os_error
 from squeezeapp.core.imaging.decode import is_video_path
 from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, list_cameras
 from squeezeapp.ui.common.canvas_message import CanvasMessage, MessageBoard, MessagesDialog
@@ -371,7 +372,7 @@ class MainWindow(QMainWindow):
                                        caption=self.view.caption_text(),
                                        video_timestamp_s=frame.position_s)
         except OSError as error:
-            self.board.error("snapshot", "Snapshot not saved", str(error))
+            self.board.error("snapshot", "Snapshot not saved", describe_os_error(error))
             return None
         self.board.clear("snapshot")
         self.show_status(f"Saved {path} (and .json)")
