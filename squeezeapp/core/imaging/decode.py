@@ -49,6 +49,9 @@ _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINAR
                | getattr(os, "O_CLOEXEC", 0))
 _SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
                   (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+MAX_FOLDER_DEPTH = 256  # --recursive goes no deeper (a loop of bind mounts would never end)
+_TOO_DEEP: set[Path] = set()  # folders the scan did not enter, for their one-line report
+_MAX_TOO_DEEP_REMEMBERED = 10_000
 _OS_ERRORS = {
     errno.ENOENT: "no such file",
     errno.EACCES: "permission denied",
@@ -115,8 +118,11 @@ def _describe_os_error(error: OSError) -> str:
 
 
 def _folder_problem(path: Path) -> str:
-    """Why a folder given where an image was expected yields nothing: it cannot be listed, or
-    it is a folder (the scan lists an unreadable folder so that it is reported)."""
+    """Why a folder given where an image was expected yields nothing: it cannot be listed, lies
+    too deep to be searched, or it is a folder (the scan lists such folders so that they are
+    reported)."""
+    if path in _TOO_DEEP:
+        return f"folder not searched: nested more than {MAX_FOLDER_DEPTH} levels deep"
     try:
         os.scandir(path).close()
     except OSError as error:
@@ -286,19 +292,31 @@ def _is_folder(path: Path) -> bool:
 
 
 def _scan_folder(folder: Path, recursive: bool) -> Iterator[Path]:
-    try:
-        with os.scandir(folder) as listing:
-            entries = list(listing)
-    except OSError:
-        yield folder
-        return
-    for entry in entries:
-        entry_path = Path(entry.path)
-        if _entry_is_folder(entry):
-            if recursive and not entry.is_symlink():
-                yield from _scan_folder(entry_path, recursive)
-        elif is_image_path(entry_path):
-            yield entry_path
+    """Iterative (a folder nested 1,500 deep overflowed the recursion and lost every record),
+    depth-bounded, and per folder: one that cannot be listed, or lies too deep, is yielded
+    itself so that reading it says why."""
+    pending = [(folder, 0)]
+    while pending:
+        current, depth = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = list(listing)
+        except OSError:
+            yield current
+            continue
+        for entry in entries:
+            entry_path = Path(entry.path)
+            if _entry_is_folder(entry):
+                if not recursive or entry.is_symlink():
+                    continue
+                if depth + 1 > MAX_FOLDER_DEPTH:
+                    if len(_TOO_DEEP) < _MAX_TOO_DEEP_REMEMBERED:
+                        _TOO_DEEP.add(entry_path)
+                    yield entry_path
+                    continue
+                pending.append((entry_path, depth + 1))
+            elif is_image_path(entry_path):
+                yield entry_path
 
 
 def _entry_is_folder(entry: os.DirEntry[str]) -> bool:
