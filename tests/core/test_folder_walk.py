@@ -3,13 +3,34 @@ or will not search (issue #19: 1,500 nested folders raised RecursionError and ga
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from squeezeapp.core.common.errors import ImageReadError
 from squeezeapp.core.imaging.decode import MAX_FOLDER_DEPTH, expand_image_paths, read_image
 
 
+def _remove_nested(top: Path) -> None:
+    """Deepest first, without recursion (shutil.rmtree recurses, and so pytest's clean-up)."""
+    deepest = top
+    while (deepest / "d").is_dir():
+        deepest = deepest / "d"
+    while deepest != top:
+        for child in deepest.iterdir():
+            child.unlink()
+        deepest.rmdir()
+        deepest = deepest.parent
+
+
 def test_1500_nested_folders_give_records_not_a_recursion_error(tmp_path) -> None:
+    try:
+        _check_nested(tmp_path)
+    finally:
+        _remove_nested(tmp_path)
+
+
+def _check_nested(tmp_path: Path) -> None:
     (tmp_path / "top.jpg").write_bytes(b"not really")
     folder = tmp_path
     for _ in range(1500):  # os.makedirs itself recurses
