@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None and args.command not in (None, "gui"):
+        _quiet_image_libraries(verbose=args.verbose > 0)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(levelname)s %(name)s: %(message)s",
@@ -142,6 +144,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so that flushing at exit cannot raise again
         return EXIT_SOME_FAILED
+
+
+def _quiet_image_libraries(verbose: bool) -> None:
+    """One line per bad file: the image libraries' own messages only with -v (see quiet.py)."""
+    from squeezeapp.core.imaging.decode import show_library_logs
+
+    show_library_logs(verbose)
+    if not verbose:
+        from squeezeapp.cli.quiet import filter_library_noise
+
+        filter_library_noise()
 
 
 def _session_settings(args: argparse.Namespace):

@@ -22,24 +22,35 @@ from squeezeapp.core.imaging.header import ImageHeader, probe, structure_problem
 
 MAX_PIXELS = 100_000_000  # 100 MP: larger images are refused as possible decompression bombs
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
-os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
 
 import cv2  # noqa: E402  (the environment above must be set before OpenCV reads it)
 
 # Another module may have imported OpenCV first; every decoder failure is reported by this
-# module in one line, so OpenCV's own warnings about damaged files would only be noise.
-if os.environ["OPENCV_LOG_LEVEL"] == "ERROR":
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+# module in one line, so OpenCV's own errors and warnings about damaged files (up to 6 lines
+# per file, libtiff's among them) would only be noise. `-v` shows them (`show_library_logs`).
+if os.environ["OPENCV_LOG_LEVEL"] == "SILENT":
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
+def show_library_logs(verbose: bool) -> None:
+    """OpenCV's own log lines about damaged files: shown with -v, silent otherwise."""
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_WARNING if verbose
+                                  else cv2.utils.logging.LOG_LEVEL_SILENT)
 
 logger = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".pbm", ".pgm",
-     ".ppm", ".pnm", ".pxm", ".sr", ".ras", ".jp2", ".avif", ".gif", ".hdr", ".pic", ".exr"}
+     ".ppm", ".pnm", ".pxm", ".sr", ".ras", ".jp2", ".avif", ".gif", ".exr"}
 )
 VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
                               ".wmv", ".flv"})
 _JPEG_MAGIC = b"\xff\xd8\xff"
+# Radiance HDR ("#?RADIANCE", "#?RGBE"): OpenCV decodes it only from a file, so it copies the
+# bytes to /tmp/__opencv_temp.XXXXXX (mode 0644, left there when parsing fails): a copy of the
+# user's picture outside our folders. The format is refused instead (see the README's formats).
+_RADIANCE_MAGIC = b"#?"
 _WHITE = 255.0
 _MB = 1 << 20
 _REDUCED_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2,
@@ -141,6 +152,8 @@ def decode_image(data: np.ndarray | bytes, max_pixels: int = MAX_PIXELS, *,
     buffer = np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes) else data
     if buffer.size == 0:
         raise ImageReadError("empty file")
+    if bytes(buffer[:2]) == _RADIANCE_MAGIC:
+        raise ImageReadError("Radiance HDR pictures are not supported")
     problem = structure_problem(buffer)
     if problem:
         raise ImageReadError(problem)
