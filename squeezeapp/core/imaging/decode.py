@@ -21,6 +21,9 @@ from squeezeapp.core.common.limits import IMAGE_BUDGET, MEMORY_BUDGET_ENV, ByteB
 from squeezeapp.core.imaging.header import ImageHeader, probe, structure_problem
 
 MAX_PIXELS = 100_000_000  # 100 MP: larger images are refused as possible decompression bombs
+# The window's still pictures: a JPEG whose shorter side is at least twice this is decoded
+# reduced (a 10000×10000 photo at 1/4: 2500×2500, 19 MB instead of 300 MB and a refusal).
+DISPLAY_MIN_SIDE = 2160
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
 os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
 
