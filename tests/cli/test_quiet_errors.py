@@ -33,3 +33,16 @@ def test_each_bad_file_gives_one_line_and_v_shows_the_libraries(model_dir, damag
     verbose = run_cli("-v", "classify", "--format", "jsonl", *map(str, damaged))
     assert any(marker in verbose.stderr for marker in ("libpng", "Corrupt JPEG", "TIFF")), \
         verbose.stderr
+
+
+def test_a_path_longer_than_a_line_is_shortened_in_the_message() -> None:
+    from squeezeapp.core.common.errors import ImageReadError
+    from squeezeapp.core.imaging.decode import read_image
+
+    long = "/no/such/" + "folder/" * 700 + "photo.jpg"
+    with pytest.raises(ImageReadError) as caught:
+        read_image(long)
+    message = str(caught.value)
+    assert len(message) < 200, len(message)
+    assert message.startswith("/no/such/") and "photo.jpg: " in message
+    assert caught.value.reason in message

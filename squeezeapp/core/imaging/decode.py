@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from squeezeapp.core.common.errors import ImageReadError
+from squeezeapp.core.common.files import short_path
 from squeezeapp.core.common.limits import IMAGE_BUDGET, MEMORY_BUDGET_ENV, ByteBudget
 from squeezeapp.core.imaging.header import ImageHeader, probe, structure_problem
 
@@ -88,7 +89,9 @@ def read_image(path: Path | str, max_pixels: int = MAX_PIXELS, *, min_side: int 
         data = read_regular_file(path, budget.capacity)
         return decode_image(data, max_pixels, min_side=min_side, budget=budget)
     except ImageReadError as error:
-        raise ImageReadError(f"{path}: {error}", reason=error.reason) from None
+        # a path longer than a line is shortened in the middle (a 5,000-character one filled the
+        # window's card); `reason` is without it, for where the path is shown beside
+        raise ImageReadError(f"{short_path(path)}: {error}", reason=error.reason) from None
 
 
 def read_regular_file(path: Path, max_bytes: int) -> np.ndarray:
