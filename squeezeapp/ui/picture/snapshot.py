@@ -71,10 +71,10 @@ def save_snapshot(folder: Path, picture: QImage, source: str,
     encoded = QByteArray()
     buffer = QBuffer(encoded)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not picture.save(buffer, "PNG"):
+    if not picture.save(buffer, "PNG"):  # type: ignore[call-overload]  # the stubs want bytes
         raise OSError(f"could not encode {png.name} as PNG")
     buffer.close()
-    png = write_atomic(png, encoded.data())
+    png = write_atomic(png, bytes(encoded.data()))
     record = {
         "image": png.name,
         "width": picture.width(),

@@ -268,7 +268,7 @@ def _finish(window: MainWindow, recorder: MetricsRecorder, metrics_json: Path | 
             buffer.open(QIODevice.OpenModeFlag.WriteOnly)
             window.grab().save(buffer, "PNG")
             buffer.close()
-            write_atomic(screenshot, encoded.data(), overwrite=True)
+            write_atomic(screenshot, bytes(encoded.data()), overwrite=True)
         if metrics_json is not None:
             write_atomic(metrics_json, json.dumps(metrics, indent=2) + "\n", overwrite=True)
     except OSError as error:  # the window still closes
