@@ -120,9 +120,11 @@ def short_path(path: str | os.PathLike[str], max_chars: int = 120) -> str:
     return f"{text[:max_chars - keep_end - 1]}…{text[-keep_end:]}"
 
 
-def _user_error(error: OSError, target: Path) -> OSError:
-    """The same error, naming the user's target rather than our temporary file."""
-    if isinstance(error, SourceChangedError) or error.errno is None:
+def _user_error(error: OSError, target: Path, temporary: Path) -> OSError:
+    """The same error, naming the user's target rather than our temporary file (an error about
+    another file, such as the source of a copy, is left as it is)."""
+    if isinstance(error, SourceChangedError) or error.errno is None \
+            or error.filename not in (None, str(temporary), str(target)):
         return error
     return OSError(error.errno, error.strerror, str(target))
 
@@ -184,7 +186,7 @@ def atomic_writer(target: str | os.PathLike[str], *, overwrite: bool = False
     try:
         stream = os.fdopen(_open_exclusive(temporary), "wb")
     except OSError as error:
-        raise _user_error(error, target) from None
+        raise _user_error(error, target, temporary) from None
     pending = PendingFile(stream, temporary)
     try:
         with stream:
@@ -201,7 +203,7 @@ def atomic_writer(target: str | os.PathLike[str], *, overwrite: bool = False
         with contextlib.suppress(OSError):
             temporary.unlink()
         if isinstance(error, OSError) and not isinstance(error, FileExistsError):
-            raise _user_error(error, target) from None
+            raise _user_error(error, target, temporary) from None
         raise
 
 

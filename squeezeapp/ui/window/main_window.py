@@ -392,7 +392,8 @@ class MainWindow(QMainWindow):
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            self.board.error("snapshot-folder", "Cannot open the snapshot folder", str(error))
+            self.board.error("snapshot-folder", "Cannot open the snapshot folder",
+                             describe_os_error(error))
             return False
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
             self.board.error("snapshot-folder", "Cannot open the snapshot folder",

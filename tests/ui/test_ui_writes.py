@@ -1,5 +1,5 @@
-"""Ctrl+S writes through core.common.files: never through a link planted under the snapshot's
-name, and a failure names the snapshot, not a temporary file."""
+"""What the window writes goes through core.common.files: a snapshot never through a link
+planted under its name, and a failure names the user's file in words, not a temporary file."""
 
 from __future__ import annotations
 
@@ -38,3 +38,18 @@ def test_a_read_only_folder_names_the_snapshot(qtbot, tmp_path, monkeypatch):
         save_frame_snapshot(folder, FRAME, "photo.jpg", None, ViewOptions())
     message = describe_os_error(caught.value)
     assert message == f"{folder / 'fixed.png'}: the folder is on a read-only file system"
+
+
+def test_export_to_a_read_only_folder_says_why_in_words(qtbot, tmp_path) -> None:
+    from squeezeapp.core.batch.result_cache import ResultCache
+    from squeezeapp.ui.results.view import ResultsView
+
+    view = ResultsView(ResultCache())
+    qtbot.addWidget(view)
+    with small_tmpfs(tmp_path / "ro", read_only=True) as folder, \
+            qtbot.waitSignal(view.errorShown, timeout=10_000) as shown:
+        view.export(folder / "results.csv", "csv")
+    message = shown.args[0]
+    assert message == (f"Export failed: {folder / 'results.csv'}: the folder is on a read-only "
+                       "file system"), message
+    view.shutdown()
