@@ -54,6 +54,8 @@ def test_out_of_range_values_are_ignored_with_a_logged_line(tmp_path, caplog) ->
                 "overlay/unsure_threshold", "overlay/corner", "overlay/visible"):
         assert any(key in line for line in ignored), key
     assert len(prefs.ignored) == 6
+    store.setValue("inference/threads", 100_000)  # above 4 per core: onnxruntime is not asked
+    assert AppSettings.load(store).threads is None
 
 
 def test_a_huge_number_in_the_settings_does_not_break_quitting(qtbot, model_dir, tmp_path):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QByteArray, QSettings
 
 from squeezeapp import APP_NAME
+from squeezeapp.core.common.limits import thread_limit
 from squeezeapp.core.inference.providers import provider_choices
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,6 @@ logger = logging.getLogger(__name__)
 # edited by hand is read within bounds.
 MAX_STORED_PATH_CHARS = 4096
 MAX_CAMERA_INDEX = 255
-MAX_THREADS = 1024
 MAX_RESOLUTION_SIDE = 16384
 _INTEGER = re.compile(r"^\s*[-+]?\d{1,18}\s*$")  # longer is never a valid value here
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
@@ -150,7 +150,7 @@ class AppSettings:
             mirror=read.boolean("camera/mirror", True),
             smoothing=read.boolean("view/smoothing", True),
             loop_video=read.boolean("video/loop", True),
-            threads=read.integer("inference/threads", 0, 0, MAX_THREADS) or None,
+            threads=read.integer("inference/threads", 0, 0, thread_limit()) or None,
             provider=read.choice("inference/provider", "auto", provider_choices()),
             camera_active=read.boolean("camera/active", False),
             ignored=tuple(read.ignored),
