@@ -254,7 +254,7 @@ def _heatmap_writer(folder: Path | None, classifier):
     if folder is None:
         return None
     from squeezeapp.core.common.errors import SqueezeappError
-    from squeezeapp.core.common.files import describe_os_error
+    from squeezeapp.core.common.files import describe_os_error, remove_stale_parts
     from squeezeapp.core.inference.class_maps import write_heatmap_png
 
     if not classifier.supports_cam:
@@ -266,6 +266,7 @@ def _heatmap_writer(folder: Path | None, classifier):
         raise _usage(f"--heatmap: {describe_os_error(error, folder)}") from None
     if not folder.is_dir():
         raise _usage(f"--heatmap: {folder} is not a folder")
+    remove_stale_parts(folder)  # what a killed earlier run left
 
     def write(result) -> str | None:
         try:
