@@ -80,7 +80,8 @@ def find_model(name_or_path: str | os.PathLike[str] | None = None) -> ModelLooku
         return ModelLookup(candidate)
     looks_like_path = (candidate.suffix.lower() == MODEL_SUFFIX
                        or "/" in request or os.sep in request)
-    if looks_like_path or candidate.exists():
+    # a bare name is looked up in the model folders even where a folder of that name is here
+    if looks_like_path or (candidate.exists() and not candidate.is_dir()):
         if candidate.exists():  # a FIFO, a device (a link to /dev/zero), a folder
             raise ModelError(f"{short_path(candidate)}: {_kind(candidate)}, not a model file")
         raise ModelError(f"model file not found: {short_path(candidate)}")
