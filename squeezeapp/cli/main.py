@@ -144,6 +144,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so that flushing at exit cannot raise again
         return EXIT_SOME_FAILED
+    except OSError as error:  # a file we write (--output, a folder): one line, no traceback
+        from squeezeapp.core.batch.formats import terminal_text
+        from squeezeapp.core.common.files import describe_os_error
+
+        print(f"squeezeapp: error: {terminal_text(describe_os_error(error))}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _quiet_image_libraries(verbose: bool) -> None:

@@ -57,3 +57,16 @@ def test_quantize_output_onto_an_existing_file_refuses_without_force(model_dir, 
     assert "exists" in result.stderr and "--force" in result.stderr
     assert "Traceback" not in result.stderr
     assert existing.read_bytes() == b"the user's model"
+
+
+def test_quantize_into_a_read_only_folder_is_one_line(model_dir, sample_images, tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for photo in sample_images[:10]:
+        (photos / photo.name).symlink_to(photo)
+    with small_tmpfs(tmp_path / "ro", read_only=True) as folder:
+        result = run_cli("models", "quantize", "-m", str(model_dir / "squeezenet1.1.onnx"),
+                         "--calibrate", str(photos), "--output", str(folder / "int8.onnx"))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (f"squeezeapp: error: {folder / 'int8.onnx'}: the folder is "
+                                     "on a read-only file system"), result.stderr
