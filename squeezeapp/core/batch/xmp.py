@@ -35,7 +35,7 @@ from xml.etree import ElementTree as ET  # building and writing only
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from squeezeapp.core.common.files import write_atomic
+from squeezeapp.core.common.files import describe_os_error, write_atomic
 from squeezeapp.core.inference.classifier import Classification
 from squeezeapp.core.models.spec import short_label
 
@@ -186,7 +186,7 @@ def _change(photo: Path, naming: SidecarNaming, edit) -> SidecarResult:
         return SidecarResult(photo, sidecar, Outcome.FAILED, f"{sidecar}: {error} (left as is)")
     except OSError as error:
         return SidecarResult(photo, sidecar, Outcome.FAILED,
-                             f"{sidecar}: cannot write ({_reason(error)})")
+                             f"cannot write {describe_os_error(error, sidecar)}")
     return SidecarResult(photo, sidecar, Outcome.WRITTEN)
 
 
@@ -198,7 +198,7 @@ def _read(sidecar: Path) -> bytes | None:
     except FileNotFoundError:
         return None
     except OSError as error:
-        raise SidecarError(f"cannot be read ({_reason(error)})") from None
+        raise SidecarError(f"cannot be read ({describe_os_error(error, '')})") from None
     if not stat.S_ISREG(status.st_mode):
         raise SidecarError("is not a regular file")
     if status.st_size > MAX_SIDECAR_BYTES:
@@ -208,12 +208,7 @@ def _read(sidecar: Path) -> bytes | None:
         with sidecar.open("rb") as stream:
             return stream.read(MAX_SIDECAR_BYTES + 1)
     except OSError as error:
-        raise SidecarError(f"cannot be read ({_reason(error)})") from None
-
-
-def _reason(error: OSError) -> str:
-    reason = error.strerror or str(error) or type(error).__name__
-    return reason[0].lower() + reason[1:]
+        raise SidecarError(f"cannot be read ({describe_os_error(error, '')})") from None
 
 
 def _parse(data: bytes) -> ET.ElementTree:

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from squeezeapp.core.common.errors import ImageReadError
+from squeezeapp.core.common.files import short_path
 from squeezeapp.core.common.limits import IMAGE_BUDGET, MEMORY_BUDGET_ENV, ByteBudget
 from squeezeapp.core.imaging import formats
 from squeezeapp.core.imaging.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
@@ -26,23 +27,37 @@ from squeezeapp.core.imaging.header import ImageHeader, probe, structure_problem
 from squeezeapp.core.imaging.heif import DECODE_BYTES_PER_PIXEL, decode_heif
 from squeezeapp.core.imaging.orientation import apply_transforms, display_transforms
 from squeezeapp.core.imaging.raw import decode_raw, looks_raw
-from squeezeapp.core.imaging.scan import scan_images
+from squeezeapp.core.imaging.scan import MAX_FOLDER_DEPTH, scan_images, too_deep
 
 MAX_PIXELS = 100_000_000  # 100 MP: larger images are refused as possible decompression bombs
+# The window's still pictures: a JPEG whose shorter side is at least twice this is decoded
+# reduced (a 10000×10000 photo at 1/4: 2500×2500, 19 MB instead of 300 MB and a refusal).
+DISPLAY_MIN_SIDE = 2160
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
-os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
 
 import cv2  # noqa: E402  (the environment above must be set before OpenCV reads it)
 
 # Another module may have imported OpenCV first; every decoder failure is reported by this
-# module in one line, so OpenCV's own warnings about damaged files would only be noise.
-if os.environ["OPENCV_LOG_LEVEL"] == "ERROR":
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+# module in one line, so OpenCV's own errors and warnings about damaged files (up to 6 lines
+# per file, libtiff's among them) would only be noise. `-v` shows them (`show_library_logs`).
+if os.environ["OPENCV_LOG_LEVEL"] == "SILENT":
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
+def show_library_logs(verbose: bool) -> None:
+    """OpenCV's own log lines about damaged files: shown with -v, silent otherwise."""
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_WARNING if verbose
+                                  else cv2.utils.logging.LOG_LEVEL_SILENT)
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS"]  # their home is formats.py
 _JPEG_MAGIC = b"\xff\xd8\xff"
+# Radiance HDR ("#?RADIANCE", "#?RGBE"): OpenCV decodes it only from a file, so it copies the
+# bytes to /tmp/__opencv_temp.XXXXXX (mode 0644, left there when parsing fails): a copy of the
+# user's picture outside our folders. The format is refused instead (see the README's formats).
+_RADIANCE_MAGIC = b"#?"
 _WHITE = 255.0
 _MB = 1 << 20
 # EXIF orientation is applied by orientation.py for every format, so OpenCV must not apply it too
@@ -77,7 +92,9 @@ def read_image(path: Path | str, max_pixels: int = MAX_PIXELS, *, min_side: int 
         return decode_image(data, max_pixels, min_side=min_side, budget=budget,
                             suffix=path.suffix)
     except ImageReadError as error:
-        raise ImageReadError(f"{path}: {error}", reason=error.reason) from None
+        # a path longer than a line is shortened in the middle (a 5,000-character one filled the
+        # window's card); `reason` is without it, for where the path is shown beside
+        raise ImageReadError(f"{short_path(path)}: {error}", reason=error.reason) from None
 
 
 def read_regular_file(path: Path, max_bytes: int) -> np.ndarray:
@@ -121,8 +138,11 @@ def _describe_os_error(error: OSError) -> str:
 
 
 def _folder_problem(path: Path) -> str:
-    """Why a folder given where an image was expected yields nothing: it cannot be listed, or
-    it is a folder (the scan lists an unreadable folder so that it is reported)."""
+    """Why a folder given where an image was expected yields nothing: it cannot be listed, lies
+    too deep to be searched, or it is a folder (the scan lists such folders so that they are
+    reported)."""
+    if too_deep(path):
+        return f"folder not searched: nested more than {MAX_FOLDER_DEPTH} levels deep"
     try:
         os.scandir(path).close()
     except OSError as error:
@@ -143,6 +163,8 @@ def decode_image(data: np.ndarray | bytes, max_pixels: int = MAX_PIXELS, *,
     buffer = np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes) else data
     if buffer.size == 0:
         raise ImageReadError("empty file")
+    if bytes(buffer[:2]) == _RADIANCE_MAGIC:
+        raise ImageReadError("Radiance HDR pictures are not supported")
     problem = structure_problem(buffer)
     if problem:
         raise ImageReadError(problem)

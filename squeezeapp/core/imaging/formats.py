@@ -15,8 +15,7 @@ import cv2
 # Read by OpenCV (ISOBMFF AVIF included: its irot/imir are applied in orientation.py).
 OPENCV_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".dib", ".tif", ".tiff", ".webp",
-     ".pbm", ".pgm", ".ppm", ".pnm", ".pxm", ".sr", ".ras", ".jp2", ".avif", ".gif", ".hdr",
-     ".pic"}
+     ".pbm", ".pgm", ".ppm", ".pnm", ".pxm", ".sr", ".ras", ".jp2", ".avif", ".gif"}
 )
 # Read by libheif (pi-heif): iPhones and many Android phones save HEIC by default.
 HEIF_EXTENSIONS = frozenset({".heic", ".heif", ".hif"})
@@ -25,6 +24,10 @@ RAW_EXTENSIONS = frozenset({".dng", ".cr2", ".cr3", ".nef", ".nrw", ".arw", ".sr
                             ".raf", ".orf", ".rw2", ".pef", ".srw", ".x3f", ".3fr", ".iiq",
                             ".erf", ".mrw", ".kdc", ".dcr"})
 OPTIONAL_FORMATS = {".exr": "OpenEXR"}  # needs this part of the OpenCV build
+# Refused on purpose: OpenCV reads Radiance HDR only from a file, so it would copy the picture
+# to /tmp (decode.py refuses it by content too).
+REFUSED_FORMATS = {".hdr": "Radiance HDR pictures are not supported",
+                   ".pic": "Radiance HDR pictures are not supported"}
 
 VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
                               ".wmv", ".flv", ".3gp", ".mts", ".m2ts"})
@@ -102,6 +105,8 @@ def unsupported_reason(name: str) -> str:
     if suffix in OPTIONAL_FORMATS:
         return (f"{suffix} needs {OPTIONAL_FORMATS[suffix]}, which this build of OpenCV does not "
                 "include")
+    if suffix in REFUSED_FORMATS:
+        return REFUSED_FORMATS[suffix]
     kind = left_out_kind(name)
     if kind is LeftOutKind.VIDEO:
         return "a video (open one at a time with File ▸ Open Video)"

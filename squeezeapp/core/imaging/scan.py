@@ -24,6 +24,9 @@ from squeezeapp.core.imaging.formats import (
 
 # A folder can hold millions of files; the list keeps this many, the counts keep all.
 MAX_LISTED = 10_000
+MAX_FOLDER_DEPTH = 256  # --recursive goes no deeper (a loop of bind mounts would never end)
+_TOO_DEEP: set[Path] = set()  # folders the scan did not enter, for their one-line report
+_MAX_TOO_DEEP_REMEMBERED = 10_000
 
 
 @dataclass(frozen=True)
@@ -94,26 +97,42 @@ def _is_folder(path: Path) -> bool:
 
 def _scan_folder(folder: Path, recursive: bool, found: list[Path], left_out: list[LeftOut],
                  counts: Counter[LeftOutKind]) -> None:
-    try:
-        with os.scandir(folder) as listing:
-            entries = list(listing)
-    except OSError:
-        found.append(folder)
-        return
-    for entry in entries:
-        entry_path = Path(entry.path)
-        if _entry_is_folder(entry):
-            if recursive and not entry.is_symlink():
-                _scan_folder(entry_path, recursive, found, left_out, counts)
-            elif not recursive and not entry.name.startswith("."):
-                _leave_out(LeftOut(entry_path, LeftOutKind.SUBFOLDER,
-                                   "a subfolder (not searched: open it, or classify with "
-                                   "--recursive)"), left_out, counts)
-        elif is_image_path(entry.name):
-            found.append(entry_path)
-        else:
-            _leave_out(LeftOut(entry_path, left_out_kind(entry.name),
-                               unsupported_reason(entry.name)), left_out, counts)
+    """Iterative (a folder nested 1,500 deep overflowed the recursion and lost every record)
+    and depth-bounded: a folder that cannot be listed, or lies too deep, is taken as an image
+    path itself so that reading it says why."""
+    pending = [(folder, 0)]
+    while pending:
+        current, depth = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = list(listing)
+        except OSError:
+            found.append(current)
+            continue
+        for entry in entries:
+            entry_path = Path(entry.path)
+            if _entry_is_folder(entry):
+                if recursive and not entry.is_symlink():
+                    if depth + 1 > MAX_FOLDER_DEPTH:
+                        if len(_TOO_DEEP) < _MAX_TOO_DEEP_REMEMBERED:
+                            _TOO_DEEP.add(entry_path)
+                        found.append(entry_path)
+                    else:
+                        pending.append((entry_path, depth + 1))
+                elif not recursive and not entry.name.startswith("."):
+                    _leave_out(LeftOut(entry_path, LeftOutKind.SUBFOLDER,
+                                       "a subfolder (not searched: open it, or classify with "
+                                       "--recursive)"), left_out, counts)
+            elif is_image_path(entry.name):
+                found.append(entry_path)
+            else:
+                _leave_out(LeftOut(entry_path, left_out_kind(entry.name),
+                                   unsupported_reason(entry.name)), left_out, counts)
+
+
+def too_deep(path: Path) -> bool:
+    """Whether a scan left this folder out for lying more than MAX_FOLDER_DEPTH deep."""
+    return path in _TOO_DEEP
 
 
 def _leave_out(entry: LeftOut, left_out: list[LeftOut], counts: Counter[LeftOutKind]) -> None:
