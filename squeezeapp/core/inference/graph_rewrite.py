@@ -105,7 +105,7 @@ def rewrite(model: onnx.ModelProto, preprocess: PreprocessSpec, *, uint8_input: 
         features = add_feature_outputs(model, cam)
     if not cam_output:
         cam = CamSource(None, "not requested")
-    if cam.supported:
+    if cam.tensor is not None:
         _add_output(graph, cam.tensor)
     normalisation = "in Python (float NCHW input)"
     if uint8_input:

@@ -133,32 +133,36 @@ def _teach(features: np.ndarray, logits: np.ndarray, labels: np.ndarray,
     counts = np.bincount(labels, minlength=classes) if labels.size else np.zeros(classes, int)
     warnings = list(_count_warnings(names, counts))
     empty = tuple(ClassReport(name, int(n), 0) for name, n in zip(names, counts, strict=True))
-    if classes < 2 or int((counts > 0).sum()) < 2:
-        return TeachReport(None, empty, (), None, "none", None, None,
-                           (*warnings, "Add examples to at least two classes to train."),
-                           _ms(started))
-    if int(counts.min()) == 0:
-        missing = [name for name, n in zip(names, counts, strict=True) if n == 0]
-        return TeachReport(None, empty, (), None, "none", None, None,
-                           (*warnings, f"Add examples to {_listed(missing)} to train."),
+    missing = [name for name, n in zip(names, counts, strict=True) if n == 0]
+    if classes < 2 or missing:
+        advice = "Add a second class to train." if classes < 2 else \
+            f"Add examples to {_listed(missing)} to train (every class needs examples)."
+        return TeachReport(None, empty, (), None, "none", None, None, (*warnings, advice),
                            _ms(started))
     can_validate = int(counts.min()) >= 2
     folds = folds_for(labels) if can_validate else []
     best: tuple[float, float, FeatureKind, float, np.ndarray] | None = None
     candidates = []
-    for kind in kinds:
-        rows = design_matrix(features, logits, kind)
-        for regulariser in regularisers:
-            if not folds:
-                best = (0.0, 0.0, kind, regulariser, labels)
-                break
-            predicted, loss = cross_validate(rows, labels, classes, regulariser, folds)
-            accuracy = float((predicted == labels).mean())
-            candidates.append((kind.value, regulariser, accuracy))
-            if best is None or (accuracy, -loss) > (best[0], best[1]):
-                best = (accuracy, -loss, kind, regulariser, predicted)
+    # the feature kind at the first regulariser, then the other regularisers for the best kind
+    # only: 4 cross-validations instead of 6, the same choices on the digits and photos
+    plan = [(kind, regularisers[0]) for kind in kinds]
+    if not folds:
+        plan = plan[:1]
+    tried: set[tuple[FeatureKind, float]] = set()
+    while plan:
+        kind, regulariser = plan.pop(0)
+        tried.add((kind, regulariser))
         if not folds:
+            best = (0.0, 0.0, kind, regulariser, labels)
             break
+        rows = design_matrix(features, logits, kind)
+        predicted, loss = cross_validate(rows, labels, classes, regulariser, folds)
+        accuracy = float((predicted == labels).mean())
+        candidates.append((kind.value, regulariser, accuracy))
+        if best is None or (accuracy, -loss) > (best[0], best[1]):
+            best = (accuracy, -loss, kind, regulariser, predicted)
+        if not plan and best is not None:
+            plan = [(best[2], other) for other in regularisers if (best[2], other) not in tried]
     assert best is not None
     accuracy, _, kind, regulariser, predicted = best
     head = fit(design_matrix(features, logits, kind), labels, classes, regulariser, kind)
