@@ -1,0 +1,116 @@
+"""The teach panel's work, run only inside one-shot jobs (ui/common/jobs.py): saving recorded
+frames and added pictures, training, exporting. It owns its own base-model session for features,
+so the live worker's model is never touched from here; a lock keeps one job in it at a time."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from squeezeapp.core.imaging.decode import read_image
+from squeezeapp.core.inference.classifier import Classifier
+from squeezeapp.core.teach.export import export_model
+from squeezeapp.core.teach.project import Project, TeachError
+from squeezeapp.core.teach.train import TrainedProject, train_project
+
+logger = logging.getLogger(__name__)
+
+TAUGHT_FILE = "squeezeapp-taught.onnx"  # the live model, in the project folder (the app's own)
+THUMB_SIDE = 72
+MAX_ADDED_BYTES = 64 << 20
+
+
+@dataclass(frozen=True, eq=False)
+class Saved:
+    """Pictures saved into a class, with small thumbnails made off the GUI thread."""
+
+    class_name: str
+    paths: tuple[Path, ...]
+    thumbnails: tuple[np.ndarray, ...]  # BGR uint8, at most THUMB_SIDE a side
+    failures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Trained:
+    result: TrainedProject
+    model: Path | None  # the taught model written for the live view (None: not trained)
+
+
+def thumbnail(image: np.ndarray) -> np.ndarray:
+    height, width = image.shape[:2]
+    scale = THUMB_SIDE / max(height, width, 1)
+    size = (max(1, int(width * scale)), max(1, int(height * scale)))
+    return np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+
+
+class TeachEngine:
+    """Everything the panel asks of the disk and the model; call only from job threads."""
+
+    def __init__(self, base_model: Path) -> None:
+        self.base_model = base_model
+        self._classifier: Classifier | None = None
+        self._lock = threading.Lock()
+
+    def classifier(self) -> Classifier:
+        if self._classifier is None:
+            self._classifier = Classifier.load(self.base_model)
+        return self._classifier
+
+    def save_frames(self, project: Project, name: str, images: list[np.ndarray]) -> Saved:
+        paths, thumbs, failures = [], [], []
+        with self._lock:
+            for image in images:
+                try:
+                    paths.append(project.add_frame(name, image))
+                    thumbs.append(thumbnail(image))
+                except TeachError as error:
+                    failures.append(str(error))
+        return Saved(name, tuple(paths), tuple(thumbs), tuple(failures))
+
+    def add_files(self, project: Project, name: str, files: list[Path]) -> Saved:
+        """Copy pictures into a class (never moved: the user's files stay where they are)."""
+        from squeezeapp.core.imaging.decode import expand_image_paths
+
+        paths, thumbs, failures = [], [], []
+        with self._lock:
+            for path in list(expand_image_paths(files, recursive=True))[:5000]:
+                try:
+                    image = read_image(path)  # only pictures that decode are added
+                    if path.stat().st_size > MAX_ADDED_BYTES:
+                        raise TeachError(f"{path.name}: larger than 64 MB")
+                    paths.append(project.add_bytes(name, path.name, path.read_bytes()))
+                    thumbs.append(thumbnail(image))
+                except (TeachError, OSError, ValueError) as error:
+                    failures.append(f"{path.name}: {error}")
+                except Exception as error:  # ImageReadError and friends: one line each
+                    failures.append(f"{path.name}: {error}")
+        return Saved(name, tuple(paths), tuple(thumbs), tuple(failures))
+
+    def train(self, project: Project) -> Trained:
+        with self._lock:
+            classifier = self.classifier()
+            result = train_project(classifier, project)
+            if result.report.head is None:
+                return Trained(result, None)
+            target = project.folder / TAUGHT_FILE
+            try:
+                path = export_model(classifier.spec.path, result.report,
+                                    classifier.spec.preprocess.as_dict(), target,
+                                    project.folder.name, base_name=classifier.spec.name,
+                                    overwrite=True)
+            except TeachError as error:  # a read-only project still trains; says why
+                logger.warning("live model not written: %s", error)
+                return Trained(result, None)
+            return Trained(result, path)
+
+    def export(self, report_of: TrainedProject, target: Path) -> Path:
+        with self._lock:
+            classifier = self.classifier()
+            return export_model(classifier.spec.path, report_of.report,
+                                classifier.spec.preprocess.as_dict(), target, target.stem,
+                                base_name=classifier.spec.name, overwrite=True)
