@@ -104,6 +104,10 @@ class Project:
         self.classes = list(classes)
         self.settings = settings
 
+    def snapshot(self) -> Project:
+        """A copy for a background job: the panel may rename or add classes meanwhile."""
+        return Project(self.folder, list(self.classes), self.settings)
+
     # --- opening and saving -----------------------------------------------------------------
 
     @classmethod

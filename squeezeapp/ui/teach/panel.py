@@ -277,11 +277,13 @@ class TeachPanel(QDockWidget):
         frame, name, project = self._frame, self._recording, self.project
         if frame is None or name is None or project is None:
             return
-        self._start(self.engine.save_frames, project, name, [frame.image], done=self._on_saved)
+        self._start(self.engine.save_frames, project.snapshot(), name, [frame.image],
+                    done=self._on_saved)
 
     def add_files(self, name: str, files: list[Path]) -> None:
         if self.project is not None:
-            self._start(self.engine.add_files, self.project, name, files, done=self._on_saved)
+            self._start(self.engine.add_files, self.project.snapshot(), name, files,
+                        done=self._on_saved)
 
     def _choose_images(self) -> None:
         from PySide6.QtWidgets import QFileDialog
@@ -349,7 +351,7 @@ class TeachPanel(QDockWidget):
             return
         self._training = True
         self.accuracy_label.setText("Training…")
-        self._start(self.engine.train, self.project, done=self._on_trained,
+        self._start(self.engine.train, self.project.snapshot(), done=self._on_trained,
                     failed=self._on_train_failed)
 
     def _on_trained(self, trained: Trained) -> None:
