@@ -13,7 +13,7 @@ from pathlib import Path
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction) -> None:
     teach = commands.add_parser(
         "teach", help="train your own classes from a folder of sub-folders; export a model")
     teach.add_argument("folder", nargs="?", type=Path, metavar="DIR",
