@@ -1,11 +1,13 @@
 """How well teaching works at 5/10/20 examples per class, how long training takes, and how fast
 features come: on scikit-learn's 8×8 digits (out of ImageNet's domain; scikit-learn is a test
-dependency, imported only here) and on views of the shared photos.
+dependency, imported only here) and on the shared photos.
 
-The shared photos are 100 ImageNet classes with one photo each, too few for per-class groups, so
-that task is "which of 10 photos is this a view of": each view a random crop (40–90 % of the
-area), mirrored half the time, brightness ±25 %: what recording an object from a few angles gives.
-Accuracy is on held-out examples (never trained on), averaged over `repeats` random draws.
+The shared photos are 100 ImageNet classes with one photo each, too few for fine groups, so two
+photo tasks: "animal or thing" (ImageNet's classes 0–397 are animals: 40 photos against 60, each
+a different kind, so the head must generalise across kinds), and "which of 10 photos is this a
+view of" (each view a random crop of 40–90 % of the area, mirrored half the time, brightness
+±25 %: what recording one object from a few angles gives). Accuracy is on held-out examples
+(never trained on), averaged over `repeats` random draws.
 """
 
 from __future__ import annotations
@@ -90,6 +92,22 @@ def photo_views(photos: Sequence[Path], seed: int = 0) -> tuple[list[np.ndarray]
     return images, np.asarray(labels, np.int64)
 
 
+ANIMAL_CLASSES = 398  # ImageNet class indices below this are animals
+
+
+def photo_groups(photos: Sequence[Path], wnids: Sequence[str]
+                 ) -> tuple[list[np.ndarray], np.ndarray]:
+    """The shared photos as 'animal' (0) or 'thing' (1), by the ImageNet wnid in their name."""
+    index = {wnid: i for i, wnid in enumerate(wnids) if wnid}
+    images, labels = [], []
+    for path in photos:
+        wnid = path.name.split("_", 1)[0]
+        if wnid in index:
+            images.append(read_image(path))
+            labels.append(0 if index[wnid] < ANIMAL_CLASSES else 1)
+    return images, np.asarray(labels, np.int64)
+
+
 def features_of(classifier: Classifier, images: Sequence[np.ndarray], batch: int = 8
                 ) -> tuple[np.ndarray, np.ndarray, float]:
     """Features, logits and the rate (images per second) they came at."""
@@ -146,6 +164,14 @@ def run_benchmark(classifier: Classifier, photos: Sequence[Path], *, repeats: in
         say(f"digits: {count} per class")
         results.append(run_task("digits", features, logits, labels, count, repeats))
     if photos:
+        say("animal or thing: features")
+        group_images, group_labels = photo_groups(photos, classifier.spec.wnids)
+        if group_images and min(np.bincount(group_labels, minlength=2)) > max(per_class):
+            group_features, group_logits, _ = features_of(classifier, group_images)
+            for count in per_class:
+                say(f"animal or thing: {count} per class")
+                results.append(run_task("animal/thing", group_features, group_logits,
+                                        group_labels, count, repeats * 3))
         say("photo views: features")
         views, view_labels = photo_views(photos)
         view_features, view_logits, _ = features_of(classifier, views)

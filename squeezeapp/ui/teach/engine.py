@@ -33,12 +33,22 @@ class Saved:
     paths: tuple[Path, ...]
     thumbnails: tuple[np.ndarray, ...]  # BGR uint8, at most THUMB_SIDE a side
     failures: tuple[str, ...]
+    started: float = 0.0  # time.monotonic() when the frame was taken (the strip's latency)
 
 
 @dataclass(frozen=True)
 class Trained:
     result: TrainedProject
     model: Path | None  # the taught model written for the live view (None: not trained)
+
+
+def centre_square(image: np.ndarray) -> np.ndarray:
+    """The frame's centre square: what the model looks at (it resizes the shorter side and
+    crops the centre), so a recorded example is seen in training as it was seen live."""
+    height, width = image.shape[:2]
+    side = min(height, width)
+    top, left = (height - side) // 2, (width - side) // 2
+    return image[top:top + side, left:left + side]
 
 
 def thumbnail(image: np.ndarray) -> np.ndarray:
@@ -61,16 +71,18 @@ class TeachEngine:
             self._classifier = Classifier.load(self.base_model)
         return self._classifier
 
-    def save_frames(self, project: Project, name: str, images: list[np.ndarray]) -> Saved:
+    def save_frames(self, project: Project, name: str, images: list[np.ndarray],
+                    started: float = 0.0) -> Saved:
         paths, thumbs, failures = [], [], []
         with self._lock:
-            for image in images:
+            for frame in images:
+                image = centre_square(frame)
                 try:
                     paths.append(project.add_frame(name, image))
                     thumbs.append(thumbnail(image))
                 except TeachError as error:
                     failures.append(str(error))
-        return Saved(name, tuple(paths), tuple(thumbs), tuple(failures))
+        return Saved(name, tuple(paths), tuple(thumbs), tuple(failures), started)
 
     def add_files(self, project: Project, name: str, files: list[Path]) -> Saved:
         """Copy pictures into a class (never moved: the user's files stay where they are)."""
