@@ -232,3 +232,23 @@ def test_digits_reach_90_percent_at_20_per_class(classifier) -> None:
     assert report.head is not None
     rows = design_matrix(features[200:], logits[200:], report.head.kind)
     assert (report.head.predict(rows) == labels[test]).mean() >= 0.90
+
+
+def test_a_taught_model_sorts_into_its_own_class_folders(tmp_path, classifier,
+                                                          sample_images) -> None:
+    """classify_files and Sort into Folders take a model with any number of classes."""
+    from squeezeapp.core.batch.label_folders import copy_into_label_folders
+    from squeezeapp.core.batch.pipeline import classify_files
+
+    project = _photo_project(tmp_path / "p", sample_images, per_class=4)
+    trained = train_project(classifier, project)
+    path = export_model(classifier.spec.path, trained.report,
+                        classifier.spec.preprocess.as_dict(), tmp_path / "t.onnx", "t")
+    taught = Classifier.load(path)
+    pictures = [e.path for e in trained.scan.examples]
+    results = list(classify_files(pictures, taught, top_k=2))
+    assert all(r.ok and len(r.classification.predictions) == 2 for r in results)
+    summary = copy_into_label_folders(results, tmp_path / "sorted")
+    assert summary is not None
+    made = {folder.name for folder in (tmp_path / "sorted").iterdir()}
+    assert made and made <= {"first", "second", "third"}

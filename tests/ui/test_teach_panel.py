@@ -65,7 +65,8 @@ def test_teach_two_scenes_from_a_camera(qtbot, model_dir, sample_images, tmp_pat
 
     def on_result(result) -> None:
         image = frames.get(result.frame_id)
-        if image is None or result.model == "squeezenet1.1" or not result.predictions:
+        if image is None or not result.live or result.model == "squeezenet1.1" \
+                or not result.predictions:
             return
         seen.append((_scene(image, reference), result.predictions[0].label))
 

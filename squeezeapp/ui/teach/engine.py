@@ -40,6 +40,7 @@ class Saved:
 class Trained:
     result: TrainedProject
     model: Path | None  # the taught model written for the live view (None: not trained)
+    problem: str = ""  # why the live model could not be written (a read-only project)
 
 
 def centre_square(image: np.ndarray) -> np.ndarray:
@@ -117,7 +118,8 @@ class TeachEngine:
                                     overwrite=True)
             except TeachError as error:  # a read-only project still trains; says why
                 logger.warning("live model not written: %s", error)
-                return Trained(result, None)
+                return Trained(result, None, f"The live model could not be saved in the "
+                                             f"project ({error}); Export Model… still works.")
             return Trained(result, path)
 
     def export(self, report_of: TrainedProject, target: Path) -> Path:

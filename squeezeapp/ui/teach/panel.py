@@ -387,6 +387,8 @@ class TeachPanel(QDockWidget):
             self.accuracy_label.setText("Not trained yet.")
         self._fill_confusion()
         lines = list(report.warnings) + list(trained.result.left_out[:5])
+        if trained.problem:
+            lines.append(trained.problem)
         self.warnings_label.setText("\n".join(lines))
         self.export_button.setEnabled(report.trained)
         self._refresh_classes()
