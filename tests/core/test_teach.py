@@ -252,3 +252,33 @@ def test_a_taught_model_sorts_into_its_own_class_folders(tmp_path, classifier,
     assert summary is not None
     made = {folder.name for folder in (tmp_path / "sorted").iterdir()}
     assert made and made <= {"first", "second", "third"}
+
+
+def test_feature_outputs_are_found_from_the_graph(tmp_path) -> None:
+    """Not by name: a random network's pre-map tensor is found; a fully connected head (no
+    per-class maps) has no features to teach with, and says why."""
+    from tests.modelfiles import random_classifier
+
+    with_maps = Classifier.load(random_classifier(tmp_path / "gap.onnx", head="gap"))
+    assert with_maps.supports_features and with_maps.feature_source.dimension == 16
+    batch = with_maps.new_batch(2)
+    for slot in batch:
+        with_maps.prepare(np.full((80, 90, 3), 120, np.uint8), out=slot)
+    result = with_maps.run_features(batch)
+    assert result.features.shape == (2, 16) and result.logits.shape == (2, 1000)
+    dense = Classifier.load(random_classifier(tmp_path / "gemm.onnx", head="gemm"))
+    assert not dense.supports_features and "no per-class maps" in dense.feature_source.reason
+    with pytest.raises(TeachError, match="cannot be taught from"):
+        extract(dense, [], FeatureCache("", {}))
+
+
+def test_a_project_reads_at_most_its_limits_and_says_so(tmp_path, monkeypatch) -> None:
+    import squeezeapp.core.teach.project as project_module
+
+    monkeypatch.setattr(project_module, "MAX_EXAMPLES", 10)
+    project = Project.create(tmp_path / "p")
+    for index in range(12):
+        (tmp_path / "p" / "Class 1" / f"{index:02}.jpg").write_bytes(b"")
+    scan = project.scan()
+    assert len(scan.examples) == 10
+    assert any("beyond the first 10" in line for line in scan.left_out)

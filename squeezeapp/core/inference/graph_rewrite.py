@@ -184,9 +184,8 @@ def _per_image_count(value: onnx.ValueInfoProto) -> int | None:
 
 # --- feature outputs --------------------------------------------------------------------------
 
-def find_feature_tensor(graph: onnx.GraphProto, cam_tensor: str) -> str | None:
-    """The tensor the per-class maps are made from by one 1×1 convolution (through activations),
-    or None when the maps come from anything else."""
+def _map_convolution(graph: onnx.GraphProto, cam_tensor: str) -> onnx.NodeProto | None:
+    """The 1×1 convolution that makes the per-class maps (through activations), or None."""
     node = _producer(graph, cam_tensor)
     while node is not None and node.op_type in _ACTIVATIONS:
         node = _producer(graph, node.input[0])
@@ -195,7 +194,16 @@ def find_feature_tensor(graph: onnx.GraphProto, cam_tensor: str) -> str | None:
     weight = _initialiser(graph, node.input[1]) if len(node.input) > 1 else None
     if weight is None or list(weight.dims[2:]) != [1, 1]:
         return None
-    tensor = node.input[0]
+    return node
+
+
+def find_feature_tensor(graph: onnx.GraphProto, cam_tensor: str) -> str | None:
+    """The tensor the per-class maps are made from by one 1×1 convolution (through activations),
+    or None when the maps come from anything else."""
+    conv = _map_convolution(graph, cam_tensor)
+    if conv is None:
+        return None
+    tensor = conv.input[0]
     producer = _producer(graph, tensor)
     while producer is not None and producer.op_type in {"Dropout", "Identity"}:
         tensor = producer.input[0]
@@ -214,7 +222,9 @@ def add_feature_outputs(model: onnx.ModelProto, cam: CamSource) -> FeatureSource
                                                "of a feature tensor")
     pool = next(node for node in graph.node
                 if _is_spatial_mean(graph, node) and node.input[0] == cam.tensor)
-    dimension = _channel_count(model, feature_tensor)
+    conv = _map_convolution(graph, cam.tensor)
+    weight = _initialiser(graph, conv.input[1]) if conv is not None else None
+    dimension = int(weight.dims[1]) if weight is not None else None  # no shape inference: fast
     graph.node.append(helper.make_node("GlobalAveragePool", [feature_tensor], [FEATURES_OUTPUT]))
     _add_output(graph, FEATURES_OUTPUT)
     logits = pool.output[0]

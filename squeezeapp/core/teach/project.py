@@ -120,7 +120,7 @@ class Project:
         if (folder / PROJECT_FILE).is_file():
             return cls.open(folder)
         project = cls(folder, [], TeachSettings())
-        existing = project.scan().classes
+        existing = project.class_folders()
         project.classes = list(existing)
         for name in classes if not existing else ():
             project.add_class(name)
@@ -147,7 +147,7 @@ class Project:
         classes = [str(c) for c in raw_classes[:MAX_CLASSES]] \
             if isinstance(raw_classes, list) else []
         project = cls(folder, classes, TeachSettings.from_mapping(data.get("settings")))
-        project.classes = list(project.scan().classes)
+        project.classes = project.class_folders()
         return project
 
     def save(self) -> None:
@@ -163,42 +163,50 @@ class Project:
 
     # --- what is in it ------------------------------------------------------------------------
 
-    def scan(self) -> ProjectScan:
-        """The classes (the recorded order first, then folders added outside the app, by name)
-        and their pictures, bounded: at most MAX_CLASSES classes and MAX_EXAMPLES pictures."""
-        left_out: list[str] = []
+    def class_folders(self, left_out: list[str] | None = None) -> list[str]:
+        """The classes: the recorded order first, then folders added outside the app, by name;
+        at most MAX_CLASSES. Lists only the project folder itself (cheap enough for the GUI)."""
         try:
-            folders = sorted(entry.name for entry in os.scandir(self.folder)
-                             if entry.is_dir(follow_symlinks=False)
-                             and not entry.name.startswith("."))
+            with os.scandir(self.folder) as entries:
+                folders = sorted(entry.name for entry in entries
+                                 if entry.is_dir(follow_symlinks=False)
+                                 and not entry.name.startswith("."))
         except OSError as error:
             raise TeachError(f"Cannot read {self.folder}: {error.strerror or error}") from None
         ordered = [c for c in self.classes if c in folders]
         ordered += [c for c in folders if c not in ordered]
-        if len(ordered) > MAX_CLASSES:
+        if len(ordered) > MAX_CLASSES and left_out is not None:
             left_out.append(f"{len(ordered) - MAX_CLASSES} classes beyond the first "
                             f"{MAX_CLASSES} were left out")
-            ordered = ordered[:MAX_CLASSES]
+        return ordered[:MAX_CLASSES]
+
+    def scan(self) -> ProjectScan:
+        """The classes and their pictures, bounded: at most MAX_CLASSES classes and
+        MAX_EXAMPLES pictures (run it in a job: it lists every class folder)."""
+        left_out: list[str] = []
+        ordered = self.class_folders(left_out)
         examples: list[Example] = []
         for label, name in enumerate(ordered):
-            for path in self._pictures(self.folder / name, left_out):
-                if len(examples) >= MAX_EXAMPLES:
-                    left_out.append(f"pictures beyond the first {MAX_EXAMPLES:,} were left out")
-                    return ProjectScan(tuple(ordered), tuple(examples), tuple(left_out))
-                examples.append(Example(path, label))
+            pictures = self._pictures(self.folder / name, left_out)
+            room = MAX_EXAMPLES - len(examples)
+            examples += [Example(path, label) for path in pictures[:room]]
+            if len(pictures) > room:
+                left_out.append(f"pictures beyond the first {MAX_EXAMPLES:,} were left out")
+                break
         return ProjectScan(tuple(ordered), tuple(examples), tuple(left_out))
 
     @staticmethod
     def _pictures(folder: Path, left_out: list[str]) -> list[Path]:
         try:
-            entries = sorted((e.name for e in os.scandir(folder)
-                              if e.is_file(follow_symlinks=False) and not e.name.startswith(".")),
-                             key=str.lower)
+            with os.scandir(folder) as listing:
+                entries = sorted((e.name for e in listing
+                                  if e.is_file(follow_symlinks=False)
+                                  and not e.name.startswith(".")), key=str.lower)
         except OSError as error:
             left_out.append(f"{folder.name}: cannot be read ({error.strerror or error})")
             return []
-        return [folder / name for name in entries[:MAX_EXAMPLES]
-                if Path(name).suffix.lower() in IMAGE_EXTENSIONS]
+        pictures = [name for name in entries if Path(name).suffix.lower() in IMAGE_EXTENSIONS]
+        return [folder / name for name in pictures[:MAX_EXAMPLES + 1]]
 
     # --- changes ------------------------------------------------------------------------------
 
