@@ -124,7 +124,13 @@ class Project:
         project.classes = list(existing)
         for name in classes if not existing else ():
             project.add_class(name)
-        project.save()
+        try:
+            project.save()
+        except TeachError:
+            if not existing:
+                raise
+            # an ImageFolder the user cannot write to still trains and exports elsewhere
+            logger.warning("%s is read-only: the project file was not written", folder)
         return project
 
     @classmethod
