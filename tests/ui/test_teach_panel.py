@@ -6,12 +6,19 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QDropEvent
 
 from squeezeapp.ui.teach.engine import TAUGHT_FILE
 from tests.conftest import run_cli
 from tests.fakes import FakeCamera, make_video
-from tests.ui_helpers import assert_threads_joined, make_window
+from tests.ui_helpers import (
+    assert_threads_joined,
+    canvas_texts,
+    click_canvas_button,
+    file_mime,
+    make_window,
+)
 
 
 def _record(qtbot, window, panel, camera: FakeCamera, class_name: str) -> np.ndarray:
@@ -126,3 +133,36 @@ def test_bad_class_names_and_read_only_messages(qtbot, model_dir, tmp_path) -> N
     assert_threads_joined(window)
 
 
+
+
+def test_add_images_delete_with_undo_and_reopen_shows_thumbnails(qtbot, model_dir,
+                                                                 sample_images, tmp_path) -> None:
+    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    panel = window.teach_new_classes(tmp_path / "proj")
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff not really")
+    panel.add_files("Class 1", [*sample_images[:4], broken])
+    panel.select_class("Class 2")
+    drop = file_mime(*sample_images[50:54])
+    panel.dropEvent(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, drop,
+                               Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: panel.latest is not None and not panel.busy()
+                    and panel.latest.scan.counts() == [4, 4], timeout=60_000)
+    assert any("not added" in text for text in canvas_texts(window))  # the broken file
+    assert sample_images[0].is_file()  # copied, never moved
+    panel.select_class("Class 1")
+    assert panel.strip.count() == 4
+    panel.strip.item(0).setSelected(True)
+    panel.delete_selected_examples()
+    qtbot.waitUntil(lambda: panel.strip.count() == 3, timeout=10_000)
+    qtbot.waitUntil(lambda: panel.latest.scan.counts() == [3, 4] and not panel.busy(),
+                    timeout=60_000)
+    click_canvas_button(qtbot, window, "Undo")
+    qtbot.waitUntil(lambda: panel.strip.count() == 4 and not panel.busy()
+                    and panel.latest.scan.counts() == [4, 4], timeout=60_000)
+    # reopened from disk: the strip shows the pictures already there
+    window.teach_new_classes(tmp_path / "proj")
+    qtbot.waitUntil(lambda: panel.strip.count() == 4, timeout=30_000)
+    window.close()
+    assert_threads_joined(window)

@@ -104,6 +104,50 @@ class TeachEngine:
                     failures.append(f"{path.name}: {error}")
         return Saved(name, tuple(paths), tuple(thumbs), tuple(failures))
 
+    def thumbnails(self, project: Project, per_class: int) -> list[Saved]:
+        """The last `per_class` pictures of each class as thumbnails (for a reopened project)."""
+        scan = project.scan()
+        by_class: dict[int, list[Path]] = {}
+        for example in scan.examples:
+            by_class.setdefault(example.label, []).append(example.path)
+        found = []
+        for label, name in enumerate(scan.classes):
+            paths, thumbs = [], []
+            for path in by_class.get(label, [])[-per_class:]:
+                try:
+                    thumbs.append(thumbnail(read_image(path, min_side=THUMB_SIDE)))
+                    paths.append(path)
+                except Exception as error:  # an unreadable picture has no thumbnail
+                    logger.debug("no thumbnail for %s: %s", path, error)
+            found.append(Saved(name, tuple(paths), tuple(thumbs), ()))
+        return found
+
+    def remove_example(self, project: Project, path: Path) -> Path:
+        """Move one example into the project's hidden `.removed` folder (Undo moves it back)."""
+        trash = project.folder / ".removed" / path.parent.name
+        try:
+            trash.mkdir(parents=True, exist_ok=True)
+            target = trash / path.name
+            number = 2
+            while target.exists():
+                target = trash / f"{path.stem} ({number}){path.suffix}"
+                number += 1
+            path.rename(target)
+        except OSError as error:
+            raise TeachError(f"Cannot remove {path.name}: {error.strerror or error} "
+                             "(nothing was lost)") from None
+        return target
+
+    def restore_example(self, removed: Path, original: Path) -> Path:
+        try:
+            if original.exists():
+                raise TeachError(f"{original.name} is back already")
+            removed.rename(original)
+        except OSError as error:
+            raise TeachError(f"Cannot restore {original.name}: {error.strerror or error}"
+                             ) from None
+        return original
+
     def train(self, project: Project) -> Trained:
         with self._lock:
             classifier = self.classifier()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -30,7 +30,7 @@ from superqt.utils import create_worker
 from squeezeapp.core.imaging.sources import Frame
 from squeezeapp.core.teach.project import Project, TeachError
 from squeezeapp.core.teach.train import TrainedProject
-from squeezeapp.ui.common.canvas_message import MessageBoard
+from squeezeapp.ui.common.canvas_message import MessageAction, MessageBoard
 from squeezeapp.ui.common.jobs import start_tracked, wait_all
 from squeezeapp.ui.teach.engine import Saved, TeachEngine, Trained
 
@@ -68,7 +68,7 @@ class TeachPanel(QDockWidget):
         self._jobs: list = []
         self._training = False
         self._train_again = False
-        self._thumbs: dict[str, list[QPixmap]] = {}
+        self._thumbs: dict[str, list[tuple[Path, QPixmap]]] = {}
         self._added: dict[str, int] = {}  # saved since the last training: counted at once
         self.exported: Path | None = None
         # from taking a frame to its thumbnail in the strip, ms (the issue's goal: < 150)
@@ -119,6 +119,11 @@ class TeachPanel(QDockWidget):
         self.strip.setFixedHeight(84)
         self.strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.strip.setAccessibleName("Examples")
+        self.strip.setToolTip("Delete removes the selected example (Undo on the picture)")
+        self.strip.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.strip)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self.delete_selected_examples)
         layout.addWidget(self.strip)
         self.accuracy_label = QLabel("Add examples to two classes to train.", body)
         self.accuracy_label.setWordWrap(True)
@@ -162,8 +167,17 @@ class TeachPanel(QDockWidget):
         self.title.setToolTip(str(folder))
         self._refresh_classes()
         self.class_list.setCurrentRow(0)
+        self._start(self.engine.thumbnails, project.snapshot(), MAX_STRIP,
+                    done=self._on_thumbnails)
         self.schedule_training()
         return True
+
+    def _on_thumbnails(self, found: list[Saved]) -> None:
+        for saved in found:
+            self._thumbs[saved.class_name] = [
+                (path, _pixmap(t)) for path, t in zip(saved.paths, saved.thumbnails,
+                                                      strict=True)]
+        self._show_strip()
 
     def counts(self) -> dict[str, int]:
         if self.latest is None or self.project is None:
@@ -255,7 +269,9 @@ class TeachPanel(QDockWidget):
         except TeachError as error:
             self.board.error("teach", "Class not renamed", str(error))
             renamed = old
-        self._thumbs[renamed] = self._thumbs.pop(old, [])
+        folder = self.project.folder / renamed
+        self._thumbs[renamed] = [(folder / path.name, pixmap)
+                                 for path, pixmap in self._thumbs.pop(old, [])]
         self._refresh_classes()
         self.select_class(renamed)
         self.schedule_training()
@@ -320,7 +336,8 @@ class TeachPanel(QDockWidget):
 
     def _on_saved(self, saved: Saved) -> None:
         thumbs = self._thumbs.setdefault(saved.class_name, [])
-        thumbs.extend(_pixmap(t) for t in saved.thumbnails)
+        thumbs.extend((path, _pixmap(t)) for path, t in zip(saved.paths, saved.thumbnails,
+                                                            strict=True))
         del thumbs[:-MAX_STRIP]
         self._added[saved.class_name] = self._added.get(saved.class_name, 0) + len(saved.paths)
         if saved.failures:
@@ -348,9 +365,44 @@ class TeachPanel(QDockWidget):
     def _show_strip(self) -> None:
         self.strip.clear()
         name = self.current_class()
-        for pixmap in self._thumbs.get(name or "", []):
-            self.strip.addItem(QListWidgetItem(pixmap, ""))
+        for path, pixmap in self._thumbs.get(name or "", []):
+            item = QListWidgetItem(pixmap, "")
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            item.setToolTip(path.name)
+            self.strip.addItem(item)
         self.strip.scrollToBottom()
+
+    def delete_selected_examples(self) -> None:
+        """Delete: the selected examples go to the project's `.removed` folder, with Undo."""
+        if self.project is None:
+            return
+        paths = [Path(item.data(Qt.ItemDataRole.UserRole)) for item in self.strip.selectedItems()]
+        for path in paths:
+            self._start(self.engine.remove_example, self.project.snapshot(), path,
+                        done=lambda removed, original=path: self._on_removed(original, removed))
+
+    def _on_removed(self, original: Path, removed: Path) -> None:
+        name = original.parent.name
+        entries = self._thumbs.get(name, [])
+        kept = [entry for entry in entries if entry[0] != original]
+        undone = [entry for entry in entries if entry[0] == original]
+        self._thumbs[name] = kept
+        self._show_strip()
+        self.schedule_training()
+
+        def undo() -> None:
+            self.board.clear("teach")
+            self._start(self.engine.restore_example, removed, original,
+                        done=lambda _path: self._on_restored(name, undone))
+
+        self.board.info("teach", f"Removed {original.name} from '{name}'",
+                        "It is kept in the project's .removed folder.",
+                        (MessageAction("Undo", undo),))
+
+    def _on_restored(self, name: str, entries: list[tuple[Path, QPixmap]]) -> None:
+        self._thumbs.setdefault(name, []).extend(entries)
+        self._show_strip()
+        self.schedule_training()
 
     # --- training -----------------------------------------------------------------------------
     def schedule_training(self) -> None:
