@@ -282,3 +282,24 @@ def test_a_project_reads_at_most_its_limits_and_says_so(tmp_path, monkeypatch) -
     scan = project.scan()
     assert len(scan.examples) == 10
     assert any("beyond the first 10" in line for line in scan.left_out)
+
+
+def test_many_examples_train_in_the_primal_form_and_validate_on_a_sample(monkeypatch) -> None:
+    """20,000 examples must not build a 20,000² Gram matrix (1.6 GB): past DUAL_LIMIT the head
+    is fit on the rows, and cross-validation runs on a stratified sample (said so)."""
+    import squeezeapp.core.teach.evaluate as evaluate_module
+    import squeezeapp.core.teach.head as head_module
+
+    monkeypatch.setattr(head_module, "DUAL_LIMIT", 100)
+    monkeypatch.setattr(evaluate_module, "CV_LIMIT", 90)
+    rng = np.random.default_rng(4)
+    centres = rng.random((3, 512)).astype(np.float32) * 3
+    labels = rng.integers(0, 3, 300)
+    features = np.abs(centres[labels] + rng.normal(0, 0.3, (300, 512))).astype(np.float32)
+    logits = rng.random((300, 1000)).astype(np.float32)
+    report = teach(features, logits, labels, ["a", "b", "c"])
+    assert report.head is not None and report.head.dual is None  # the primal form
+    assert report.validation.endswith("on 90 of 300 examples")
+    assert sum(c.examples for c in report.classes) == 90
+    rows = design_matrix(features, logits, report.head.kind)
+    assert (report.head.predict(rows) == labels).mean() > 0.95

@@ -20,7 +20,10 @@ REGULARISERS = (1e-4, 1e-3)  # larger ones never won on the digits or the photos
 KINDS = (FeatureKind.FEATURES, FeatureKind.LOGITS, FeatureKind.BOTH)
 MAX_FOLDS = 5
 FOLD_ITERATIONS = 60
-WARM_START_ITERATIONS = 150  # the fit on every example that the folds start from
+WARM_START_ITERATIONS = 150
+# cross-validation (choosing, and the per-class figures) runs on at most this many examples,
+# drawn per class in proportion; the final head is trained on all of them
+CV_LIMIT = 1500  # the fit on every example that the folds start from
 LEAVE_ONE_OUT_UP_TO = 30  # examples in all: below this every example is held out once
 MIN_PER_CLASS = 5  # fewer gives a warning
 UNBALANCED_RATIO = 10
@@ -141,6 +144,10 @@ def _teach(features: np.ndarray, logits: np.ndarray, labels: np.ndarray,
         return TeachReport(None, empty, (), None, "none", None, None, (*warnings, advice),
                            _ms(started))
     can_validate = int(counts.min()) >= 2
+    all_features, all_logits, all_labels = features, logits, labels
+    sample = _stratified_sample(labels, CV_LIMIT)
+    if sample is not None:  # choose and measure on a sample; train the head on everything
+        features, logits, labels = features[sample], logits[sample], labels[sample]
     folds = folds_for(labels) if can_validate else []
     best: tuple[float, float, FeatureKind, float, np.ndarray] | None = None
     candidates = []
@@ -166,21 +173,37 @@ def _teach(features: np.ndarray, logits: np.ndarray, labels: np.ndarray,
             plan = [(best[2], other) for other in regularisers if (best[2], other) not in tried]
     assert best is not None
     accuracy, _, kind, regulariser, predicted = best
-    head = fit(design_matrix(features, logits, kind), labels, classes, regulariser, kind)
+    head = fit(design_matrix(all_features, all_logits, kind), all_labels, classes, regulariser,
+               kind)
     if not folds:
         warnings.append("Each class needs at least 2 examples to measure accuracy.")
         return TeachReport(head, empty, (), None, "none (a class has 1 example)", kind,
                            regulariser, tuple(warnings), _ms(started))
     confusion = np.zeros((classes, classes), np.int64)
     np.add.at(confusion, (labels, predicted), 1)
-    reports = tuple(ClassReport(name, int(counts[i]), int(confusion[i, i]))
+    reports = tuple(ClassReport(name, int(confusion[i].sum()), int(confusion[i, i]))
                     for i, name in enumerate(names))
     warnings += _confusion_warnings(names, confusion)
     warnings += _duplicate_warnings(features, labels, names)
     validation = "leave-one-out" if len(folds) == labels.shape[0] else f"{len(folds)}-fold"
+    if sample is not None:
+        validation += f" on {labels.shape[0]:,} of {all_labels.shape[0]:,} examples"
     return TeachReport(head, reports, tuple(tuple(int(v) for v in row) for row in confusion),
                        accuracy, validation, kind, regulariser, tuple(warnings), _ms(started),
                        tuple(candidates))
+
+
+def _stratified_sample(labels: np.ndarray, limit: int, seed: int = 0) -> np.ndarray | None:
+    """At most `limit` indices, each class in proportion (2 at least); None when all fit."""
+    if labels.shape[0] <= limit:
+        return None
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        share = max(2, round(limit * members.shape[0] / labels.shape[0]))
+        chosen.append(rng.choice(members, min(share, members.shape[0]), replace=False))
+    return np.sort(np.concatenate(chosen))
 
 
 def _ms(started: float) -> float:
