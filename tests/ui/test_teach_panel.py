@@ -161,6 +161,15 @@ def test_add_images_delete_with_undo_and_reopen_shows_thumbnails(qtbot, model_di
     click_canvas_button(qtbot, window, "Undo")
     qtbot.waitUntil(lambda: panel.strip.count() == 4 and not panel.busy()
                     and panel.latest.scan.counts() == [4, 4], timeout=60_000)
+    # on a still, the button adds the picture shown, once
+    still = sample_images[70]
+    window.session.show_image(still)
+    qtbot.waitUntil(lambda: panel._frame is not None and panel._frame.source == str(still),
+                    timeout=20_000)
+    panel.select_class("Class 2")
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.busy() and panel.latest.scan.counts() == [4, 5],
+                    timeout=60_000)
     # reopened from disk: the strip shows the pictures already there
     window.teach_new_classes(tmp_path / "proj")
     qtbot.waitUntil(lambda: panel.strip.count() == 4, timeout=30_000)

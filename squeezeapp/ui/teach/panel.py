@@ -103,7 +103,8 @@ class TeachPanel(QDockWidget):
         layout.addLayout(row)
         row = QHBoxLayout()
         self.record_button = QPushButton("Hold to Record", body)
-        self.record_button.setToolTip("Adds frames from the camera or video while held")
+        self.record_button.setToolTip("Adds frames from the camera or video while held; on a "
+                                      "picture, adds the picture shown")
         self.record_button.pressed.connect(self.start_recording)
         self.record_button.released.connect(self.stop_recording)
         self.add_images_button = QPushButton("Add Images…", body)
@@ -281,15 +282,22 @@ class TeachPanel(QDockWidget):
         """The frame on screen now (the session's frameShown): what a recording adds."""
         self._frame = frame
 
+    def clear_frame(self) -> None:
+        self._frame = None
+
     def start_recording(self) -> None:
         name = self.current_class()
         if name is None or self.project is None:
             return
-        if self._frame is None or not self._frame.live:
+        if self._frame is None:
             self.board.info("teach", "Nothing to record",
-                            "Open a camera or a video first, then hold the button.")
+                            "Open a camera or a video (or a picture) first, then hold the button.")
             return
         self._recording = name
+        if not self._frame.live:  # a still: the button is "Snapshot to class", once
+            self._record_tick()
+            self._recording = None
+            return
         self._record_timer.setInterval(int(1000 / self.project.settings.record_fps))
         self._record_tick()
         self._record_timer.start()

@@ -367,6 +367,7 @@ class MainWindow(QMainWindow):
         self._base_model = base
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
         self.session.frameShown.connect(panel.set_frame)
+        self.session.pictureCleared.connect(panel.clear_frame)
         panel.modelReady.connect(lambda path: self.models.load_model(str(path)))
         panel.imagenetWanted.connect(lambda: self.models.load_model(str(self._base_model)))
         return panel
