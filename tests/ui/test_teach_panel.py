@@ -21,16 +21,23 @@ from tests.ui_helpers import (
 )
 
 
-def _record(qtbot, window, panel, camera: FakeCamera, class_name: str) -> np.ndarray:
-    """Hold to Record for a second on `camera`; returns a frame of its scene."""
+def _record(qtbot, window, panel, camera: FakeCamera, class_name: str,
+            with_key: bool = False) -> np.ndarray:
+    """Hold to Record (the button, or the R key) for a second on `camera`; returns a frame of
+    its scene."""
     window.session.open_live(camera)
     qtbot.waitUntil(lambda: panel._frame is not None and panel._frame.source == camera.key,
                     timeout=20_000)
     scene = panel._frame.image.copy()
     panel.select_class(class_name)
-    qtbot.mousePress(panel.record_button, Qt.MouseButton.LeftButton)
-    qtbot.wait(1000)
-    qtbot.mouseRelease(panel.record_button, Qt.MouseButton.LeftButton)
+    if with_key:
+        qtbot.keyPress(panel, Qt.Key.Key_R)
+        qtbot.wait(1000)
+        qtbot.keyRelease(panel, Qt.Key.Key_R)
+    else:
+        qtbot.mousePress(panel.record_button, Qt.MouseButton.LeftButton)
+        qtbot.wait(1000)
+        qtbot.mouseRelease(panel.record_button, Qt.MouseButton.LeftButton)
     return scene
 
 
@@ -53,7 +60,7 @@ def test_teach_two_scenes_from_a_camera(qtbot, model_dir, sample_images, tmp_pat
     reference = {"Class 1": _record(qtbot, window, panel, FakeCamera(only_a, index=90),
                                     "Class 1"),
                  "Class 2": _record(qtbot, window, panel, FakeCamera(only_b, index=91),
-                                    "Class 2")}
+                                    "Class 2", with_key=True)}
     # counts and accuracy on the panel, then the taught model live
     qtbot.waitUntil(lambda: panel.latest is not None and not panel.busy()
                     and all(n >= 5 for n in panel.latest.scan.counts()), timeout=60_000)

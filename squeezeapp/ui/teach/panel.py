@@ -103,8 +103,8 @@ class TeachPanel(QDockWidget):
         layout.addLayout(row)
         row = QHBoxLayout()
         self.record_button = QPushButton("Hold to Record", body)
-        self.record_button.setToolTip("Adds frames from the camera or video while held; on a "
-                                      "picture, adds the picture shown")
+        self.record_button.setToolTip("Adds frames from the camera or video while held (or hold "
+                                      "R); on a picture, adds the picture shown")
         self.record_button.pressed.connect(self.start_recording)
         self.record_button.released.connect(self.stop_recording)
         self.add_images_button = QPushButton("Add Images…", body)
@@ -281,6 +281,21 @@ class TeachPanel(QDockWidget):
     def set_frame(self, frame: Frame, _image: object = None) -> None:
         """The frame on screen now (the session's frameShown): what a recording adds."""
         self._frame = frame
+
+    def keyPressEvent(self, event) -> None:
+        """Holding R records into the selected class, like holding the button."""
+        if event.key() == Qt.Key.Key_R and not event.isAutoRepeat():
+            self.record_button.setDown(True)
+            self.start_recording()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_R and not event.isAutoRepeat():
+            self.record_button.setDown(False)
+            self.stop_recording()
+            return
+        super().keyReleaseEvent(event)
 
     def clear_frame(self) -> None:
         self._frame = None
