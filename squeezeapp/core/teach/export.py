@@ -24,6 +24,7 @@ from onnx import TensorProto, helper, numpy_helper
 from squeezeapp.core.common.files import atomic_writer
 from squeezeapp.core.common.hashing import file_sha256
 from squeezeapp.core.inference.graph_rewrite import find_cam_tensor, find_feature_tensor
+from squeezeapp.core.models.model_file import load_model_proto
 from squeezeapp.core.models.names import DISPLAY_NAME_KEY, MODEL_NAME_KEY
 from squeezeapp.core.teach.evaluate import TeachReport
 from squeezeapp.core.teach.head import FeatureKind, Head
@@ -158,7 +159,7 @@ def export_model(base_path: Path, report: TeachReport, preprocess: dict[str, Any
     if report.head is None:
         raise TeachError("Nothing to export yet: train on at least two classes first")
     names = [c.name for c in report.classes]
-    base = onnx.load(str(base_path))
+    base = load_model_proto(base_path)
     metadata = {
         "labels": json.dumps(names),
         "preprocess": json.dumps(preprocess),

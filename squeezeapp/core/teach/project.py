@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from squeezeapp.core.common.errors import SqueezeappError
-from squeezeapp.core.common.files import write_atomic
+from squeezeapp.core.common.files import copy_file_atomic, describe_os_error, write_atomic
 from squeezeapp.core.common.limits import MAX_JSON_BYTES, load_bounded_json
 from squeezeapp.core.imaging.decode import IMAGE_EXTENSIONS
 
@@ -288,6 +288,16 @@ class Project:
             return write_atomic(self.folder / name / Path(file_name).name, data)
         except OSError as error:
             raise TeachError(f"Cannot save into '{name}': {error.strerror or error} "
+                             "(nothing was lost)") from None
+
+    def add_file(self, name: str, source: Path) -> Path:
+        """Copy a picture into a class under a free name (the user's file is only read)."""
+        if name not in self.classes:
+            raise TeachError(f"There is no class '{name}'")
+        try:
+            return copy_file_atomic(source, self.folder / name / source.name)
+        except OSError as error:
+            raise TeachError(f"Cannot add {describe_os_error(error, source)} "
                              "(nothing was lost)") from None
 
     def with_settings(self, **changes: Any) -> None:

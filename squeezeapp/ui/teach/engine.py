@@ -22,7 +22,6 @@ logger = logging.getLogger(__name__)
 
 TAUGHT_FILE = "squeezeapp-taught.onnx"  # the live model, in the project folder (the app's own)
 THUMB_SIDE = 72
-MAX_ADDED_BYTES = 64 << 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,10 +92,8 @@ class TeachEngine:
         with self._lock:
             for path in list(expand_image_paths(files, recursive=True))[:5000]:
                 try:
-                    image = read_image(path)  # only pictures that decode are added
-                    if path.stat().st_size > MAX_ADDED_BYTES:
-                        raise TeachError(f"{path.name}: larger than 64 MB")
-                    paths.append(project.add_bytes(name, path.name, path.read_bytes()))
+                    image = read_image(path, min_side=THUMB_SIDE)  # only pictures that decode
+                    paths.append(project.add_file(name, path))
                     thumbs.append(thumbnail(image))
                 except (TeachError, OSError, ValueError) as error:
                     failures.append(f"{path.name}: {error}")
