@@ -8,6 +8,7 @@ import json
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QLineEdit
 
 from squeezeapp.ui.teach.engine import TAUGHT_FILE
 from tests.conftest import run_cli
@@ -129,6 +130,20 @@ def test_bad_class_names_and_read_only_messages(qtbot, model_dir, tmp_path) -> N
     window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
     qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
     panel = window.teach_new_classes(tmp_path / "proj")
+    # double-click renames the class alone, in place; the name is made safe
+    item = panel.class_list.item(0)
+    rect = panel.class_list.visualItemRect(item)
+    qtbot.mouseClick(panel.class_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(panel.class_list.viewport(), Qt.MouseButton.LeftButton,
+                      pos=rect.center())
+    qtbot.waitUntil(lambda: panel.class_list.findChild(QLineEdit) is not None, timeout=5_000)
+    editor = panel.class_list.findChild(QLineEdit)
+    assert editor.text() == "Class 1"
+    editor.setText("../cats")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.class_list.item(0).text().startswith("cats  —  "),
+                    timeout=5_000)
+    assert panel.project.classes[0] == "cats" and (tmp_path / "proj" / "cats").is_dir()
     assert panel.add_class("../x") == "x"
     assert panel.add_class("CON") == "CON_"
     assert panel.add_class("   ") is None

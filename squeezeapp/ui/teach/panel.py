@@ -91,6 +91,11 @@ class TeachPanel(QDockWidget):
         self.class_list.setMaximumHeight(150)
         self.class_list.setToolTip("Double-click a class to rename it")
         self.class_list.itemChanged.connect(self._on_item_renamed)
+        # double-click edits the name alone (the row also shows the count)
+        self.class_list.setEditTriggers(QListWidget.EditTrigger.NoEditTriggers)
+        self.class_list.itemDoubleClicked.connect(self.begin_rename)
+        self.class_list.itemDelegate().closeEditor.connect(
+            lambda *_: QTimer.singleShot(0, self._refresh_classes))
         self.class_list.currentRowChanged.connect(lambda _row: self._show_strip())
         layout.addWidget(self.class_list)
         row = QHBoxLayout()
@@ -202,18 +207,12 @@ class TeachPanel(QDockWidget):
             count = counts.get(name, 0) + self._added.get(name, 0)
             share = accuracy.get(name)
             shown = "" if share is None else f", {share:.0%} right"
-            item.setToolTip(f"{count} examples{shown}")
-            item.setText(f"{name}")
+            item.setToolTip(f"{count} examples{shown}; double-click to rename")
             item.setData(Qt.ItemDataRole.StatusTipRole, f"{count} examples{shown}")
+            item.setText(f"{name}  —  {count} examples{shown}")
             self.class_list.addItem(item)
         self.class_list.blockSignals(False)
         self.class_list.setCurrentRow(min(max(0, current), self.class_list.count() - 1))
-        for row in range(self.class_list.count()):
-            item = self.class_list.item(row)
-            name = item.data(Qt.ItemDataRole.UserRole)
-            self.class_list.blockSignals(True)
-            item.setText(f"{name}  —  {item.data(Qt.ItemDataRole.StatusTipRole)}")
-            self.class_list.blockSignals(False)
 
     def class_count_text(self, name: str) -> str:
         for row in range(self.class_list.count()):
@@ -260,6 +259,16 @@ class TeachPanel(QDockWidget):
         self._refresh_classes()
         self.schedule_training()
 
+    def _show_renamed(self, name: str) -> None:
+        self._refresh_classes()
+        self.select_class(name)
+
+    def begin_rename(self, item: QListWidgetItem) -> None:
+        self.class_list.blockSignals(True)
+        item.setText(str(item.data(Qt.ItemDataRole.UserRole)))
+        self.class_list.blockSignals(False)
+        self.class_list.editItem(item)
+
     def _on_item_renamed(self, item: QListWidgetItem) -> None:
         old = str(item.data(Qt.ItemDataRole.UserRole))
         new = item.text().split("  —  ", 1)[0].strip()
@@ -273,8 +282,8 @@ class TeachPanel(QDockWidget):
         folder = self.project.folder / renamed
         self._thumbs[renamed] = [(folder / path.name, pixmap)
                                  for path, pixmap in self._thumbs.pop(old, [])]
-        self._refresh_classes()
-        self.select_class(renamed)
+        # not now: the list is still inside the item's edit
+        QTimer.singleShot(0, lambda: self._show_renamed(renamed))
         self.schedule_training()
 
     # --- examples -----------------------------------------------------------------------------
