@@ -25,7 +25,11 @@ def environment_lines() -> list[str]:
     import numpy
     import onnxruntime
 
+    from squeezeapp.core.imaging import heif, raw
+    from squeezeapp.core.imaging.formats import OPTIONAL_FORMATS, optional_extensions
     from squeezeapp.core.inference.providers import available_providers, short_name
+
+    missing = sorted(set(OPTIONAL_FORMATS) - optional_extensions())
 
     return [
         f"squeezeapp     {__version__}",
@@ -33,6 +37,10 @@ def environment_lines() -> list[str]:
         f"platform       {platform.platform()}",
         f"onnxruntime    {onnxruntime.__version__}",
         f"OpenCV         {cv2.__version__}",
+        f"HEIC/HEIF      {heif.version()}",
+        f"camera RAW     {raw.version()}",
+        *([f"not readable   {', '.join(missing)} (this OpenCV build lacks "
+           f"{', '.join(OPTIONAL_FORMATS[ext] for ext in missing)})"] if missing else []),
         f"NumPy          {numpy.__version__}",
         f"Qt             {qt_version()}",
         f"providers      {', '.join(short_name(p) for p in available_providers())}",

@@ -57,6 +57,25 @@ def build_parser() -> argparse.ArgumentParser:
                           help="memory for decoding images, shared by the decoding threads; an "
                                "image that needs more is refused (default: "
                                "$SQUEEZEAPP_MEMORY_BUDGET_MB or 512)")
+    tags = classify.add_argument_group(
+        "XMP sidecars", "labels as keywords where photo managers read them (the photos are "
+        "never changed): dc:subject and lr:hierarchicalSubject 'squeezeapp|<label>'")
+    tags.add_argument("--write-xmp", action="store_true",
+                      help="write the labels into each photo's XMP sidecar (merged into an "
+                           "existing one, which is backed up once)")
+    tags.add_argument("--remove-xmp", action="store_true",
+                      help="remove the keywords squeezeapp wrote from the sidecars (no "
+                           "classification is run)")
+    tags.add_argument("--min-confidence", type=float, default=0.3, metavar="P",
+                      help="keywords only for predictions at least this likely, 0-1 "
+                           "(default 0.3, the window's unsure threshold)")
+    tags.add_argument("--tag-top", type=int, default=1, metavar="K",
+                      help="keywords from the K best predictions above --min-confidence "
+                           "(default 1)")
+    tags.add_argument("--xmp-name", choices=("photo.jpg.xmp", "photo.xmp"),
+                      default="photo.jpg.xmp",
+                      help="sidecar naming: photo.jpg.xmp (darktable, digiKam, Immich; the "
+                           "default) or photo.xmp (Lightroom, Capture One, exiftool %%f.xmp)")
     classify.add_argument("--heatmap", type=Path, metavar="DIR",
                           help="also write DIR/<name>.heatmap.png per image: the picture with "
                                "where the model saw its top-1 class, and the crop it saw")
@@ -205,15 +224,23 @@ def _classify(args: argparse.Namespace) -> int:
 
     from squeezeapp.core.batch.formats import make_writer, terminal_text
     from squeezeapp.core.batch.pipeline import classify_files, pipeline_session
-    from squeezeapp.core.imaging.decode import expand_image_paths
+    from squeezeapp.core.imaging.scan import scan_images
     from squeezeapp.core.inference.classifier import Classifier
 
     if args.top < 1:
         raise _usage("--top must be at least 1")
+    if not 0.0 <= args.min_confidence <= 1.0:
+        raise _usage("--min-confidence must lie between 0 and 1")
+    if args.write_xmp and args.remove_xmp:
+        raise _usage("--write-xmp and --remove-xmp cannot be used together")
+    if args.remove_xmp:
+        return _remove_xmp(args)
     _configure_memory_budget(args)
     classifier = Classifier.load(_model_to_use(args.model),
                                  pipeline_session(_session_settings(args)))
-    paths = list(expand_image_paths(args.paths, recursive=args.recursive))
+    scan = scan_images(args.paths, recursive=args.recursive)
+    paths = list(scan.images)
+    _report_left_out(scan, args.verbose)
     if not paths:
         print("squeezeapp: no image files found in " + terminal_text(", ".join(args.paths)),
               file=sys.stderr)
@@ -226,6 +253,7 @@ def _classify(args: argparse.Namespace) -> int:
 
     writer = make_writer(args.format, sys.stdout, emit)
     heatmaps = _heatmap_writer(args.heatmap, classifier)
+    sidecars = _sidecar_writer(args) if args.write_xmp else None
     failures = 0
     with bar:
         for result in classify_files(paths, classifier, top_k=args.top,
@@ -234,15 +262,90 @@ def _classify(args: argparse.Namespace) -> int:
             if heatmaps is not None and result.ok and (problem := heatmaps(result)):
                 failures += 1
                 bar.write(f"squeezeapp: {terminal_text(problem)}", file=sys.stderr)
+            if sidecars is not None and result.ok:
+                sidecars.write(result, bar)
             if not result.ok:
                 failures += 1
                 if args.format != "table":
                     bar.write(f"squeezeapp: {terminal_text(f'{result.path}: {result.error}')}",
                               file=sys.stderr)
             bar.update()
+    if sidecars is not None:
+        sidecars.finish()
+        print(f"squeezeapp: {sidecars.summary()}", file=sys.stderr)
+        failures += sidecars.failed
     if failures:
         print(f"squeezeapp: {failures} of {len(paths)} files failed", file=sys.stderr)
     return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+class _SidecarWriter:
+    """classify --write-xmp: the results' labels into their sidecars, written together at the
+    end (in parallel: see xmp._in_parallel); a failure is said on stderr, the rest go on."""
+
+    def __init__(self, rule, naming) -> None:
+        self.rule, self.naming = rule, naming
+        self.pending: list = []
+        self.results: list = []
+
+    def write(self, result, _bar) -> None:
+        self.pending.append((result.path, result.classification))
+
+    def finish(self) -> None:
+        from squeezeapp.core.batch.formats import terminal_text
+        from squeezeapp.core.batch.xmp import tag_results
+
+        self.results = tag_results(self.pending, self.rule, naming=self.naming)
+        for outcome in self.results:
+            if outcome.error:
+                print(f"squeezeapp: {terminal_text(outcome.error)}", file=sys.stderr)
+
+    @property
+    def failed(self) -> int:
+        return sum(outcome.error is not None for outcome in self.results)
+
+    def summary(self) -> str:
+        from squeezeapp.core.batch.xmp import describe
+
+        return describe(self.results)
+
+
+def _sidecar_writer(args: argparse.Namespace) -> _SidecarWriter:
+    from squeezeapp.core.batch.xmp import SidecarNaming, TagRule
+
+    if args.tag_top < 1:
+        raise _usage("--tag-top must be at least 1")
+    return _SidecarWriter(TagRule(args.min_confidence, args.tag_top),
+                          SidecarNaming(args.xmp_name))
+
+
+def _remove_xmp(args: argparse.Namespace) -> int:
+    """classify --remove-xmp: take squeezeapp's keywords out of the photos' sidecars."""
+    from squeezeapp.core.batch.formats import terminal_text
+    from squeezeapp.core.batch.xmp import SidecarNaming, describe, untag_photos
+    from squeezeapp.core.imaging.scan import scan_images
+
+    scan = scan_images(args.paths, recursive=args.recursive)
+    outcomes = untag_photos(scan.images, naming=SidecarNaming(args.xmp_name))
+    for outcome in outcomes:
+        if outcome.error:
+            print(f"squeezeapp: {terminal_text(outcome.error)}", file=sys.stderr)
+    print(f"squeezeapp: {describe(outcomes, removing=True)}", file=sys.stderr)
+    return EXIT_SOME_FAILED if any(outcome.error for outcome in outcomes) else EXIT_OK
+
+
+def _report_left_out(scan, verbose: int) -> None:
+    """One line on stderr for what the folders held besides pictures; -v lists them."""
+    from squeezeapp.core.batch.formats import terminal_text
+    from squeezeapp.core.imaging.scan import describe_left_out
+
+    summary = scan.summary()
+    if not summary:
+        return
+    print(f"squeezeapp: {summary}" + ("" if verbose else " (-v lists them)"), file=sys.stderr)
+    if verbose:
+        for line in describe_left_out(scan.left_out, scan.left_out_total).splitlines():
+            print(f"  {terminal_text(line)}", file=sys.stderr)
 
 
 def _model_to_use(requested: str | None) -> Path:

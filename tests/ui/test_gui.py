@@ -11,6 +11,7 @@ from PySide6.QtGui import QDesktopServices, QFileOpenEvent, QGuiApplication, QIm
 from PySide6.QtWidgets import QLabel
 
 from squeezeapp.core.imaging.decode import read_image
+from squeezeapp.core.imaging.formats import IMAGE_EXTENSIONS
 from squeezeapp.core.imaging.sources import Frame
 from squeezeapp.ui.live.payloads import InferenceResult
 from squeezeapp.ui.picture.overlay import STALE_AFTER_S, is_stale
@@ -293,6 +294,12 @@ def test_empty_state_and_drops_of_nothing_useful(qtbot, window, tmp_path, video)
     qtbot.waitUntil(lambda: "Nothing to open in notes.txt" in canvas_texts(window),
                     timeout=WAIT_MS)
     assert any("not an image or a video (.txt file type)" in t for t in canvas_texts(window))
+    if ".exr" not in IMAGE_EXTENSIONS:  # this OpenCV build has no OpenEXR: said so
+        (tmp_path / "render.exr").write_bytes(b"v/1\x01")
+        drop_on(window, file_mime(tmp_path / "render.exr"))
+        qtbot.waitUntil(lambda: "Nothing to open in render.exr" in canvas_texts(window),
+                        timeout=WAIT_MS)
+        assert any("needs OpenEXR" in t for t in canvas_texts(window))
     window.opener.open_paths([tmp_path / "ghost.jpg"])  # e.g. --source with a typo
     qtbot.waitUntil(lambda: "Could not open ghost.jpg" in canvas_texts(window), timeout=WAIT_MS)
     assert any("It was not found" in t for t in canvas_texts(window))

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from squeezeapp.core.imaging.decode import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from squeezeapp.core.imaging.formats import VIDEO_EXTENSIONS, dialog_patterns
 from squeezeapp.ui.common.settings import MAX_STORED_PATH_CHARS
 
 DIALOG_KINDS = ("images", "folder", "video", "model", "export", "sort")
@@ -58,13 +58,16 @@ class DialogFolders:
         return path
 
 
-def _filters(kind: str, extensions) -> str:
-    return f"{kind} ({' '.join(f'*{ext}' for ext in sorted(extensions))});;All files (*)"
+_VIDEO_PATTERNS = [f"*{ext}" for ext in sorted(VIDEO_EXTENSIONS)]
+
+
+def _filters(kind: str, patterns: list[str]) -> str:
+    return f"{kind} ({' '.join(patterns)});;All files (*)"
 
 
 def ask_images(parent: QWidget, folders: DialogFolders) -> list[Path]:
     files, _ = QFileDialog.getOpenFileNames(parent, "Open Images", folders.start("images"),
-                                            _filters("Images", IMAGE_EXTENSIONS))
+                                            _filters("Images", dialog_patterns()))
     folders.chosen("images", files[0] if files else "")
     return [Path(f) for f in files]
 
@@ -77,7 +80,7 @@ def ask_folder(parent: QWidget, folders: DialogFolders) -> list[Path]:
 
 def ask_video(parent: QWidget, folders: DialogFolders) -> list[Path]:
     file, _ = QFileDialog.getOpenFileName(parent, "Open Video", folders.start("video"),
-                                          _filters("Videos", VIDEO_EXTENSIONS))
+                                          _filters("Videos", _VIDEO_PATTERNS))
     video = folders.chosen("video", file)
     return [video] if video else []
 

@@ -32,13 +32,12 @@ MAX_CACHE_BYTES = 48 << 20
 MAX_PENDING = 256
 
 
-
 def make_thumbnail(path: Path, size: int = THUMBNAIL_PX) -> QImage:
     """A deep-copied QImage no larger than size×size, aspect kept; raises ImageReadError.
 
     Read as every picture is (`read_image`: a regular file only, never blocking on a FIFO, within
     the memory budget); a large JPEG is decoded at 1/2, 1/4 or 1/8 scale by libjpeg itself,
-    several times faster than a full decode of a phone photo."""
+    several times faster than a full decode of a phone photo; every format comes out upright."""
     image = read_image(path, min_side=size)
     height, width = image.shape[:2]
     scale = min(1.0, size / max(height, width))

@@ -14,6 +14,7 @@ Integration (what a window does with it):
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 import time
@@ -23,6 +24,7 @@ from pathlib import Path
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
+    QSettings,
     Qt,
     QThreadPool,
     Signal,
@@ -49,7 +51,10 @@ from superqt.utils import create_worker
 from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
 from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.core.batch.result_cache import ResultCache
+from squeezeapp.core.batch.xmp import SidecarNaming, SidecarResult, tag_results, untag_photos
+from squeezeapp.core.batch.xmp import describe as describe_sidecars
 from squeezeapp.core.common.files import describe_os_error
+from squeezeapp.core.imaging.scan import ImageScan, describe_left_out
 from squeezeapp.core.inference.classifier import SessionSettings
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
 from squeezeapp.ui.common.jobs import start_tracked, wait_all
@@ -70,6 +75,7 @@ from squeezeapp.ui.results.table_model import (
     Column,
     ResultsModel,
 )
+from squeezeapp.ui.results.tags import TagSettings, WriteTagsDialog
 from squeezeapp.ui.results.thumbnails import ThumbnailCache
 
 logger = logging.getLogger(__name__)
@@ -84,6 +90,7 @@ class ResultsView(QWidget):
     errorShown = Signal(str)  # a failure the view shows (and keeps) in its status line
     exported = Signal(str, int)  # path written, results in it
     sortFinished = Signal(object)  # SortSummary
+    tagsFinished = Signal(str)  # "Wrote tags to 100 sidecars", when Write/Remove Tags ends
 
     def __init__(self, cache: ResultCache | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -100,6 +107,11 @@ class ResultsView(QWidget):
         self.job.modelReady.connect(self._on_model_ready)
         self.show_summaries = True  # dialogs after "Sort into folders" (tests turn them off)
         self.dialog_folders = DialogFolders()  # the window hands over the app's remembered ones
+        self.settings_store: QSettings | None = None  # the app's settings (Write Tags' choices)
+        self.tags_note = ""  # the last Write/Remove Tags outcome, in the status line
+        self.tags_dialog: WriteTagsDialog | None = None
+        self._tag_settings: TagSettings | None = None  # chosen in this run (else the stored)
+        self.tags_box: QMessageBox | None = None
         self.last_summary: JobSummary | None = None
         self.error = ""
         self.summary_box: QMessageBox | None = None
@@ -177,10 +189,19 @@ class ResultsView(QWidget):
         self.jsonl_action = self._action("Export &JSON Lines…",
                                          lambda: self.choose_export("jsonl"))
         self.sort_action = self._action("&Sort into Folders…", self.choose_sort_folder)
+        self.write_tags_action = self._action("&Write Tags…", self.choose_write_tags)
+        self.remove_tags_action = self._action("&Remove Tags…", self.choose_remove_tags)
+        for action in (self.write_tags_action, self.remove_tags_action):
+            action.setToolTip("Labels as keywords in XMP sidecars, where photo managers "
+                              "(darktable, digiKam, Lightroom, Immich) read them")
         self.export_button = export_button = MenuButton(self)  # its arrow beside "Export"
         export_button.setText("Export")
         export_menu = QMenu(export_button)
         export_menu.addActions([self.csv_action, self.jsonl_action])
+        # results that leave for the user's photo manager (here: the top bar fits 640 px)
+        export_menu.addSeparator()
+        export_menu.addActions([self.write_tags_action, self.remove_tags_action])
+        export_menu.setToolTipsVisible(True)
         export_button.setMenu(export_menu)
         self.sort_button = sort_button = QToolButton(self)
         sort_button.setDefaultAction(self.sort_action)
@@ -207,6 +228,14 @@ class ResultsView(QWidget):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
+        # what the folders or the drop held besides pictures, the list a click away
+        self.left_out = ImageScan()
+        self.left_out_box: QMessageBox | None = None
+        self.left_out_label = QLabel(self)
+        self.left_out_label.setObjectName("results-left-out")
+        self.left_out_label.setTextFormat(Qt.TextFormat.RichText)
+        self.left_out_label.linkActivated.connect(lambda _link: self.show_left_out())
+        self.left_out_label.hide()
         bottom = QHBoxLayout()
         bottom.addWidget(self.progress, 1)
         bottom.addWidget(self.status_label, 2)
@@ -229,6 +258,7 @@ class ResultsView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.no_match)
         layout.addWidget(self.pages, 1)
+        layout.addWidget(self.left_out_label)
         layout.addLayout(bottom)
 
     def _action(self, text: str, slot, shortcut=None) -> QAction:
@@ -259,6 +289,30 @@ class ResultsView(QWidget):
     @property
     def current_view(self) -> QAbstractItemView:
         return self.table if self.pages.currentIndex() == 0 else self.grid
+
+    # --- what was left out ----------------------------------------------------------------
+    def set_left_out(self, scan: ImageScan) -> None:
+        """'4 files left out: 2 videos, 1 text file, 1 unsupported format  Show list'."""
+        self.left_out = scan
+        summary = scan.summary()
+        self.left_out_label.setText(f"{html.escape(summary)} &nbsp;<a href='list'>Show list</a>"
+                                    if summary else "")
+        self.left_out_label.setVisible(bool(summary))
+
+    def left_out_text(self) -> str:
+        return self.left_out.summary()
+
+    def show_left_out(self) -> None:
+        """The list of what was left out and why, in a box the user closes."""
+        scan = self.left_out
+        box = QMessageBox(QMessageBox.Icon.Information, "Left Out", scan.summary() + ".",
+                          QMessageBox.StandardButton.Close, self)
+        box.setInformativeText("These were found but are not pictures squeezeapp reads. "
+                               "Details lists each one and why.")
+        box.setDetailedText(describe_left_out(scan.left_out, scan.left_out_total))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.left_out_box = box
+        box.open()
 
     # --- the batch --------------------------------------------------------------------------
     def start(self, paths: Sequence[Path], model: str | Path | None,
@@ -347,6 +401,8 @@ class ResultsView(QWidget):
             parts.append(f"{summary.cached:,} remembered")
         if failed:
             parts.append(f"{failed:,} unreadable")
+        if self.tags_note:
+            parts.append(self.tags_note)
         hidden = total - self.proxy.rowCount()
         if hidden:
             parts.append(f"{hidden:,} hidden by the filter")
@@ -466,6 +522,86 @@ class ResultsView(QWidget):
                       "errored": lambda error: self.show_error(
                           f"Sort into folders failed: {_in_words(error)}")})
         return self._run(worker)
+
+    # --- XMP sidecars -----------------------------------------------------------------------
+    def _tag_targets(self) -> tuple[list[FileResult], bool]:
+        """The classified results of the selected rows, else of all rows; and whether that
+        was a selection."""
+        rows = self.selected_rows()
+        results = [r for r in self.model.finished_results(rows or None) if r.ok]
+        return results, bool(rows)
+
+    def choose_write_tags(self) -> None:
+        results, selected = self._tag_targets()
+        if not results:
+            self.show_error("Nothing to tag yet: no photo has been classified")
+            return
+        dialog = WriteTagsDialog(self.tag_settings,
+                                 self.model.unsure_threshold, len(results), selected, self)
+        dialog.accepted.connect(lambda: self._on_tags_chosen(dialog.chosen(), results))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.tags_dialog = dialog
+        dialog.open()
+
+    @property
+    def tag_settings(self) -> TagSettings:
+        return self._tag_settings or TagSettings.load(self.settings_store)
+
+    def _on_tags_chosen(self, settings: TagSettings, results: list[FileResult]) -> None:
+        self._tag_settings = settings
+        settings.save(self.settings_store)
+        self.write_tags(settings, results)
+
+    def write_tags(self, settings: TagSettings, results: Sequence[FileResult] | None = None):
+        """Write the keywords into the sidecars off the GUI thread; emits `tagsFinished`."""
+        if results is None:
+            results = self._tag_targets()[0]
+        rule = settings.rule(self.model.unsure_threshold)
+        work = [(result.path, result.classification) for result in results]
+        worker = create_worker(
+            tag_results, work, rule, naming=settings.naming, _start_thread=False,
+            _connect={"returned": lambda outcomes: self._on_tagged(outcomes, False),
+                      "errored": lambda error: self.show_error(f"Write Tags failed: {error}")})
+        return self._run(worker)
+
+    def choose_remove_tags(self) -> None:
+        rows = self.selected_rows()
+        paths = [self.model.paths[row] for row in rows] if rows else list(self.model.paths)
+        if not paths:
+            return
+        naming = self.tag_settings.naming
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove Tags",
+                          f"Remove the keywords squeezeapp wrote from the sidecars ({naming}) "
+                          f"of {len(paths):,} {'selected ' if rows else ''}photo"
+                          f"{'' if len(paths) == 1 else 's'}? Keywords and tags from anything "
+                          "else stay.",
+                          QMessageBox.StandardButton.Cancel, self)
+        remove = box.addButton("Remove Tags", QMessageBox.ButtonRole.AcceptRole)
+        box.buttonClicked.connect(
+            lambda button: self.remove_tags(naming, paths) if button is remove else None)
+        self.tags_box = box
+        box.open()
+
+    def remove_tags(self, naming: SidecarNaming, paths: Sequence[Path]):
+        worker = create_worker(
+            untag_photos, list(paths), naming=naming, _start_thread=False,
+            _connect={"returned": lambda outcomes: self._on_tagged(outcomes, True),
+                      "errored": lambda error: self.show_error(f"Remove Tags failed: {error}")})
+        return self._run(worker)
+
+    def _on_tagged(self, outcomes: list[SidecarResult], removing: bool) -> None:
+        """The confirmation line stays in the status; failures are listed in a box."""
+        self.tags_note = describe_sidecars(outcomes, removing)
+        self._update_status()
+        self.tagsFinished.emit(self.tags_note)
+        failures = [outcome.error for outcome in outcomes if outcome.error]
+        if failures and self.show_summaries:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Remove Tags" if removing
+                              else "Write Tags", self.tags_note + ".",
+                              QMessageBox.StandardButton.Ok, self)
+            box.setDetailedText("\n".join(failures))
+            self.tags_box = box
+            box.open()
 
     def _on_sorted(self, summary: SortSummary) -> None:
         self.sortFinished.emit(summary)

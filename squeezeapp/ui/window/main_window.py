@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.view = FrameView(self.board, self)
         self.results = ResultsPage(self.view, self)
         self.results.view.dialog_folders = self.dialog_folders
+        self.results.view.settings_store = store
         self._description = ""  # what the picture view shows, for the title
         self.setCentralWidget(self.results.stack)
         self.session = LiveSession(self.board, retry_interval_s, self)
@@ -264,7 +265,7 @@ class MainWindow(QMainWindow):
     def _on_images_scanned(self, images: list[Path]) -> None:
         if len(images) > 1:
             self.results.show_batch(images, self.models.model_path(),
-                                    self.models.session_settings())
+                                    self.models.session_settings(), self.opener.left_out)
         else:
             self.results.forget()
         self._update_actions()
