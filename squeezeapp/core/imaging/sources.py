@@ -75,6 +75,11 @@ class FrameSource(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def skip(self) -> bool:
+        """Pass over the next frame without converting it (a player keeping time); False when
+        this source cannot (cameras: every frame read is the newest)."""
+        return False
+
     @property
     def fps(self) -> float | None:
         return None
@@ -140,6 +145,7 @@ class VideoFileSource(FrameSource):
         self._capture: cv2.VideoCapture | None = None
         self._fps: float | None = None
         self._position_s: float | None = None
+        self._index = 0  # frames read or skipped since the start (the loop's start)
 
     def open(self) -> None:
         if not self.path.is_file():
@@ -150,7 +156,7 @@ class VideoFileSource(FrameSource):
             raise SourceError(f"{self.path.name}: not a video OpenCV can play")
         fps = capture.get(cv2.CAP_PROP_FPS)
         self._fps = fps if 1.0 <= fps <= 240.0 else 30.0
-        self._capture = capture
+        self._capture, self._index, self._position_s = capture, 0, None
 
     @property
     def fps(self) -> float | None:
@@ -166,13 +172,28 @@ class VideoFileSource(FrameSource):
         ok, image = self._capture.read()
         if not ok and self.loop:
             self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            self._index = 0
             ok, image = self._capture.read()
         if not ok or image is None:
             return None
-        # the decoder's time stamp of the frame just read (0 when the container has none)
-        milliseconds = self._capture.get(cv2.CAP_PROP_POS_MSEC)
-        self._position_s = milliseconds / 1000 if milliseconds >= 0 else None
+        self._note_position()
         return to_bgr8(image)
+
+    def skip(self) -> bool:
+        """Decode the next frame without converting it (`grab`); False at the end."""
+        if self._capture is None or not self._capture.grab():
+            return False
+        self._note_position()
+        return True
+
+    def _note_position(self) -> None:
+        """The decoder's time stamp of the frame just read; the frame count over the rate
+        when the container has none (it then says 0 past the first frame)."""
+        self._index += 1
+        milliseconds = self._capture.get(cv2.CAP_PROP_POS_MSEC) if self._capture else -1.0
+        if milliseconds <= 0 and self._index > 1 and self._fps:
+            milliseconds = (self._index - 1) * 1000 / self._fps
+        self._position_s = milliseconds / 1000 if milliseconds >= 0 else None
 
     def close(self) -> None:
         if self._capture is not None:

@@ -22,7 +22,8 @@ class AppSettings:
     model: str | None = None
     camera: int = 0
     resolution: tuple[int, int] | None = None
-    mirror: bool = True
+    mirror: bool = True  # cameras: a selfie view, as in every video-call app
+    mirror_video: bool = False  # video files play as recorded
     smoothing: bool = True
     loop_video: bool = True
     threads: int | None = None
@@ -48,6 +49,7 @@ class AppSettings:
             camera=get("camera/index", 0, int),
             resolution=(int(width), int(height)) if width.isdigit() and height.isdigit() else None,
             mirror=get("camera/mirror", True, boolean),
+            mirror_video=get("video/mirror", False, boolean),
             smoothing=get("view/smoothing", True, boolean),
             loop_video=get("video/loop", True, boolean),
             threads=get("inference/threads", None, int) or None,
@@ -61,6 +63,7 @@ class AppSettings:
         store.setValue("camera/resolution",
                        f"{self.resolution[0]}x{self.resolution[1]}" if self.resolution else "")
         store.setValue("camera/mirror", self.mirror)
+        store.setValue("video/mirror", self.mirror_video)
         store.setValue("view/smoothing", self.smoothing)
         store.setValue("video/loop", self.loop_video)
         store.setValue("inference/threads", self.threads or 0)

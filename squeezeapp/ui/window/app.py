@@ -74,6 +74,9 @@ class MetricsRecorder:
             "latency_ms_p95": _round(session.latency.percentile(95)) if len(session.latency)
             else None,
             "dropped_frames": session.inference.dropped,
+            # a video file: where it is (seconds) and the frames passed over to keep real time
+            "video_position_s": _round(session.frame.position_s) if session.frame else None,
+            "video_frames_skipped": session.capture.skipped,
             "gui_stall_ms_max": round(self.gaps.max_gap_ms, 2),
             "top1_label": last.predictions[0].label if last else None,
             **self._results(),

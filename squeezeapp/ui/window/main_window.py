@@ -75,7 +75,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.results.stack)
         self.session = LiveSession(self.board, retry_interval_s, self)
         self._show_session_in_view()
-        self.session.mirror, self.session.loop_video = self.prefs.mirror, self.prefs.loop_video
+        self.session.mirror_camera, self.session.mirror_video = (self.prefs.mirror,
+                                                                 self.prefs.mirror_video)
+        self.session.loop_video = self.prefs.loop_video
         self.session.inference.set_smoothing(self.prefs.smoothing)
         self.models = ModelController(self.session, self.board, self.prefs, self.remember,
                                       self.options, self)
@@ -258,7 +260,17 @@ class MainWindow(QMainWindow):
     def _on_live_changed(self) -> None:
         if self.session.live_source is not None:
             self.results.forget()
+        self._show_mirror_setting()
         self._update_actions()
+
+    def _show_mirror_setting(self) -> None:
+        """Camera ▸ Mirror shows (and sets) the setting of the kind of source playing."""
+        camera = self.session.is_camera(self.session.live_source)
+        self.mirror_action.blockSignals(True)
+        self.mirror_action.setChecked(self.session.mirror)
+        self.mirror_action.blockSignals(False)
+        self.mirror_action.setToolTip("Mirror cameras (a selfie view)" if camera
+                                      else "Mirror video files")
 
     # --- what the picture is ----------------------------------------------------------------
     def _on_picture_shown(self, description: str) -> None:
@@ -344,7 +356,10 @@ class MainWindow(QMainWindow):
         self.session.set_loop(enabled)
 
     def set_mirror(self, enabled: bool) -> None:
-        self.prefs = replace(self.prefs, mirror=enabled)
+        if self.session.is_camera(self.session.live_source):
+            self.prefs = replace(self.prefs, mirror=enabled)
+        else:
+            self.prefs = replace(self.prefs, mirror_video=enabled)
         self.session.set_mirror(enabled)
 
     def set_resolution(self, resolution: tuple[int, int] | None) -> None:
