@@ -25,9 +25,10 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
     QThreadPool,
+    QUrl,
     Signal,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -178,7 +179,7 @@ class ResultsView(QWidget):
         export_button.setMenu(export_menu)
         self.sort_button = sort_button = QToolButton(self)
         sort_button.setDefaultAction(self.sort_action)
-        back_button = QToolButton(self)
+        self.back_button = back_button = QToolButton(self)
         back_button.setDefaultAction(self.back_action)
 
         top = QHBoxLayout()
@@ -200,7 +201,7 @@ class ResultsView(QWidget):
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.clicked.connect(self._cancel_or_resume)
         bottom = QHBoxLayout()
         bottom.addWidget(self.progress, 1)
         bottom.addWidget(self.status_label, 2)
@@ -218,9 +219,32 @@ class ResultsView(QWidget):
         no_match_row.addWidget(clear_button)
         self.no_match.hide()
 
+        # what an export or a sort did, with the way to see it (kept until the next batch or ✕)
+        self.notice = QWidget(self)
+        self.notice.setObjectName("results-notice")
+        self.notice_label = QLabel(self.notice)
+        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.show_folder_button = QPushButton("Show in Folder", self.notice)
+        self.show_folder_button.clicked.connect(self.show_notice_folder)
+        close_notice = QToolButton(self.notice, text="✕")
+        close_notice.setAccessibleName("Close")
+        close_notice.clicked.connect(self.notice.hide)
+        notice_row = QHBoxLayout(self.notice)
+        notice_row.setContentsMargins(0, 4, 0, 4)
+        notice_row.addWidget(self.notice_label, 1)
+        notice_row.addWidget(self.show_folder_button)
+        notice_row.addWidget(close_notice)
+        self.notice.hide()
+        self.notice_folder: Path | None = None
+        self.exported.connect(lambda path, count: self.show_notice(
+            f"Exported {count:,} result{'s' * (count != 1)} to {Path(path).name}",
+            Path(path).parent))
+        self.show_page(1)  # thumbnails first: what a folder of pictures looks like
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
+        layout.addWidget(self.notice)
         layout.addWidget(self.no_match)
         layout.addWidget(self.pages, 1)
         layout.addLayout(bottom)
@@ -266,7 +290,10 @@ class ResultsView(QWidget):
         self._started = time.perf_counter()
         self._model_ready_at = None
         self._classified = 0
+        self._job_args = (list(paths), model, settings, top_k)
+        self.cancel_button.setText("Cancel")
         self.cancel_button.setEnabled(bool(paths))
+        self.notice.hide()
         if paths:
             self.job.start(paths, model, settings, top_k)
         self._update_status()
@@ -275,6 +302,31 @@ class ResultsView(QWidget):
         self.job.cancel()
         self._sort_cancel.set()
         self.cancel_button.setEnabled(False)
+
+    def _cancel_or_resume(self) -> None:
+        (self.resume if self.model.stopped else self.cancel)()
+
+    def resume(self) -> None:
+        """Go on with a cancelled batch: the results it finished are remembered (the cache),
+        so they come back at once and only the rest is classified."""
+        paths, model, settings, top_k = self._job_args
+        self.start(paths, model, settings, top_k)
+
+    def show_notice(self, text: str, folder: Path | None) -> None:
+        self.notice_label.setText(text)
+        self.notice_folder = folder
+        self.show_folder_button.setVisible(folder is not None)
+        self.notice.show()
+
+    def show_notice_folder(self) -> bool:
+        """Show in Folder: the folder in the system's file manager."""
+        folder = self.notice_folder
+        if folder is None:
+            return False
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.show_error(f"No file manager answered. The files are in {folder}")
+            return False
+        return True
 
     def shutdown(self, timeout_s: float = 2.0) -> None:
         """Stop every background job and wait for them, `timeout_s` in all (window close)."""
@@ -299,7 +351,9 @@ class ResultsView(QWidget):
 
     def _on_finished(self, summary: JobSummary) -> None:
         self.last_summary = summary
-        self.cancel_button.setEnabled(False)
+        self.model.set_stopped(summary.cancelled)
+        self.cancel_button.setText("Resume" if summary.cancelled else "Cancel")
+        self.cancel_button.setEnabled(summary.cancelled)
         self.progress.setValue(self.model.done)
         self._update_status()
         self.finished.emit(summary)
@@ -455,13 +509,15 @@ class ResultsView(QWidget):
         worker = create_worker(
             copy_into_label_folders, list(results), destination, self._sort_cancel,
             _start_thread=False,
-            _connect={"returned": self._on_sorted,
+            _connect={"returned": lambda summary: self._on_sorted(summary, destination),
                       "errored": lambda error: self.show_error(f"Sort into folders failed: "
                                                                f"{error}")})
         return self._run(worker)
 
-    def _on_sorted(self, summary: SortSummary) -> None:
+    def _on_sorted(self, summary: SortSummary, destination: Path | None = None) -> None:
         self.sortFinished.emit(summary)
+        self.show_notice(summary.describe().splitlines()[0].rstrip(".")
+                         + (f" in {destination.name}" if destination else ""), destination)
         if self.show_summaries:
             box = QMessageBox(QMessageBox.Icon.Information, "Sort into Folders",
                               summary.describe(), QMessageBox.StandardButton.Ok, self)

@@ -255,6 +255,7 @@ class MainWindow(QMainWindow):
                                     self.models.session_settings())
         else:
             self.results.forget()
+        self._update_title()  # a folder opened over another's results: its own count
         self._update_actions()
 
     def _on_live_changed(self) -> None:
