@@ -113,6 +113,20 @@ class MessageBoard(QObject):
         if keys:
             self.changed.emit()
 
+    def clear_errors(self) -> None:
+        """The next picture on screen: the errors shown over the one before are the past."""
+        self.clear_level(Level.ERROR)
+
+    def clear_level(self, level: Level) -> None:
+        keys = [k for k in self._shown if k[1] is level]
+        for key in keys:
+            del self._shown[key]
+        if keys:
+            self.changed.emit()
+
+    def shown(self, topic: str, level: Level) -> CanvasMessage | None:
+        return self._shown.get((topic, level))
+
     def is_shown(self, message: CanvasMessage) -> bool:
         return self._shown.get((message.topic, message.level)) is message
 

@@ -150,6 +150,7 @@ class LiveSession(QObject):
         self.badgeChanged.emit(self._badge)
         self.board.clear("source")
         self.board.clear("open")
+        self.board.clear_errors()  # a failed model, snapshot or folder was about the last one
         self.pictureShown.emit(self._pending)
         return True
 

@@ -19,13 +19,20 @@ from PySide6.QtGui import (
     QDropEvent,
     QGuiApplication,
     QKeySequence,
+    QShortcut,
 )
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from squeezeapp import APP_NAME
 from squeezeapp.core.imaging.decode import is_video_path
 from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, list_cameras
-from squeezeapp.ui.common.canvas_message import CanvasMessage, MessageBoard, MessagesDialog
+from squeezeapp.ui.common.canvas_message import (
+    CanvasMessage,
+    Level,
+    MessageAction,
+    MessageBoard,
+    MessagesDialog,
+)
 from squeezeapp.ui.common.elided_label import ElidedLabel
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_folder, ask_images, ask_video
 from squeezeapp.ui.common.options import GuiOptions
@@ -37,9 +44,9 @@ from squeezeapp.ui.picture.frame_view import FrameView
 from squeezeapp.ui.picture.snapshot import default_snapshot_dir, save_frame_snapshot
 from squeezeapp.ui.picture.view_menu import OverlayMenu
 from squeezeapp.ui.results.page import ResultsPage
-from squeezeapp.ui.sources.camera_menu import CameraMenu
+from squeezeapp.ui.sources.camera_menu import NO_CAMERA, CameraMenu
 from squeezeapp.ui.sources.image_list import ImageList
-from squeezeapp.ui.sources.opener import SourceOpener
+from squeezeapp.ui.sources.opener import LEFT_OUT, SourceOpener
 from squeezeapp.ui.sources.recent import RecentEntry, RecentMenu
 from squeezeapp.ui.window.help_dialogs import ModelFacts, build_about_dialog, build_shortcuts_dialog
 
@@ -190,6 +197,11 @@ class MainWindow(QMainWindow):
         self.camera_menu.resolutions.triggered.connect(lambda a: self.set_resolution(a.data()))
         self.camera_action = camera_action
         bar.addMenu(self.camera_menu)
+        # Ctrl+K while Open Camera is disabled (none answered): said on the canvas, not ignored
+        self.no_camera_shortcut = QShortcut(QKeySequence("Ctrl+K"), self)
+        self.no_camera_shortcut.activated.connect(self._say_no_camera)
+        self.opener.camerasChanged.connect(self._on_cameras_changed)
+        self.no_camera_shortcut.setEnabled(False)
 
         view_menu = bar.addMenu("&View")
         self.pause_action = self._action(view_menu, "&Pause / Resume", self.toggle_pause,
@@ -253,6 +265,8 @@ class MainWindow(QMainWindow):
         if len(images) > 1:
             self.results.show_batch(images, self.models.model_path(),
                                     self.models.session_settings())
+            if (left_out := self.board.shown(LEFT_OUT, Level.INFO)) is not None:
+                self.results.view.show_notice(left_out.one_line, None)  # the canvas is hidden
         else:
             self.results.forget()
         self._update_title()  # a folder opened over another's results: its own count
@@ -368,6 +382,16 @@ class MainWindow(QMainWindow):
         self.opener.resolution = resolution
         if isinstance(source := self.session.live_source, CameraSource):
             self.opener.open_camera(source.index)
+
+    def _on_cameras_changed(self) -> None:
+        none = not self.camera_action.isEnabled()
+        self.no_camera_shortcut.setEnabled(none)
+        if not none and self.opener.cameras:
+            self.board.clear("camera")  # one answered: the search worked
+
+    def _say_no_camera(self) -> None:
+        self.board.error("camera", "No camera found", NO_CAMERA,
+                         (MessageAction("Search Again", self.opener.probe_cameras),))
 
     def show_messages(self) -> None:
         self.messages_dialog = MessagesDialog(self.board, self)
