@@ -346,13 +346,13 @@ def test_home_end_page_keys_move_in_the_results_lists(qtbot, window, sample_imag
         assert window.opener.images.index == 0 and window.results.showing_results
 
 
-def test_tab_hides_the_overlay_only_from_the_picture(qtbot, window, sample_images,
+def test_o_hides_the_overlay_and_tab_moves_the_focus(qtbot, window, sample_images,
                                                      tmp_path) -> None:
     shown = window.view.view_options.overlay_visible
     window.view.setFocus()
-    qtbot.keyClick(window.view, Qt.Key.Key_Tab)
+    qtbot.keyClick(window.view, Qt.Key.Key_O)
     assert window.view.view_options.overlay_visible is not shown
-    qtbot.keyClick(window.view, Qt.Key.Key_Tab)
+    qtbot.keyClick(window.view, Qt.Key.Key_O)
     assert window.view.view_options.overlay_visible is shown
 
     _drop(window, _album(tmp_path, sample_images, 3))

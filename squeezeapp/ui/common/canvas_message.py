@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -140,6 +141,22 @@ class MessageBoard(QObject):
         return sorted(newest_first, key=lambda m: -m.level)[:MAX_CARDS]
 
 
+class CardButton(QPushButton):
+    """A card's button, pressed from the keyboard with Space or Enter once Tab reaches it (the
+    window's own Space, Pause, does not take the key from it)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setAutoDefault(True)  # Enter presses it too
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return True
+        return super().event(event)
+
+
 class _Card(QFrame):
     def __init__(self, board: MessageBoard, message: CanvasMessage, parent: QWidget) -> None:
         super().__init__(parent)
@@ -170,7 +187,7 @@ class _Card(QFrame):
         title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top.addWidget(title, 1)
         if error:
-            close = QPushButton("✕")
+            close = CardButton("✕")
             close.setObjectName("dismiss")
             close.setToolTip("Dismiss")
             close.setAccessibleName("Dismiss")
@@ -190,7 +207,7 @@ class _Card(QFrame):
             buttons = QHBoxLayout()
             buttons.addStretch(1)
             for action in message.actions:
-                button = QPushButton(action.label)
+                button = CardButton(action.label)
                 button.clicked.connect(action.run)
                 buttons.addWidget(button)
             layout.addLayout(buttons)

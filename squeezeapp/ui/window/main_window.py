@@ -221,10 +221,6 @@ class MainWindow(QMainWindow):
         self.overlay_menu = OverlayMenu(view_menu, ViewOptions.load(self.store), self)
         self.overlay_menu.changed.connect(self._on_view_options)
         self.view.set_view_options(self.overlay_menu.options)
-        # Tab hides the overlay only while the picture has the focus; everywhere else (the
-        # results page, the canvas buttons) it moves the focus as usual
-        self.overlay_menu.visible_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.view.addAction(self.overlay_menu.visible_action)
         view_menu.addSeparator()
         self.results_action = self._action(view_menu, "&Back to Results",
                                            self.results.show_results, Qt.Key.Key_Escape)
@@ -234,8 +230,11 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.view.addAction(action)
         self._action(view_menu, "&Messages…", self.show_messages, "Ctrl+Shift+M")
-        self._action(view_menu, "&Full Screen", self.toggle_full_screen,
-                     QKeySequence.StandardKey.FullScreen)
+        full_screen = self._action(view_menu, "&Full Screen", self.toggle_full_screen)
+        # the platform's key (Ctrl+Meta+F on macOS) and F11 everywhere: X11 has none of its own
+        keys = QKeySequence.keyBindings(QKeySequence.StandardKey.FullScreen)
+        full_screen.setShortcuts([*keys, *([QKeySequence("F11")]
+                                           if QKeySequence("F11") not in keys else [])])
         self.model_menu = bar.addMenu("&Model")
         self.models.attach_menu(self.model_menu)
         help_menu = bar.addMenu("&Help")
