@@ -29,7 +29,7 @@ from squeezeapp.ui.common.jobs import start_tracked, wait_all
 
 logger = logging.getLogger(__name__)
 
-THUMBNAIL_PX = 160  # the longer side, in device pixels (sharp at 2× on a 80-px cell, or 1×)
+THUMBNAIL_PX = 160  # the longer side at 1× (a grid cell shows 136 px); times the screen ratio
 MAX_CACHE_BYTES = 48 << 20
 MAX_PENDING = 256
 

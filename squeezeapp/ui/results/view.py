@@ -70,7 +70,7 @@ from squeezeapp.ui.results.table_model import (
     Column,
     ResultsModel,
 )
-from squeezeapp.ui.results.thumbnails import ThumbnailCache
+from squeezeapp.ui.results.thumbnails import THUMBNAIL_PX, ThumbnailCache
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,10 @@ class ResultsView(QWidget):
         super().__init__(parent)
         self.setObjectName("results-view")
         self.setAccessibleName("Results view")  # also where its keys work (Keyboard Shortcuts)
-        self.thumbnails = ThumbnailCache(parent=self)
+        # thumbnails as sharp as the screen: a 2× screen draws a cell with twice the pixels
+        screen = QGuiApplication.primaryScreen()
+        ratio = screen.devicePixelRatio() if screen is not None else 1.0
+        self.thumbnails = ThumbnailCache(size=round(THUMBNAIL_PX * max(1.0, ratio)), parent=self)
         self.model = ResultsModel(self.thumbnails, self)
         self.proxy = ResultsFilter(self)
         self.proxy.setSourceModel(self.model)
@@ -123,6 +126,7 @@ class ResultsView(QWidget):
         self.filter_edit.setPlaceholderText("Filter by label or file name")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setAccessibleName("Filter")
+        self.filter_edit.setMinimumWidth(200)  # its hint stays readable in a 640-px window
         self.filter_edit.textChanged.connect(self.proxy.set_text)
         self.confidence_spin = QDoubleSpinBox(self)
         self.confidence_spin.setRange(0, 100)
@@ -182,16 +186,19 @@ class ResultsView(QWidget):
         self.back_button = back_button = QToolButton(self)
         back_button.setDefaultAction(self.back_action)
 
+        # two rows, so that a 640-px window keeps the filter readable and every button whole:
+        # what is shown (filter, view) above what to do with it (export, sort, go back)
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.confidence_spin)
         top.addSpacing(12)
         top.addWidget(self.table_button)
         top.addWidget(self.grid_button)
-        top.addSpacing(12)
-        top.addWidget(export_button)
-        top.addWidget(sort_button)
-        top.addWidget(back_button)
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        actions.addWidget(export_button)
+        actions.addWidget(sort_button)
+        actions.addWidget(back_button)
 
         self.progress = QProgressBar(self)
         self.progress.setTextVisible(False)
@@ -244,6 +251,7 @@ class ResultsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
+        layout.addLayout(actions)
         layout.addWidget(self.notice)
         layout.addWidget(self.no_match)
         layout.addWidget(self.pages, 1)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -53,6 +53,16 @@ from squeezeapp.ui.window.help_dialogs import ModelFacts, build_about_dialog, bu
 logger = logging.getLogger(__name__)
 
 STATUS_MS = 10_000
+DEFAULT_SIZE = QSize(1100, 720)
+MINIMUM_SIZE = QSize(640, 400)
+
+
+def default_size(available: QSize) -> QSize:
+    """The first window: 1100×720, or less on a small (or 2×-scaled) screen, room left for the
+    title bar and the panel; never below MINIMUM_SIZE."""
+    width = min(DEFAULT_SIZE.width(), max(MINIMUM_SIZE.width(), available.width() - 40))
+    height = min(DEFAULT_SIZE.height(), max(MINIMUM_SIZE.height(), available.height() - 60))
+    return QSize(width, height)
 
 
 def window_title(description: str, position: str = "", folder: str = "") -> str:
@@ -72,7 +82,8 @@ class MainWindow(QMainWindow):
         self.snapshot_dir = snapshot_dir or default_snapshot_dir()
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
-        self.resize(1100, 720)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        self.resize(default_size(screen.availableGeometry().size()) if screen else DEFAULT_SIZE)
         self.dialog_folders = DialogFolders(store)
         self.board = MessageBoard(self)
         self.view = FrameView(self.board, self)
