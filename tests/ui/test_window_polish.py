@@ -172,7 +172,8 @@ def test_file_dialogs_start_where_the_last_choice_was(qtbot, window, sample_imag
     photo = next(photos.iterdir())
 
     window.choose_images()  # cancelled: nothing opens, nothing is remembered
-    assert dialog.starts == [""] and window.dialog_folders.start("images") == ""
+    assert dialog.starts == [file_dialogs.first_folder("images")]  # Pictures or home
+    assert window.dialog_folders.start("images") == file_dialogs.first_folder("images")
     dialog.answer = str(photo)
     window.choose_images()
     _wait_result(qtbot, window, photo)
@@ -212,7 +213,7 @@ def test_file_dialogs_start_where_the_last_choice_was(qtbot, window, sample_imag
 def test_a_dialog_answer_remembers_its_folder_in_one_place(tmp_path) -> None:
     folders = DialogFolders()  # for this run only
     assert folders.chosen("images", "") is None  # Cancel: nothing remembered
-    assert folders.start("images") == ""
+    assert folders.start("images") == file_dialogs.first_folder("images")
     photo = tmp_path / "photos" / "tench.jpg"
     assert folders.chosen("images", str(photo)) == photo
     assert folders.start("images") == str(photo.parent)
