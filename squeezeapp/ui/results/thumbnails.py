@@ -194,8 +194,11 @@ class ThumbnailCache(QObject):
         self._failed.clear()
         self._used = 0
 
-    def shutdown(self, timeout_s: float = 2.0) -> bool:
-        """Drop the queue and wait (bounded) for the decode in progress; True if it ended."""
+    def cancel_pending(self) -> None:
         with self._lock:
             self._pending.clear()  # the worker ends by itself once it sees an empty queue
+
+    def shutdown(self, timeout_s: float = 2.0) -> bool:
+        """Drop the queue and wait (bounded) for the decode in progress; True if it ended."""
+        self.cancel_pending()
         return wait_all([self._idle], timeout_s, "thumbnail worker")

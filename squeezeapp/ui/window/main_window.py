@@ -475,6 +475,7 @@ class MainWindow(QMainWindow):
 
     # --- closing ----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.results.view.begin_shutdown()  # a batch stops while the rest closes
         source = self.session.live_source
         camera = isinstance(source, CameraSource)
         self.remember(camera_active=camera, camera=source.index if camera else self.prefs.camera)
