@@ -44,6 +44,7 @@ class Level(enum.IntEnum):
 class MessageAction:
     label: str
     run: Callable[[], None]
+    enabled: bool = True  # False: shown greyed (e.g. Download while downloading)
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,7 @@ class _Card(QFrame):
             buttons.addStretch(1)
             for action in message.actions:
                 button = CardButton(action.label)
+                button.setEnabled(action.enabled)
                 button.clicked.connect(action.run)
                 buttons.addWidget(button)
             layout.addLayout(buttons)
