@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
 
 from tests import ui_helpers
-from tests.ui_helpers import canvas_texts, drop_on, file_mime, make_window
+from tests.ui_helpers import canvas_texts, click_canvas_button, drop_on, file_mime, make_window
 
 WAIT_MS = 20_000
 settings_file, window, video = (ui_helpers.settings_file, ui_helpers.window,
@@ -57,3 +57,28 @@ def test_an_error_goes_when_its_action_works_again(qtbot, window, monkeypatch) -
     window.open_snapshot_folder()
     assert "Cannot open the snapshot folder" not in canvas_texts(window)
 
+
+
+def _model_with_a_vector_input(path):
+    import onnx
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), path)
+    return path
+
+
+def test_a_model_that_is_not_a_classifier_is_said_in_words(qtbot, window, tmp_path) -> None:
+    model = _model_with_a_vector_input(tmp_path / "table.onnx")
+    window.models.load_model(str(model))
+    qtbot.waitUntil(lambda: "Could not load table.onnx" in canvas_texts(window), timeout=WAIT_MS)
+    texts = canvas_texts(window)
+    assert any(t.startswith("This file is not an image classification model (it has no image "
+                            "input)") for t in texts), texts
+    assert not any("pre-processing" in t for t in texts)  # the technical part is behind Details
+    click_canvas_button(qtbot, window, "Details…")
+    box = window.models.details_box
+    assert box.isVisible() and "no pre-processing known" in box.informativeText()
+    box.close()

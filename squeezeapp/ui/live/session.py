@@ -44,7 +44,7 @@ class LiveSession(QObject):
     imageFailed = Signal(str, str)  # path, message (the picture asked for could not be opened)
     sourceWorked = Signal(str)  # a Frame.source: the image asked for decoded, or the video opened
     modelLoaded = Signal(object, object)  # ModelRequest, LoadedModel
-    modelFailed = Signal(object, str)  # ModelRequest, message
+    modelFailed = Signal(object, object)  # ModelRequest, ModelFailure
     # what the picture shows; the window connects these to the view
     frameShown = Signal(object, object)  # Frame, QImage: put this picture on screen
     pictureCleared = Signal()  # no picture

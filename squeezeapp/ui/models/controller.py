@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QMessageBox, QProgressDialog, QWidget
 from superqt.utils import create_worker
@@ -41,7 +41,7 @@ from squeezeapp.ui.common.menu_section import MenuSection
 from squeezeapp.ui.common.options import GuiOptions
 from squeezeapp.ui.common.settings import AppSettings
 from squeezeapp.ui.live.model_loader import ModelRequest
-from squeezeapp.ui.live.payloads import InferenceResult, LoadedModel
+from squeezeapp.ui.live.payloads import InferenceResult, LoadedModel, ModelFailure
 from squeezeapp.ui.live.session import LiveSession
 
 logger = logging.getLogger(__name__)
@@ -98,6 +98,7 @@ class ModelController(QObject):
         self.listing = False
         self._profile_cache = ProfileCache()  # used by one listing thread at a time
         self._no_model_why: str | None = None  # the no-model card is up (for its buttons)
+        self.details_box: QMessageBox | None = None
         self._progress_text = ""
         self._last_bytes_at = 0.0  # monotonic time of the download's last progress
         self._stall_timer = QTimer(self, interval=1000)
@@ -181,22 +182,35 @@ class ModelController(QObject):
             self._confirm = None
             self.remember(**dict(confirm.remember))
 
-    def _on_failed(self, request: ModelRequest, message: str) -> None:
+    def _on_failed(self, request: ModelRequest, failure: ModelFailure) -> None:
         self.board.clear("model", Level.INFO)
+        message = failure.detail
+        details = (MessageAction("Details…", lambda: self.show_details(failure)),) \
+            if failure.words != failure.detail else ()
         if request.purpose in START_PURPOSES:
             what = "remembered" if request.purpose == "saved" else "--model"
             self.board.error("model", f"The {what} model could not be loaded",
-                             f"{message}\nUsing the default model instead.")
+                             f"{failure.words}\nUsing the default model instead.", details)
             self._request(None, "fallback", model=None)
         elif self.loaded is not None:
             self.labelsChanged.emit(f"Model: {self.loaded.display_name}", str(self.loaded.path),
                                     self._provider_text)
             self.board.error("model", f"Could not load {self._title(request.model)}",
-                             f"{message}\nStill using {self.loaded.display_name}. Choose "
+                             f"{failure.words}\nStill using {self.loaded.display_name}. Choose "
                              "another model in the Model menu, or open a model file.",
-                             (MessageAction("Open Model File…", self.choose_model),))
+                             (*details, MessageAction("Open Model File…", self.choose_model)))
         else:
             self._no_model(message, first_run=request.purpose in ("default", "fallback"))
+
+    def show_details(self, failure: ModelFailure) -> None:
+        """The technical reason behind a model's plain-words card (selectable, to report)."""
+        box = QMessageBox(QMessageBox.Icon.Information, "Model details", failure.words,
+                          QMessageBox.StandardButton.Close, self.window)
+        box.setObjectName("model-details")
+        box.setInformativeText(failure.detail)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+        self.details_box = box
 
     def _no_model(self, why: str, first_run: bool) -> None:
         self._no_model_why = why.replace(COMMAND_LINE_ADVICE, "")  # the buttons advise here
