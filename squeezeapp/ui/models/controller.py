@@ -190,7 +190,8 @@ class ModelController(QObject):
         if request.purpose in START_PURPOSES:
             what = "remembered" if request.purpose == "saved" else "--model"
             self.board.error("model", f"The {what} model could not be loaded",
-                             f"{failure.words}\nUsing the default model instead.", details)
+                             f"{self._title(request.model)}: {failure.words}\nUsing the default "
+                             "model instead.", details)
             self._request(None, "fallback", model=None)
         elif self.loaded is not None:
             self.labelsChanged.emit(f"Model: {self.loaded.display_name}", str(self.loaded.path),
