@@ -388,11 +388,12 @@ def _gui(args: argparse.Namespace) -> int:
     if args.threads is not None and args.threads < 1:
         raise _usage("--threads must be at least 1")
     if not _display_available():
+        command = _command_name()
         print(
             "squeezeapp: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window "
             "cannot open.\n"
-            "  Headless alternatives:  squeezeapp classify PATH...   squeezeapp info\n"
-            "  Or on a virtual screen: xvfb-run squeezeapp",
+            f"  Headless alternatives:  {command} classify PATH...   {command} info\n"
+            f"  Or on a virtual screen: xvfb-run -a {command}",
             file=sys.stderr,
         )
         return EXIT_NO_DISPLAY
@@ -409,6 +410,26 @@ def _gui(args: argparse.Namespace) -> int:
 def gui_main() -> int:
     """Entry point of the windowed executable (`squeezeapp-gui`)."""
     return main(["gui", *sys.argv[1:]])
+
+
+def _command_name() -> str:
+    """How to run this program again from here: `squeezeapp` when that is what PATH finds,
+    else the path it was started by (`.venv/bin/squeezeapp` in a checkout, where `make run`
+    starts it), or `python -m squeezeapp`."""
+    import shutil
+
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("squeezeapp")
+    if started.name == "__main__.py":
+        python = Path(sys.executable)
+        with contextlib.suppress(ValueError):
+            python = python.relative_to(Path.cwd())
+        return f"{python} -m squeezeapp"
+    found = shutil.which(started.name)
+    if found is not None and Path(found).resolve() == started.resolve():
+        return started.name
+    with contextlib.suppress(ValueError, OSError):
+        return str(started.resolve().relative_to(Path.cwd().resolve()))
+    return str(started)
 
 
 def _display_available() -> bool:
