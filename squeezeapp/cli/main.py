@@ -63,6 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="versions, providers and the model's layers")
     _add_model_options(info)
+    info.add_argument("--cameras", action="store_true",
+                      help="list the cameras that answer, with the size, format and fps each "
+                           "agreed to (opens each camera briefly)")
+    info.add_argument("--camera-resolution", metavar="WxH", type=_resolution,
+                      help="with --cameras: ask each camera for this size (1280x720 or more "
+                           "asks for MJPG, as the window does)")
 
     models = commands.add_parser("models", help="list, download or quantise models")
     model_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -250,8 +256,20 @@ def _heatmap_writer(folder: Path | None, classifier):
     return write
 
 
+def _resolution(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()) or not (0 < int(width) <= 16384
+                                                          and 0 < int(height) <= 16384):
+        raise argparse.ArgumentTypeError(f"not a size like 1280x720: {text!r}")
+    return int(width), int(height)
+
+
 def _info(args: argparse.Namespace) -> int:
-    from squeezeapp.cli.info import info_report
+    from squeezeapp.cli.info import camera_lines, info_report
+
+    if args.cameras:
+        print("\n".join(camera_lines(args.camera_resolution)))
+        return EXIT_OK
     from squeezeapp.core.common.errors import ModelError
     from squeezeapp.core.inference.classifier import Classifier
 

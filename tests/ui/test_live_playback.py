@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from squeezeapp.core.imaging.sources import VideoFileSource
+from squeezeapp.core.imaging.sources import CameraSource, VideoFileSource
 from squeezeapp.ui.window.app import MetricsRecorder
 from tests import ui_helpers
-from tests.fakes import FakeCamera, make_video
+from tests.fakes import FakeCamera, FakeCapture, make_video
 from tests.ui_helpers import canvas_texts, click_canvas_button
 
 WAIT_MS = 20_000
@@ -126,3 +126,17 @@ def test_replay_starts_a_clean_average(qtbot, window, sample_images, tmp_path,
     assert [p.index for p in first.predictions] == [p.index for p in alone.predictions]
     assert first.predictions[0].probability == pytest.approx(
         alone.predictions[0].probability, abs=1e-4)
+
+
+def test_the_camera_menu_shows_what_the_camera_agreed_to(qtbot, window) -> None:
+    def paced(index: int, backend: int) -> FakeCapture:
+        capture = FakeCapture(index, backend)
+        capture.frame_s = 1 / 30
+        return capture
+
+    window.session.open_live(CameraSource(5, (1280, 720), name="Desk cam", factory=paced))
+    qtbot.waitUntil(lambda: window.view.frame is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "MJPG" in window.camera_action.toolTip(), timeout=WAIT_MS)
+    assert window.camera_action.toolTip() == "Camera 5 (Desk cam): 1280×720 MJPG 30 fps"
+    window.session.stop()
+    assert window.camera_action.toolTip() == "Open the camera"

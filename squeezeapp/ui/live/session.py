@@ -43,6 +43,7 @@ class LiveSession(QObject):
     liveChanged = Signal()  # a live source started, paused, ended or stopped
     imageFailed = Signal(str, str)  # path, message (the picture asked for could not be opened)
     sourceWorked = Signal(str)  # a Frame.source: the image asked for decoded, or the video opened
+    sourceOpened = Signal(object)  # the live FrameSource, open (its `details` are known)
     modelLoaded = Signal(object, object)  # ModelRequest, LoadedModel
     modelFailed = Signal(object, object)  # ModelRequest, ModelFailure
     # what the picture shows; the window connects these to the view
@@ -299,6 +300,7 @@ class LiveSession(QObject):
             self.board.clear("source", Level.INFO)
             if (source := self.live_source) is not None:
                 self.sourceWorked.emit(source.key)
+                self.sourceOpened.emit(source)
 
     def _on_waiting(self, token: int, message: str) -> None:
         if not self._is_current(token):

@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.board.changed.connect(self._expire_status)
         self.session.pictureShown.connect(self._on_picture_shown)
         self.session.liveChanged.connect(self._on_live_changed)
+        self.session.sourceOpened.connect(self._on_source_opened)
         self.session.modelLoaded.connect(self._on_model_loaded)
         self.opener.imagesScanned.connect(self._on_images_scanned)
         self.opener.openWorked.connect(self.recent_menu.add)
@@ -285,8 +286,14 @@ class MainWindow(QMainWindow):
     def _on_live_changed(self) -> None:
         if self.session.live_source is not None:
             self.results.forget()
+        if not isinstance(self.session.live_source, CameraSource) and self.camera_menu.playing:
+            self.camera_menu.show_playing("")
         self._show_mirror_setting()
         self._update_actions()
+
+    def _on_source_opened(self, source) -> None:
+        if isinstance(source, CameraSource) and source.details:
+            self.camera_menu.show_playing(f"{source.description}: {source.details}")
 
     def _show_mirror_setting(self) -> None:
         """Camera ▸ Mirror shows (and sets) the setting of the kind of source playing."""
