@@ -82,3 +82,16 @@ def test_a_model_that_is_not_a_classifier_is_said_in_words(qtbot, window, tmp_pa
     box = window.models.details_box
     assert box.isVisible() and "no pre-processing known" in box.informativeText()
     box.close()
+
+
+def test_model_menu_shows_speed_and_accuracy_side_by_side(qtbot, window) -> None:
+    window.model_menu.aboutToShow.emit()  # opening the menu times each model here, once
+
+    def entries() -> list[str]:
+        return [a.text() for a in window.model_menu.actions()
+                if a.isCheckable() and "SqueezeNet" in a.text()]
+
+    qtbot.waitUntil(lambda: len(entries()) == 2 and all("ms/image here" in t
+                                                        for t in entries()), timeout=60_000)
+    for text in entries():  # the shared float models state no held-out accuracy: said so
+        assert " — accuracy not stated · " in text and text.endswith(" ms/image here"), text
