@@ -89,7 +89,7 @@ def wants_mjpg(resolution: tuple[int, int] | None) -> bool:
 
 def _request(capture: Capture, resolution: tuple[int, int] | None, mjpg: bool) -> None:
     if mjpg:  # before the size: some drivers only offer the large sizes in MJPG
-        capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
+        capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
     if resolution:
         capture.set(cv2.CAP_PROP_FRAME_WIDTH, resolution[0])
         capture.set(cv2.CAP_PROP_FRAME_HEIGHT, resolution[1])

@@ -122,7 +122,8 @@ def _max_rss_mb() -> float | None:
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or [sys.argv[0]])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
@@ -191,7 +192,7 @@ class QuitOnSignals(QObject):
             self.exit_code = 128 + number
             logger.info("signal %d: quitting", number)
             self.window.close()
-            QApplication.instance().exit(self.exit_code)
+            QApplication.exit(self.exit_code)
 
     def _on_wakeup(self) -> None:
         with contextlib.suppress(OSError):
