@@ -39,7 +39,8 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	@echo "setup 2/4: Python virtual environment in $(VENV)"
 	@$(PYTHON) -m venv $(VENV)
 	@echo "setup 3/4: pip"
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip \
+		> $(VENV)/pip-install.log 2>&1 || { cat $(VENV)/pip-install.log; exit 1; }
 	@echo "setup 4/4: squeezeapp and its dependencies (a minute the first time)"
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,package]' \
 		> $(VENV)/pip-install.log 2>&1 || { cat $(VENV)/pip-install.log; exit 1; }
