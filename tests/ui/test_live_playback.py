@@ -140,3 +140,19 @@ def test_the_camera_menu_shows_what_the_camera_agreed_to(qtbot, window) -> None:
     assert window.camera_action.toolTip() == "Camera 5 (Desk cam): 1280×720 MJPG 30 fps"
     window.session.stop()
     assert window.camera_action.toolTip() == "Open the camera"
+
+
+def test_a_looping_video_keeps_time_after_each_loop(qtbot, window, sample_images,
+                                                    tmp_path) -> None:
+    """After the loop's jump back to 0 s the clock starts again: frames are not passed over
+    by the thousand (they were, to catch up with the first loop's start)."""
+    clip = make_video(tmp_path / "loop.mp4", sample_images[:2], size=(160, 120),
+                      frames_per_photo=15)  # 1 s at 30 fps
+    recorder = MetricsRecorder(window)
+    window.session.open_live(SlowDecodingVideo(clip, loop=True))
+    qtbot.waitUntil(lambda: window.view.frame is not None, timeout=WAIT_MS)
+    started = time.monotonic()
+    qtbot.wait(4_000)
+    played = time.monotonic() - started
+    skipped = recorder.snapshot()["video_frames_skipped"]
+    assert 0 < skipped < 30 * played + 30  # about half of each second's 30 frames, no more

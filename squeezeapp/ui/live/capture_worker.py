@@ -34,13 +34,15 @@ class PlaybackClock:
 
     def __init__(self) -> None:
         self._anchor: tuple[float, float] | None = None  # (monotonic time, position)
+        self._last = 0.0  # the position asked about last: one before it means a loop
 
     def reset(self) -> None:
         self._anchor = None
 
     def due(self, position: float) -> float:
-        if self._anchor is None or position < self._anchor[1]:
+        if self._anchor is None or position < self._last:
             self._anchor = (time.monotonic(), position)
+        self._last = position
         wall, start = self._anchor
         return wall + (position - start)
 
