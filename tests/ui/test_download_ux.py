@@ -3,63 +3,32 @@ said with the seconds waited, a checksum mismatch said as such (issue #23)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import dataclasses
 
 import pytest
 from PySide6.QtCore import Qt
 
 from squeezeapp.core.models.registry import ZOO_MODEL
+from squeezeapp.ui.models import controller
 from tests import ui_helpers
+from tests.httpserver import serve
 from tests.ui_helpers import canvas_texts, make_window
 
 WAIT_MS = 20_000
 settings_file = ui_helpers.settings_file
 
 
-class _Handler(BaseHTTPRequestHandler):
-    stop = threading.Event()
-    mode = "stall"  # "stall": a few bytes, then silence; "wrong": the right size, wrong bytes
-
-    def do_GET(self) -> None:
-        size = ZOO_MODEL.model.size
-        self.send_response(200)
-        self.send_header("Content-Length", str(size))
-        self.end_headers()
-        try:
-            if self.mode == "wrong":
-                self.wfile.write(b"\0" * size)
-                return
-            self.wfile.write(b"x" * 1000)
-            self.wfile.flush()
-            self.stop.wait(30)
-        except OSError:
-            return
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextmanager
-def _server(mode: str) -> Iterator[str]:
-    handler = type("H", (_Handler,), {"stop": threading.Event(), "mode": mode})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        handler.stop.set()
-        server.shutdown()
-        server.server_close()
+def _routes(model_mode: str) -> dict[str, tuple[str, bytes]]:
+    """The official model as a mirror serves it: stalling, or the right size with the wrong
+    bytes (its labels file is left out of the download below: its checksum is the real one)."""
+    model = ZOO_MODEL.model
+    return {"/" + model.url.rsplit("/", 1)[1]: (model_mode, b"\0" * model.size)}
 
 
 @pytest.fixture
 def no_model_window(qtbot, tmp_path, monkeypatch, settings_file):
     monkeypatch.setenv("SQUEEZEAPP_MODEL_DIR", str(tmp_path / "empty"))
+    monkeypatch.setattr(controller, "ZOO_MODEL", dataclasses.replace(ZOO_MODEL, labels=None))
     window = make_window(qtbot, settings_file, tmp_path)
     qtbot.waitUntil(lambda: window.models.first_run_box is not None
                     and window.models.first_run_box.isVisible(), timeout=WAIT_MS)
@@ -71,7 +40,7 @@ def no_model_window(qtbot, tmp_path, monkeypatch, settings_file):
 def test_download_is_greyed_while_downloading_and_a_stall_is_said(qtbot, no_model_window,
                                                                    monkeypatch) -> None:
     window = no_model_window
-    with _server("stall") as url:
+    with serve(_routes("stall")) as url:
         monkeypatch.setenv("SQUEEZEAPP_MODEL_BASE_URL", url)
         qtbot.mouseClick(window.view.messages.button("Download"), Qt.MouseButton.LeftButton)
         button = window.view.messages.button("Downloading…")
@@ -87,7 +56,7 @@ def test_download_is_greyed_while_downloading_and_a_stall_is_said(qtbot, no_mode
 
 def test_a_checksum_mismatch_says_what_failed(qtbot, no_model_window, monkeypatch) -> None:
     window = no_model_window
-    with _server("wrong") as url:
+    with serve(_routes("ok")) as url:
         monkeypatch.setenv("SQUEEZEAPP_MODEL_BASE_URL", url)
         window.models.download_default_model()
         qtbot.waitUntil(lambda: "The model could not be downloaded" in canvas_texts(window),

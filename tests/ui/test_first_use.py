@@ -4,17 +4,13 @@ working directory; Ctrl+C or closing the window mid-run quits quietly and at onc
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 from squeezeapp.ui.common import file_dialogs
 from tests import ui_helpers
-from tests.conftest import REPO
+from tests.ui_helpers import gui_process
 
 settings_file, window = ui_helpers.settings_file, ui_helpers.window  # the shared fixtures
 
@@ -54,32 +50,12 @@ def test_the_first_dialogs_start_in_pictures_or_home(qtbot, window, tmp_path, mo
 
 def test_ctrl_c_during_a_folder_run_quits_quietly_at_once(model_dir, sample_dir,
                                                          tmp_path) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "squeezeapp", "-v", "gui", "--source", str(sample_dir)],
-        cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        for line in process.stderr:
-            lines.append(line)
-            if "Loaded SqueezeNet 1.1" in line:
-                ready.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        assert ready.wait(60), "".join(lines)
+    with gui_process(["--source", str(sample_dir)], tmp_path) as (process, lines):
         time.sleep(1.0)  # the batch and its thumbnails are running
         started = time.monotonic()
         process.send_signal(signal.SIGINT)
         assert process.wait(15) == 130, "".join(lines)
         took = time.monotonic() - started
-    finally:
-        if process.poll() is None:
-            process.kill()
-    reader.join(5)
     output = "".join(lines)
     assert "WARNING" not in output, output  # no "background job did not finish"
     assert took < 1.0, f"{took:.2f} s to quit"

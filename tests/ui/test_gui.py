@@ -182,8 +182,9 @@ def test_a_model_has_one_name_in_menu_status_bar_canvas_and_about(qtbot, window,
                     timeout=WAIT_MS)
     items = {Path(action.data()).name: action for action in menu.actions() if action.data()}
     caffe = items["squeezenet1.1-caffe.onnx"]
-    assert caffe.text() == "SqueezeNet 1.1 (Caffe)"  # was its file's name beside display names
-    assert items["squeezenet1.1.onnx"].text() == "SqueezeNet 1.1"
+    # the name, then (once timed here) its figures: "SqueezeNet 1.1 (Caffe) — … ms/image here"
+    assert caffe.text().split(" — ")[0] == "SqueezeNet 1.1 (Caffe)"  # not its file's name
+    assert items["squeezenet1.1.onnx"].text().split(" — ")[0] == "SqueezeNet 1.1"
     assert "squeezenet1.1-caffe.onnx" in caffe.toolTip()  # the file a hover away
     caffe.trigger()
     qtbot.waitUntil(lambda: window.session.loaded.name == "squeezenet1.1-caffe", timeout=WAIT_MS)

@@ -64,17 +64,21 @@ class SlowDecodingVideo(VideoFileSource):
         return super().read()
 
 
+def _play_slowly(qtbot, window, clip: Path, loop: bool, seconds: float) -> tuple[float, dict]:
+    """Play `clip` decoded slower than real time for `seconds`: (seconds played, metrics)."""
+    recorder = MetricsRecorder(window)
+    window.session.open_live(SlowDecodingVideo(clip, loop=loop))
+    qtbot.waitUntil(lambda: window.view.frame is not None, timeout=WAIT_MS)
+    started = time.monotonic()
+    qtbot.wait(int(seconds * 1000))
+    return time.monotonic() - started, recorder.snapshot()
+
+
 def test_video_keeps_real_time_when_decoding_is_slow(qtbot, window, sample_images,
                                                      tmp_path) -> None:
     clip = make_video(tmp_path / "long.mp4", sample_images[:12], size=(160, 120),
                       frames_per_photo=30)  # 12 s at 30 fps
-    recorder = MetricsRecorder(window)
-    window.session.open_live(SlowDecodingVideo(clip, loop=False))
-    qtbot.waitUntil(lambda: window.view.frame is not None, timeout=WAIT_MS)
-    started = time.monotonic()
-    qtbot.wait(10_000)
-    played = time.monotonic() - started
-    metrics = recorder.snapshot()
+    played, metrics = _play_slowly(qtbot, window, clip, loop=False, seconds=10)
     assert metrics["video_position_s"] >= 0.9 * played  # not slow motion: ≥ 9 s in 10 s
     assert metrics["video_frames_skipped"] > 0.3 * 30 * played  # ~half passed over, counted
     assert window.view.badge == ""  # still playing, not ended
@@ -148,11 +152,6 @@ def test_a_looping_video_keeps_time_after_each_loop(qtbot, window, sample_images
     by the thousand (they were, to catch up with the first loop's start)."""
     clip = make_video(tmp_path / "loop.mp4", sample_images[:2], size=(160, 120),
                       frames_per_photo=15)  # 1 s at 30 fps
-    recorder = MetricsRecorder(window)
-    window.session.open_live(SlowDecodingVideo(clip, loop=True))
-    qtbot.waitUntil(lambda: window.view.frame is not None, timeout=WAIT_MS)
-    started = time.monotonic()
-    qtbot.wait(4_000)
-    played = time.monotonic() - started
-    skipped = recorder.snapshot()["video_frames_skipped"]
+    played, metrics = _play_slowly(qtbot, window, clip, loop=True, seconds=4)
+    skipped = metrics["video_frames_skipped"]
     assert 0 < skipped < 30 * played + 30  # about half of each second's 30 frames, no more
