@@ -103,6 +103,8 @@ class ModelController(QObject):
         self.listing = False
         self._profile_cache = ProfileCache()  # used by one listing thread at a time
         self._measure_wanted = False  # the menu was opened: time the models (once per file)
+        self._measuring = False  # the listing running times the models
+        self._closing = threading.Event()  # the window is closing: a listing stops timing
         self._no_model_why: str | None = None  # the no-model card is up (for its buttons)
         self.details_box: QMessageBox | None = None
         self._progress_text = ""
@@ -311,17 +313,20 @@ class ModelController(QObject):
         if self.listing:
             return
         self.listing = True
-        measuring = self._measure_wanted
-        worker = create_worker(local_profiles, self._profile_cache, measuring,
-                               _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(lambda profiles: self._on_listed(profiles, measured=measuring))
-        worker.errored.connect(lambda error: self._on_listed(self.profiles or [], error))
+        self._measuring = self._measure_wanted
+        worker = create_worker(local_profiles, self._profile_cache, self._measuring,
+                               self._closing, _start_thread=False, _ignore_errors=True)
+        # bound methods: a listing that ends after the window closed calls nothing
+        worker.returned.connect(self._on_listed)
+        worker.errored.connect(self._on_listing_failed)
         worker.start()
 
-    def _on_listed(self, profiles: list[ModelProfile], error: Exception | None = None,
-                   measured: bool = False) -> None:
+    def _on_listing_failed(self, error: Exception) -> None:
+        self._on_listed(self.profiles or [], error)
+
+    def _on_listed(self, profiles: list[ModelProfile], error: Exception | None = None) -> None:
         self.listing = False
-        if self._measure_wanted and not measured and error is None:
+        if self._measure_wanted and not self._measuring and error is None:
             QTimer.singleShot(0, lambda: self.list_models(measure=True))  # asked for meanwhile
         if error is not None:
             self.board.note(Level.ERROR, f"Listing the models failed: {error}")
@@ -452,6 +457,7 @@ class ModelController(QObject):
 
     def shutdown(self, timeout_ms: int = 1000) -> None:
         """Cancel a download and give its thread a bounded time to delete its partial file."""
+        self._closing.set()
         if self._cancel is not None:
             self._cancel.set()
             self._finish_download()
