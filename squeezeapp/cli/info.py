@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from collections.abc import Callable
 
 from squeezeapp import __version__
+from squeezeapp.core.imaging.sources import CameraInfo, list_cameras
 from squeezeapp.core.inference.classifier import Classifier
 from squeezeapp.core.modeltools.summary import ModelSummary, summarize
 
@@ -109,6 +111,19 @@ def _count_line(summary: ModelSummary) -> str:
 
 def _shape(shape: tuple[int, ...]) -> str:
     return "×".join(str(d) for d in shape[1:]) if shape else "?"
+
+
+def camera_lines(resolution: tuple[int, int] | None = None,
+                 lister: Callable[..., list[CameraInfo]] = list_cameras) -> list[str]:
+    """`info --cameras`: each camera that answers and what it agreed to deliver."""
+    asked = f"{resolution[0]}×{resolution[1]}" if resolution else "its default size"
+    cameras = lister(resolution=resolution)
+    lines = [f"Cameras (asked for {asked})"]
+    if not cameras:
+        lines.append("  none answered")
+    for camera in cameras:
+        lines.append(f"  {camera.label}" + (f"  —  {camera.mode}" if camera.mode else ""))
+    return lines
 
 
 def info_report(classifier: Classifier | None, model_error: str | None) -> str:

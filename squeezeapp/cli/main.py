@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="versions, providers and the model's layers")
     _add_model_options(info)
+    info.add_argument("--cameras", action="store_true",
+                      help="list the cameras that answer, with the size, format and fps each "
+                           "agreed to (opens each camera briefly)")
+    info.add_argument("--camera-resolution", metavar="WxH", type=_resolution,
+                      help="with --cameras: ask each camera for this size (1280x720 or more "
+                           "asks for MJPG, as the window does)")
 
     models = commands.add_parser("models", help="list, download or quantise models")
     model_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -394,8 +400,20 @@ def _heatmap_writer(folder: Path | None, classifier):
     return write
 
 
+def _resolution(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()) or not (0 < int(width) <= 16384
+                                                          and 0 < int(height) <= 16384):
+        raise argparse.ArgumentTypeError(f"not a size like 1280x720: {text!r}")
+    return int(width), int(height)
+
+
 def _info(args: argparse.Namespace) -> int:
-    from squeezeapp.cli.info import info_report
+    from squeezeapp.cli.info import camera_lines, info_report
+
+    if args.cameras:
+        print("\n".join(camera_lines(args.camera_resolution)))
+        return EXIT_OK
     from squeezeapp.core.common.errors import ModelError
     from squeezeapp.core.inference.classifier import Classifier
 
@@ -538,11 +556,12 @@ def _gui(args: argparse.Namespace) -> int:
     if args.threads is not None and args.threads < 1:
         raise _usage("--threads must be at least 1")
     if not _display_available():
+        command = _command_name()
         print(
             "squeezeapp: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window "
             "cannot open.\n"
-            "  Headless alternatives:  squeezeapp classify PATH...   squeezeapp info\n"
-            "  Or on a virtual screen: xvfb-run squeezeapp",
+            f"  Headless alternatives:  {command} classify PATH...   {command} info\n"
+            f"  Or on a virtual screen: xvfb-run -a {command}",
             file=sys.stderr,
         )
         return EXIT_NO_DISPLAY
@@ -559,6 +578,26 @@ def _gui(args: argparse.Namespace) -> int:
 def gui_main() -> int:
     """Entry point of the windowed executable (`squeezeapp-gui`)."""
     return main(["gui", *sys.argv[1:]])
+
+
+def _command_name() -> str:
+    """How to run this program again from here: `squeezeapp` when that is what PATH finds,
+    else the path it was started by (`.venv/bin/squeezeapp` in a checkout, where `make run`
+    starts it), or `python -m squeezeapp`."""
+    import shutil
+
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("squeezeapp")
+    if started.name == "__main__.py":
+        python = Path(sys.executable)
+        with contextlib.suppress(ValueError):
+            python = python.relative_to(Path.cwd())
+        return f"{python} -m squeezeapp"
+    found = shutil.which(started.name)
+    if found is not None and Path(found).resolve() == started.resolve():
+        return started.name
+    with contextlib.suppress(ValueError, OSError):
+        return str(started.resolve().relative_to(Path.cwd().resolve()))
+    return str(started)
 
 
 def _display_available() -> bool:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 
 
 def _accuracy(records: list[dict]) -> tuple[int, int]:
@@ -139,6 +142,24 @@ def test_no_display_message(model_dir) -> None:
     result = run_cli("gui", env={"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""})
     assert result.returncode == 3
     assert "no display" in result.stderr and "squeezeapp classify" in result.stderr
+
+
+def test_no_display_message_names_commands_that_work_from_here(model_dir) -> None:
+    """`make run` starts .venv/bin/squeezeapp, which is not on PATH: the message says that."""
+    script = Path(sys.executable).parent / "squeezeapp"
+    if not script.is_file():
+        pytest.skip("no squeezeapp script beside this Python")
+    env = {**os.environ, "DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": "",
+           "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([str(script), "gui"], capture_output=True, text=True, cwd=REPO,
+                            env=env, timeout=60, check=False)
+    assert result.returncode == 3
+    try:
+        command = str(script.relative_to(REPO))
+    except ValueError:
+        command = str(script)
+    assert f"{command} classify PATH" in result.stderr, result.stderr
+    assert f"xvfb-run -a {command}" in result.stderr
 
 
 def test_models_list_goes_on_past_an_unreadable_model(model_dir, tmp_path) -> None:

@@ -3,14 +3,15 @@ folder where the user last chose something of its kind (kept in the app's settin
 
 A folder is remembered only after a choice was made in the dialog (Cancel changes nothing). Each
 kind (images, folder, video, model, export, sort) has its own; a kind never used yet starts where
-the last dialog of any kind ended.
+the last dialog of any kind ended, and the very first in the user's Pictures folder (Videos for a
+video, home for the rest), never the working directory a launcher happened to use.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from squeezeapp.core.imaging.formats import VIDEO_EXTENSIONS, dialog_patterns
@@ -39,8 +40,9 @@ class DialogFolders:
             self._memory[key] = value
 
     def start(self, kind: str) -> str:
-        """The folder a `kind` dialog opens in ("" lets Qt choose: the working directory)."""
-        return self._get(f"dialogs/{kind}") or self._get(_LAST_ANY)
+        """The folder a `kind` dialog opens in: its own last, the last of any kind, else the
+        user's own folder for it."""
+        return self._get(f"dialogs/{kind}") or self._get(_LAST_ANY) or first_folder(kind)
 
     def remember(self, kind: str, folder: Path) -> None:
         """After a choice: the next `kind` dialog (and any kind not used yet) starts here."""
@@ -59,6 +61,21 @@ class DialogFolders:
 
 
 _VIDEO_PATTERNS = [f"*{ext}" for ext in sorted(VIDEO_EXTENSIONS)]
+_FIRST = {"images": QStandardPaths.StandardLocation.PicturesLocation,
+          "folder": QStandardPaths.StandardLocation.PicturesLocation,
+          "sort": QStandardPaths.StandardLocation.PicturesLocation,
+          "video": QStandardPaths.StandardLocation.MoviesLocation}
+
+
+def first_folder(kind: str) -> str:
+    """Where a first-ever dialog of `kind` opens: Pictures (Videos) when it exists, else home."""
+    home = Path.home()
+    location = _FIRST.get(kind)
+    if location is not None:
+        for folder in QStandardPaths.standardLocations(location):
+            if folder and Path(folder).is_dir() and Path(folder) != home:
+                return folder
+    return str(home)
 
 
 def _filters(kind: str, patterns: list[str]) -> str:

@@ -57,6 +57,7 @@ class ResultsPage(QObject):
         self.paths = list(paths)
         self._model, self._settings = model, settings
         self._picture_chosen = False  # the picture view stays empty until one is asked for
+        self.view.back_button.hide()  # nothing to go back to (Esc still opens the current row)
         self.view.start(self.paths, model, settings)
         self.view.set_left_out(left_out or ImageScan())
         self.show_results()
@@ -101,6 +102,7 @@ class ResultsPage(QObject):
         """Open one result in the picture view; ←/→ then walk the rows in the order, and with
         the filter, that the table shows (falling back to the batch's order)."""
         self._picture_chosen = True
+        self.view.back_button.show()
         chosen = Path(path)
         shown = self.view.shown_paths()
         order = shown if chosen in shown else self.paths

@@ -27,9 +27,10 @@ from PySide6.QtCore import (
     QSettings,
     Qt,
     QThreadPool,
+    QUrl,
     Signal,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -76,7 +77,7 @@ from squeezeapp.ui.results.table_model import (
     ResultsModel,
 )
 from squeezeapp.ui.results.tags import TagSettings, WriteTagsDialog
-from squeezeapp.ui.results.thumbnails import ThumbnailCache
+from squeezeapp.ui.results.thumbnails import THUMBNAIL_PX, ThumbnailCache
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,10 @@ class ResultsView(QWidget):
         super().__init__(parent)
         self.setObjectName("results-view")
         self.setAccessibleName("Results view")  # also where its keys work (Keyboard Shortcuts)
-        self.thumbnails = ThumbnailCache(parent=self)
+        # thumbnails as sharp as the screen: a 2× screen draws a cell with twice the pixels
+        screen = QGuiApplication.primaryScreen()
+        ratio = screen.devicePixelRatio() if screen is not None else 1.0
+        self.thumbnails = ThumbnailCache(size=round(THUMBNAIL_PX * max(1.0, ratio)), parent=self)
         self.model = ResultsModel(self.thumbnails, self)
         self.proxy = ResultsFilter(self)
         self.proxy.setSourceModel(self.model)
@@ -135,6 +139,7 @@ class ResultsView(QWidget):
         self.filter_edit.setPlaceholderText("Filter by label or file name")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setAccessibleName("Filter")
+        self.filter_edit.setMinimumWidth(200)  # its hint stays readable in a 640-px window
         self.filter_edit.textChanged.connect(self.proxy.set_text)
         self.confidence_spin = QDoubleSpinBox(self)
         self.confidence_spin.setRange(0, 100)
@@ -205,19 +210,22 @@ class ResultsView(QWidget):
         export_button.setMenu(export_menu)
         self.sort_button = sort_button = QToolButton(self)
         sort_button.setDefaultAction(self.sort_action)
-        back_button = QToolButton(self)
+        self.back_button = back_button = QToolButton(self)
         back_button.setDefaultAction(self.back_action)
 
+        # two rows, so that a 640-px window keeps the filter readable and every button whole:
+        # what is shown (filter, view) above what to do with it (export, sort, go back)
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.confidence_spin)
         top.addSpacing(12)
         top.addWidget(self.table_button)
         top.addWidget(self.grid_button)
-        top.addSpacing(12)
-        top.addWidget(export_button)
-        top.addWidget(sort_button)
-        top.addWidget(back_button)
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        actions.addWidget(export_button)
+        actions.addWidget(sort_button)
+        actions.addWidget(back_button)
 
         self.progress = QProgressBar(self)
         self.progress.setTextVisible(False)
@@ -227,7 +235,7 @@ class ResultsView(QWidget):
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.clicked.connect(self._cancel_or_resume)
         # what the folders or the drop held besides pictures, the list a click away
         self.left_out = ImageScan()
         self.left_out_box: QMessageBox | None = None
@@ -253,9 +261,34 @@ class ResultsView(QWidget):
         no_match_row.addWidget(clear_button)
         self.no_match.hide()
 
+        # what an export or a sort did, with the way to see it (kept until the next batch or ✕)
+        self.notice = QWidget(self)
+        self.notice.setObjectName("results-notice")
+        self.notice_label = QLabel(self.notice)
+        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.show_folder_button = QPushButton("Show in Folder", self.notice)
+        self.show_folder_button.clicked.connect(self.show_notice_folder)
+        close_notice = QToolButton(self.notice)
+        close_notice.setText("✕")
+        close_notice.setAccessibleName("Close")
+        close_notice.clicked.connect(self.notice.hide)
+        notice_row = QHBoxLayout(self.notice)
+        notice_row.setContentsMargins(0, 4, 0, 4)
+        notice_row.addWidget(self.notice_label, 1)
+        notice_row.addWidget(self.show_folder_button)
+        notice_row.addWidget(close_notice)
+        self.notice.hide()
+        self.notice_folder: Path | None = None
+        self.exported.connect(lambda path, count: self.show_notice(
+            f"Exported {count:,} result{'s' * (count != 1)} to {Path(path).name}",
+            Path(path).parent))
+        self.show_page(1)  # thumbnails first: what a folder of pictures looks like
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
+        layout.addLayout(actions)
+        layout.addWidget(self.notice)
         layout.addWidget(self.no_match)
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.left_out_label)
@@ -326,7 +359,10 @@ class ResultsView(QWidget):
         self._started = time.perf_counter()
         self._model_ready_at = None
         self._classified = 0
+        self._job_args = (list(paths), model, settings, top_k)
+        self.cancel_button.setText("Cancel")
         self.cancel_button.setEnabled(bool(paths))
+        self.notice.hide()
         if paths:
             self.job.start(paths, model, settings, top_k)
         self._update_status()
@@ -336,9 +372,40 @@ class ResultsView(QWidget):
         self._sort_cancel.set()
         self.cancel_button.setEnabled(False)
 
+    def _cancel_or_resume(self) -> None:
+        (self.resume if self.model.stopped else self.cancel)()
+
+    def resume(self) -> None:
+        """Go on with a cancelled batch: the results it finished are remembered (the cache),
+        so they come back at once and only the rest is classified."""
+        paths, model, settings, top_k = self._job_args
+        self.start(paths, model, settings, top_k)
+
+    def show_notice(self, text: str, folder: Path | None) -> None:
+        self.notice_label.setText(text)
+        self.notice_folder = folder
+        self.show_folder_button.setVisible(folder is not None)
+        self.notice.show()
+
+    def show_notice_folder(self) -> bool:
+        """Show in Folder: the folder in the system's file manager."""
+        folder = self.notice_folder
+        if folder is None:
+            return False
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.show_error(f"No file manager answered. The files are in {folder}")
+            return False
+        return True
+
+    def begin_shutdown(self) -> None:
+        """Ask every background job to stop, without waiting: the window does this first, so
+        that they wind down together while other parts close (a quiet exit well under 1 s)."""
+        self.cancel()
+        self.thumbnails.cancel_pending()
+
     def shutdown(self, timeout_s: float = 2.0) -> None:
         """Stop every background job and wait for them, `timeout_s` in all (window close)."""
-        self.cancel()
+        self.begin_shutdown()
         deadline = time.monotonic() + timeout_s
         self.job.wait(timeout_s)
         self.thumbnails.shutdown(max(0.0, deadline - time.monotonic()))
@@ -359,7 +426,9 @@ class ResultsView(QWidget):
 
     def _on_finished(self, summary: JobSummary) -> None:
         self.last_summary = summary
-        self.cancel_button.setEnabled(False)
+        self.model.set_stopped(summary.cancelled)
+        self.cancel_button.setText("Resume" if summary.cancelled else "Cancel")
+        self.cancel_button.setEnabled(summary.cancelled)
         self.progress.setValue(self.model.done)
         self._update_status()
         self.finished.emit(summary)
@@ -518,7 +587,7 @@ class ResultsView(QWidget):
         worker = create_worker(
             copy_into_label_folders, list(results), destination, self._sort_cancel,
             _start_thread=False,
-            _connect={"returned": self._on_sorted,
+            _connect={"returned": lambda summary: self._on_sorted(summary, destination),
                       "errored": lambda error: self.show_error(
                           f"Sort into folders failed: {_in_words(error)}")})
         return self._run(worker)
@@ -603,8 +672,10 @@ class ResultsView(QWidget):
             self.tags_box = box
             box.open()
 
-    def _on_sorted(self, summary: SortSummary) -> None:
+    def _on_sorted(self, summary: SortSummary, destination: Path | None = None) -> None:
         self.sortFinished.emit(summary)
+        self.show_notice(summary.describe().splitlines()[0].rstrip(".")
+                         + (f" in {destination.name}" if destination else ""), destination)
         if self.show_summaries:
             box = QMessageBox(QMessageBox.Icon.Information, "Sort into Folders",
                               summary.describe(), QMessageBox.StandardButton.Ok, self)

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 NOT_FOUND = "not found"
+LEFT_OUT = "left-out"  # the canvas topic of what a drop or an open left out
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class SourceOpener(QObject):
         scan = self._scan
         self._pending = (paths[0], "image") if len(paths) == 1 else None
         self.board.clear("source", Level.ERROR)  # the user has moved on from that failure
+        self.board.clear(LEFT_OUT)
         names = ", ".join(p.name or str(p) for p in paths[:3]) + ("…" if len(paths) > 3 else "")
         self.board.info("open", f"Opening {names}…")
         worker = create_worker(scan_paths, list(paths), _start_thread=False, _ignore_errors=True)
@@ -150,8 +152,8 @@ class SourceOpener(QObject):
             self.board.error("open", f"Could not look into {names}", str(error))
         elif result.images:
             skipped = result.ignored_summary(include_videos=True)
-            if skipped:
-                self.board.note(Level.INFO, f"Ignored: {skipped}")
+            if skipped:  # said where the user looks: a video among pictures is not lost
+                self.board.info(LEFT_OUT, "Not everything was opened", f"Ignored: {skipped}")
             if self._pending is not None and self._pending[0] in result.folders:
                 folder, self._pending = self._pending[0], None
                 self.openWorked.emit(folder, "folder")  # listed with images: that is working
@@ -201,12 +203,14 @@ class SourceOpener(QObject):
             self._show_current()
 
     def open_video(self, path: Path) -> None:
+        self.board.clear(LEFT_OUT)
         self.images = ImageList()
         self._pending = (path, "video")
         self.session.open_live(VideoFileSource(path, loop=self.session.loop_video))
 
     # --- cameras --------------------------------------------------------------------------
     def open_camera(self, index: int) -> None:
+        self.board.clear(LEFT_OUT)
         self.images = ImageList()
         self._pending = None
         name = next((c.name for c in self.cameras or [] if c.index == index), None)
