@@ -567,20 +567,19 @@ def test_a_batch_leaves_pool_threads_for_other_jobs(qtbot, view, model_dir, samp
     folder scan) still starts at once, on 2 cores too."""
     import threading
 
-    from superqt.utils import create_worker
+    from squeezeapp.ui.common.jobs import Job
 
     paths = _links(tmp_path / "many", sample_images, 2000)
     view.start(paths, model_dir / "squeezenet1.1.onnx")
     qtbot.waitUntil(lambda: view.model.done > 0, timeout=WAIT_MS)
-    release = threading.Event()
-    download = create_worker(release.wait, 60, _start_thread=False)
-    with qtbot.waitSignal(download.started, timeout=5000):
-        download.start()
+    entered, release = threading.Event(), threading.Event()
+    download = Job(lambda _ctx: (entered.set(), release.wait(60)), "download").start()
+    assert entered.wait(5)
     try:
-        scan = create_worker(lambda: "scanned", _start_thread=False)
+        scan = Job(lambda _ctx: "scanned", "scan")
         with qtbot.waitSignal(scan.returned, timeout=5000) as returned:
             scan.start()
         assert returned.args == ["scanned"] and view.model.done < 2000
     finally:
-        with qtbot.waitSignal(download.finished, timeout=5000):  # connected before it can fire
-            release.set()
+        release.set()
+        assert download.wait(5)

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QMessageBox, QProgressDialog, QWidget
-from superqt.utils import create_worker
 
 from squeezeapp.core.common.errors import DownloadCancelledError
 from squeezeapp.core.inference.classifier import SessionSettings
@@ -36,6 +34,7 @@ from squeezeapp.core.models.registry import ZOO_MODEL
 from squeezeapp.core.modeltools.profile import ModelProfile, ProfileCache, local_profiles
 from squeezeapp.ui.common.canvas_message import Level, MessageAction, MessageBoard
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_model
+from squeezeapp.ui.common.jobs import Job, JobContext, run_job
 from squeezeapp.ui.common.menu_section import MenuSection
 from squeezeapp.ui.common.options import GuiOptions
 from squeezeapp.ui.common.settings import AppSettings
@@ -52,12 +51,6 @@ def _megabytes(count: int) -> str:
     return f"{count / 1e6:.1f} MB"
 
 
-class _Relay(QObject):
-    """Carries the download's progress from its thread to the GUI thread (queued)."""
-
-    progress = Signal(object, object)  # bytes so far, total or None
-
-
 class ModelController(QObject):
     labelsChanged = Signal(str, str, str)  # "Model: …", its file (tooltip), "Provider: …"
     modelsListed = Signal()  # `profiles` is new
@@ -71,7 +64,7 @@ class ModelController(QObject):
         self.provider = options.provider or prefs.provider
         self._saved, self._override = prefs.model, options.model
         self._confirm: ModelRequest | None = None
-        self._cancel: threading.Event | None = None
+        self._download: Job | None = None
         self.progress: QProgressDialog | None = None
         self._provider_text = ""
         self.first_run_box: QMessageBox | None = None
@@ -248,11 +241,10 @@ class ModelController(QObject):
         if self.listing:
             return
         self.listing = True
-        worker = create_worker(local_profiles, self._profile_cache, _start_thread=False,
-                               _ignore_errors=True)
-        worker.returned.connect(self._on_listed)
-        worker.errored.connect(lambda error: self._on_listed(self.profiles or [], error))
-        worker.start()
+        cache = self._profile_cache
+        run_job(lambda _ctx: local_profiles(cache), name="model listing",
+                returned=self._on_listed,
+                errored=lambda error: self._on_listed(self.profiles or [], error))
 
     def _on_listed(self, profiles: list[ModelProfile], error: Exception | None = None) -> None:
         self.listing = False
@@ -293,12 +285,11 @@ class ModelController(QObject):
     # --- download ---------------------------------------------------------------------------
     @property
     def downloading(self) -> bool:
-        return self._cancel is not None
+        return self._download is not None
 
     def download_default_model(self) -> None:
-        if self._cancel is not None:
+        if self._download is not None:
             return
-        cancel = self._cancel = threading.Event()
         dialog = self.progress = QProgressDialog(
             f"Downloading {ZOO_MODEL.name}: connecting…", "Cancel", 0, 0, self.window)
         dialog.setObjectName("download-progress")
@@ -306,22 +297,20 @@ class ModelController(QObject):
         dialog.setMinimumDuration(0)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
-        relay = _Relay(dialog)
-        relay.progress.connect(self._on_progress)
         dialog.canceled.connect(self.cancel_download)
         self.board.clear("download")
         self.board.info("download", f"Downloading {ZOO_MODEL.name}…")
-        worker = create_worker(download_known_model, ZOO_MODEL, None,
-                               relay.progress.emit, cancel,
-                               _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(lambda path: self._on_downloaded(cancel, path))
-        worker.errored.connect(lambda error: self._on_download_failed(cancel, error))
         dialog.show()
-        worker.start()
+        job = Job(_download_zoo_model, "model download")
+        job.progressed.connect(self._on_progress)
+        job.returned.connect(lambda path: self._on_downloaded(job, path))
+        job.errored.connect(lambda error: self._on_download_failed(job, error))
+        self._download = job.start()
 
-    def _on_progress(self, done: int, total: int | None) -> None:
+    def _on_progress(self, progress: tuple[int, int | None]) -> None:
         if self.progress is None:
             return
+        done, total = progress
         if total:
             self.progress.setRange(0, 1000)
             self.progress.setValue(min(1000, int(done * 1000 / total)))
@@ -331,7 +320,7 @@ class ModelController(QObject):
             self.progress.setLabelText(f"Downloading {ZOO_MODEL.name}: {_megabytes(done)}")
 
     def _finish_download(self) -> None:
-        self._cancel = None
+        self._download = None
         if self.progress is not None:
             self.progress.hide()
             self.progress.deleteLater()
@@ -340,23 +329,23 @@ class ModelController(QObject):
     def cancel_download(self) -> None:
         """Cancel: the dialog goes at once; the thread notices the event within a fraction of a
         second and deletes its partial file."""
-        if self._cancel is None:
+        if self._download is None:
             return
-        self._cancel.set()
+        self._download.quit()
         self._finish_download()
         self.board.clear("download")
         self.board.note(Level.INFO, "Download cancelled")
 
-    def _on_downloaded(self, cancel: threading.Event, path: Path) -> None:
-        if cancel.is_set():
+    def _on_downloaded(self, job: Job, path: Path) -> None:
+        if job.cancelled:
             return
         self._finish_download()
         self.board.clear("download")
         self.board.note(Level.INFO, f"Downloaded {path}")
         self._request(path, "download", model=str(path))
 
-    def _on_download_failed(self, cancel: threading.Event, error: Exception) -> None:
-        if cancel.is_set() or isinstance(error, DownloadCancelledError):
+    def _on_download_failed(self, job: Job, error: Exception) -> None:
+        if job.cancelled or isinstance(error, DownloadCancelledError):
             return
         self._finish_download()
         self.board.clear("download")
@@ -368,8 +357,14 @@ class ModelController(QObject):
 
     def shutdown(self, timeout_ms: int = 1000) -> None:
         """Cancel a download and give its thread a bounded time to delete its partial file."""
-        if self._cancel is not None:
-            self._cancel.set()
+        download = self._download
+        if download is not None:
+            download.quit()
             self._finish_download()
-        if not QThreadPool.globalInstance().waitForDone(timeout_ms):
-            logger.warning("a background job did not finish within %d ms", timeout_ms)
+            download.wait(timeout_ms / 1000)
+
+
+def _download_zoo_model(ctx: JobContext) -> Path:
+    """The download job: progress goes out as (bytes so far, total or None)."""
+    return download_known_model(ZOO_MODEL, None, lambda done, total: ctx.report((done, total)),
+                                ctx.cancel)

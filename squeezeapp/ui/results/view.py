@@ -15,7 +15,6 @@ Integration (what a window does with it):
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +23,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QThreadPool,
     Signal,
 )
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
@@ -44,14 +42,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import create_worker
 
 from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
 from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.core.batch.result_cache import ResultCache
 from squeezeapp.core.inference.classifier import SessionSettings
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
-from squeezeapp.ui.common.jobs import start_tracked, wait_all
+from squeezeapp.ui.common.jobs import Job, run_job, wait_for
 from squeezeapp.ui.common.menu_button import MenuButton
 from squeezeapp.ui.results.export import (
     EXPORT_FORMATS,
@@ -73,7 +70,7 @@ from squeezeapp.ui.results.thumbnails import ThumbnailCache
 
 logger = logging.getLogger(__name__)
 
-EXIT_GRACE_MS = 100
+EXPORT_JOB, SORT_JOB = "export", "sort into folders"
 
 
 class ResultsView(QWidget):
@@ -105,8 +102,7 @@ class ResultsView(QWidget):
         self._started = 0.0
         self._model_ready_at: float | None = None
         self._classified = 0
-        self._sort_cancel = threading.Event()
-        self._tasks: list[threading.Event] = []  # export and sort workers still running
+        self._tasks: list[Job] = []  # export and sort jobs started and maybe still running
         self._build()
         self.model.dataChanged.connect(self._update_status)
         self.proxy.rowsInserted.connect(self._update_status)
@@ -273,7 +269,9 @@ class ResultsView(QWidget):
 
     def cancel(self) -> None:
         self.job.cancel()
-        self._sort_cancel.set()
+        for task in self._tasks:
+            if task.objectName() == SORT_JOB:
+                task.quit()
         self.cancel_button.setEnabled(False)
 
     def shutdown(self, timeout_s: float = 2.0) -> None:
@@ -282,11 +280,8 @@ class ResultsView(QWidget):
         deadline = time.monotonic() + timeout_s
         self.job.wait(timeout_s)
         self.thumbnails.shutdown(max(0.0, deadline - time.monotonic()))
-        wait_all(self._tasks, max(0.0, deadline - time.monotonic()),
+        wait_for(self._tasks, max(0.0, deadline - time.monotonic()),
                  "export or sort into folders")
-        # each worker has sent its last result; give its pool thread a moment to leave the
-        # runnable too, so that an interpreter exiting next never sees a half-finished one
-        QThreadPool.globalInstance().waitForDone(EXIT_GRACE_MS)
 
     def _on_model_ready(self, _name: str) -> None:
         self._model_ready_at = time.perf_counter()
@@ -425,20 +420,19 @@ class ResultsView(QWidget):
         if path is not None:
             self.export(path, export_format_for(path, kind))
 
-    def export(self, path: Path, kind: str):
+    def export(self, path: Path, kind: str) -> Job:
         """Write every finished result, in input order, as `kind`, off the GUI thread; emits
-        `exported` (or `errorShown`). Returns the worker."""
+        `exported` (or `errorShown`). Returns the job."""
         results = self.model.finished_results()
-        worker = create_worker(
-            export_results, path, kind, results, _start_thread=False,
-            _connect={"returned": lambda count: self.exported.emit(str(path), count),
-                      "errored": lambda error: self.show_error(f"Export failed: {error}")})
-        return self._run(worker)
+        return self._keep(run_job(
+            lambda _ctx: export_results(path, kind, results), name=EXPORT_JOB,
+            returned=lambda count: self.exported.emit(str(path), count),
+            errored=lambda error: self.show_error(f"Export failed: {error}")))
 
-    def _run(self, worker):
-        self._tasks = [done for done in self._tasks if not done.is_set()]
-        self._tasks.append(start_tracked(worker))
-        return worker
+    def _keep(self, job: Job) -> Job:
+        self._tasks = [task for task in self._tasks if not task.done]
+        self._tasks.append(job)
+        return job
 
     # --- sort into folders ------------------------------------------------------------------
     def choose_sort_folder(self) -> None:
@@ -451,14 +445,11 @@ class ResultsView(QWidget):
         if results is None:
             rows = self.selected_rows() or self.visible_rows()
             results = self.model.finished_results(rows)
-        self._sort_cancel = threading.Event()
-        worker = create_worker(
-            copy_into_label_folders, list(results), destination, self._sort_cancel,
-            _start_thread=False,
-            _connect={"returned": self._on_sorted,
-                      "errored": lambda error: self.show_error(f"Sort into folders failed: "
-                                                               f"{error}")})
-        return self._run(worker)
+        chosen = list(results)
+        return self._keep(run_job(
+            lambda ctx: copy_into_label_folders(chosen, destination, ctx.cancel), name=SORT_JOB,
+            returned=self._on_sorted,
+            errored=lambda error: self.show_error(f"Sort into folders failed: {error}")))
 
     def _on_sorted(self, summary: SortSummary) -> None:
         self.sortFinished.emit(summary)

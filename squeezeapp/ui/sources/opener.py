@@ -13,11 +13,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtGui import QImage
-from superqt.utils import create_worker
 
 from squeezeapp.core.imaging.decode import IMAGE_EXTENSIONS, expand_image_paths, is_video_path
 from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, VideoFileSource, parse_source
 from squeezeapp.ui.common.canvas_message import Level, MessageBoard
+from squeezeapp.ui.common.jobs import run_job
 from squeezeapp.ui.live.session import LiveSession
 from squeezeapp.ui.sources.image_list import ImageList
 
@@ -110,10 +110,10 @@ class SourceOpener(QObject):
         self.board.clear("source", Level.ERROR)  # the user has moved on from that failure
         names = ", ".join(p.name or str(p) for p in paths[:3]) + ("…" if len(paths) > 3 else "")
         self.board.info("open", f"Opening {names}…")
-        worker = create_worker(scan_paths, list(paths), _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(lambda result: self._on_scanned(scan, paths, result))
-        worker.errored.connect(lambda error: self._on_scanned(scan, paths, None, error))
-        worker.start()
+        wanted = list(paths)
+        run_job(lambda _ctx: scan_paths(wanted), name="folder scan",
+                returned=lambda result: self._on_scanned(scan, paths, result),
+                errored=lambda error: self._on_scanned(scan, paths, None, error))
 
     def _on_scanned(self, scan: int, paths: list[Path], result: ScanResult | None,
                     error: Exception | None = None) -> None:
@@ -192,10 +192,9 @@ class SourceOpener(QObject):
         if self.probing:
             return
         self.probing = True
-        worker = create_worker(self.camera_lister, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(self._on_cameras)
-        worker.errored.connect(lambda error: self._on_cameras([], error))
-        worker.start()
+        lister = self.camera_lister
+        run_job(lambda _ctx: lister(), name="camera probe", returned=self._on_cameras,
+                errored=lambda error: self._on_cameras([], error))
         self.camerasChanged.emit()
 
     def _on_cameras(self, cameras: list[CameraInfo], error: Exception | None = None) -> None:

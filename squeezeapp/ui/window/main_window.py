@@ -28,6 +28,7 @@ from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, list_camer
 from squeezeapp.ui.common.canvas_message import CanvasMessage, MessageBoard, MessagesDialog
 from squeezeapp.ui.common.elided_label import ElidedLabel
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_folder, ask_images, ask_video
+from squeezeapp.ui.common.jobs import quit_all
 from squeezeapp.ui.common.options import GuiOptions
 from squeezeapp.ui.common.settings import AppSettings, load_geometry, save_geometry
 from squeezeapp.ui.common.view_options import ViewOptions
@@ -46,6 +47,7 @@ from squeezeapp.ui.window.help_dialogs import ModelFacts, build_about_dialog, bu
 logger = logging.getLogger(__name__)
 
 STATUS_MS = 10_000
+CLOSE_JOBS_WAIT_S = 1.0  # what closing waits for other background jobs, in all
 
 
 def window_title(description: str, position: str = "", folder: str = "") -> str:
@@ -432,6 +434,7 @@ class MainWindow(QMainWindow):
         self.store.sync()
         self.models.shutdown()
         self.results.shutdown()
+        quit_all(CLOSE_JOBS_WAIT_S)  # a folder scan, a camera probe, a model listing…
         took = self.session.shutdown()
         logger.info("threads stopped in %.0f ms", took * 1000)
         super().closeEvent(event)
