@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from squeezeapp import __version__
+from squeezeapp.core.imaging.source_kinds import SOURCE_HELP, SOURCE_SYNTAX
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(provider=None)  # unset: the provider remembered from the Model menu
     gui.add_argument("path", nargs="?", metavar="PATH",
                      help="an image, folder or video to open at start (what file managers pass)")
-    gui.add_argument("--source", metavar="camera:N|PATH",
-                     help="open a camera, video, image or folder at start")
+    gui.add_argument("--source", metavar=SOURCE_SYNTAX, help=SOURCE_HELP)
     gui.add_argument("--exit-after", type=float, metavar="SECONDS",
                      help="close by itself after this long (measurements, demos)")
     gui.add_argument("--metrics-json", type=Path, metavar="FILE",

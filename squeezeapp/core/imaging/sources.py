@@ -1,5 +1,9 @@
 """Frame sources read through OpenCV: cameras and video files. Still images use `imageio`.
 
+A new kind of live source (an IP-camera URL, say) is a `FrameSource` subclass here, its
+`SourceKind` and a case in `parse_source` (source_kinds.py): the window, the recent list, the
+capture thread and the command line read those.
+
 A source is opened, read and closed by one capture thread; nothing here is thread-safe on its own.
 `read()` returning None means "no frame now": end of a video, or a camera that was lost.
 """
@@ -18,6 +22,7 @@ import numpy as np
 
 from squeezeapp.core.common.errors import SqueezeappError
 from squeezeapp.core.imaging.decode import to_bgr8
+from squeezeapp.core.imaging.source_kinds import SourceKind
 
 import cv2  # isort: skip
 
@@ -61,6 +66,7 @@ class CameraInfo:
 class FrameSource(ABC):
     """A live source of frames."""
 
+    kind: SourceKind
     key: str  # stable identifier, e.g. "camera:0" or a video path
     description: str  # for people, e.g. "Camera 0 (HD Webcam)"
     paced_by_device: bool  # True: read() blocks at the device rate; False: caller paces at fps
@@ -84,8 +90,18 @@ class FrameSource(ABC):
         """Where the frame last read lies in its file (seconds); None for cameras."""
         return None
 
+    @property
+    def camera_index(self) -> int | None:
+        """The local camera this reads (remembered, reopened at another resolution); else None."""
+        return None
+
+    def set_loop(self, loop: bool) -> None:
+        """Whether to start again at the end; only sources with an end (videos) use it."""
+        return None
+
 
 class CameraSource(FrameSource):
+    kind = SourceKind.CAMERA
     paced_by_device = True
     reconnects = True
 
@@ -97,6 +113,10 @@ class CameraSource(FrameSource):
         self.key = f"camera:{index}"
         self.description = f"Camera {index}" + (f" ({name})" if name else "")
         self._capture: cv2.VideoCapture | None = None
+
+    @property
+    def camera_index(self) -> int | None:
+        return self.index
 
     def _open_capture(self) -> cv2.VideoCapture:
         return cv2.VideoCapture(self.index)
@@ -129,6 +149,7 @@ class CameraSource(FrameSource):
 class VideoFileSource(FrameSource):
     """A video played at its own frame rate, optionally looping."""
 
+    kind = SourceKind.VIDEO
     paced_by_device = False
     reconnects = False
 
@@ -155,6 +176,9 @@ class VideoFileSource(FrameSource):
     @property
     def fps(self) -> float | None:
         return self._fps
+
+    def set_loop(self, loop: bool) -> None:
+        self.loop = loop
 
     @property
     def position_s(self) -> float | None:
@@ -210,10 +234,3 @@ def list_cameras(limit: int = 8) -> list[CameraInfo]:
         finally:
             capture.release()
     return found
-
-
-def parse_source(text: str) -> tuple[str, int | Path]:
-    """'camera:N' → ("camera", N); anything else → ("path", Path)."""
-    if text.startswith("camera:") and text[7:].isdigit():
-        return "camera", int(text[7:])
-    return "path", Path(text).expanduser()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 from PySide6.QtCore import Signal
 
-from squeezeapp.core.imaging.sources import Frame, FrameSource, SourceError, VideoFileSource
+from squeezeapp.core.imaging.sources import Frame, FrameSource, SourceError
 from squeezeapp.ui.common.convert import bgr_to_qimage
 from squeezeapp.ui.common.loop_worker import LoopWorker
 
@@ -113,8 +113,7 @@ class CaptureWorker(LoopWorker):
                     return new
                 request, due = new, time.monotonic()
                 continue
-            if isinstance(source, VideoFileSource):
-                source.loop = request.loop
+            source.set_loop(request.loop)
             image = source.read()
             if image is None:
                 if not source.reconnects:

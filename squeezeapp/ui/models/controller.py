@@ -32,19 +32,19 @@ from squeezeapp.core.models.download import download_known_model
 from squeezeapp.core.models.lookup import COMMAND_LINE_ADVICE
 from squeezeapp.core.models.registry import ZOO_MODEL
 from squeezeapp.core.modeltools.profile import ModelProfile, ProfileCache, local_profiles
-from squeezeapp.ui.common.canvas_message import Level, MessageAction, MessageBoard
+from squeezeapp.ui.common.canvas_message import Level, MessageAction, MessageBoard, Topic
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_model
 from squeezeapp.ui.common.jobs import Job, JobContext, run_job
 from squeezeapp.ui.common.menu_section import MenuSection
 from squeezeapp.ui.common.options import GuiOptions
 from squeezeapp.ui.common.settings import AppSettings
-from squeezeapp.ui.live.model_loader import ModelRequest
+from squeezeapp.ui.live.model_loader import ModelRequest, Purpose
 from squeezeapp.ui.live.payloads import InferenceResult, LoadedModel
 from squeezeapp.ui.live.session import LiveSession
 
 logger = logging.getLogger(__name__)
 
-START_PURPOSES = ("saved", "override")  # a failure of these falls back to the default model
+START_PURPOSES = (Purpose.SAVED, Purpose.OVERRIDE)  # a failure of these falls back to the default
 
 
 def _megabytes(count: int) -> str:
@@ -83,14 +83,14 @@ class ModelController(QObject):
     # --- requests ---------------------------------------------------------------------------
     def start(self) -> None:
         if self._override:
-            self._request(self._override, "override")
+            self._request(self._override, Purpose.OVERRIDE)
         elif self._saved:
-            self._request(self._saved, "saved")
+            self._request(self._saved, Purpose.SAVED)
         else:
-            self._request(None, "default")
+            self._request(None, Purpose.DEFAULT)
 
-    def _request(self, wanted: str | Path | None, purpose: str, **remember) -> None:
-        self.board.info("model", "Loading model…", self._title(wanted))
+    def _request(self, wanted: str | Path | None, purpose: Purpose, **remember) -> None:
+        self.board.info(Topic.MODEL, "Loading model…", self._title(wanted))
         self.labelsChanged.emit("Model: loading…", str(wanted or ""), self._provider_text)
         self.session.load_model(ModelRequest(
             wanted, SessionSettings(threads=self.threads, provider=self.provider), purpose,
@@ -98,15 +98,15 @@ class ModelController(QObject):
 
     def load_model(self, model: str | Path) -> None:
         """The user's choice (menu, file dialog): remembered once it has run."""
-        self._request(model, "choice", model=str(model))
+        self._request(model, Purpose.CHOICE, model=str(model))
 
     def set_threads(self, threads: int | None) -> None:
         self.threads = threads
-        self._request(self._current_model(), "choice", threads=threads)
+        self._request(self._current_model(), Purpose.CHOICE, threads=threads)
 
     def set_provider(self, provider: str) -> None:
         self.provider = provider
-        self._request(self._current_model(), "choice", provider=provider)
+        self._request(self._current_model(), Purpose.CHOICE, provider=provider)
 
     def model_path(self) -> str | None:
         """The model loaded now (or about to be): what a batch of files is classified with."""
@@ -128,10 +128,10 @@ class ModelController(QObject):
 
     # --- outcomes ---------------------------------------------------------------------------
     def _on_loaded(self, request: ModelRequest, loaded: LoadedModel) -> None:
-        self.board.clear("model", Level.INFO)
-        if request.purpose != "fallback":
-            self.board.clear("model")
-        self.board.clear("download")
+        self.board.clear(Topic.MODEL, Level.INFO)
+        if request.purpose is not Purpose.FALLBACK:
+            self.board.clear(Topic.MODEL)
+        self.board.clear(Topic.DOWNLOAD)
         threads = f"{loaded.threads} threads" if loaded.threads else "automatic threads"
         note = " (no accelerator found)" if loaded.provider == "CPU" and self.provider not in (
             "cpu", "auto") else ""
@@ -140,7 +140,7 @@ class ModelController(QObject):
                                 self._provider_text)
         self.board.note(Level.INFO, f"Loaded {loaded.display_name} on {loaded.provider}")
         self._confirm = request if request.remember else None
-        if request.purpose == "download" and request.remember:
+        if request.purpose is Purpose.DOWNLOAD and request.remember:
             self._confirm = None  # the user asked for this model and it loaded: keep it now
             self.remember(**dict(request.remember))
 
@@ -151,27 +151,28 @@ class ModelController(QObject):
             self.remember(**dict(confirm.remember))
 
     def _on_failed(self, request: ModelRequest, message: str) -> None:
-        self.board.clear("model", Level.INFO)
+        self.board.clear(Topic.MODEL, Level.INFO)
         if request.purpose in START_PURPOSES:
-            what = "remembered" if request.purpose == "saved" else "--model"
-            self.board.error("model", f"The {what} model could not be loaded",
+            what = "remembered" if request.purpose is Purpose.SAVED else "--model"
+            self.board.error(Topic.MODEL, f"The {what} model could not be loaded",
                              f"{message}\nUsing the default model instead.")
-            self._request(None, "fallback", model=None)
+            self._request(None, Purpose.FALLBACK, model=None)
         elif self.loaded is not None:
             self.labelsChanged.emit(f"Model: {self.loaded.display_name}", str(self.loaded.path),
                                     self._provider_text)
-            self.board.error("model", f"Could not load {self._title(request.model)}",
+            self.board.error(Topic.MODEL, f"Could not load {self._title(request.model)}",
                              f"{message}\nStill using {self.loaded.display_name}. Choose "
                              "another model in the Model menu, or open a model file.",
                              (MessageAction("Open Model File…", self.choose_model),))
         else:
-            self._no_model(message, first_run=request.purpose in ("default", "fallback"))
+            first_run = request.purpose in (Purpose.DEFAULT, Purpose.FALLBACK)
+            self._no_model(message, first_run=first_run)
 
     def _no_model(self, why: str, first_run: bool) -> None:
         why = why.replace(COMMAND_LINE_ADVICE, "")  # the card's buttons are the advice here
         self.labelsChanged.emit("Model: none", "", "")
         self.board.error(
-            "model", "No model loaded",
+            Topic.MODEL, "No model loaded",
             "squeezeapp needs a SqueezeNet model to classify pictures: download the official "
             f"one ({_megabytes(ZOO_MODEL.model.size)}) or open a model file you have.\n\n{why}",
             (MessageAction("Download", self.download_default_model),
@@ -298,8 +299,8 @@ class ModelController(QObject):
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
         dialog.canceled.connect(self.cancel_download)
-        self.board.clear("download")
-        self.board.info("download", f"Downloading {ZOO_MODEL.name}…")
+        self.board.clear(Topic.DOWNLOAD)
+        self.board.info(Topic.DOWNLOAD, f"Downloading {ZOO_MODEL.name}…")
         dialog.show()
         job = Job(_download_zoo_model, "model download")
         job.progressed.connect(self._on_progress)
@@ -333,23 +334,23 @@ class ModelController(QObject):
             return
         self._download.quit()
         self._finish_download()
-        self.board.clear("download")
+        self.board.clear(Topic.DOWNLOAD)
         self.board.note(Level.INFO, "Download cancelled")
 
     def _on_downloaded(self, job: Job, path: Path) -> None:
         if job.cancelled:
             return
         self._finish_download()
-        self.board.clear("download")
+        self.board.clear(Topic.DOWNLOAD)
         self.board.note(Level.INFO, f"Downloaded {path}")
-        self._request(path, "download", model=str(path))
+        self._request(path, Purpose.DOWNLOAD, model=str(path))
 
     def _on_download_failed(self, job: Job, error: Exception) -> None:
         if job.cancelled or isinstance(error, DownloadCancelledError):
             return
         self._finish_download()
-        self.board.clear("download")
-        self.board.error("download", "The model could not be downloaded",
+        self.board.clear(Topic.DOWNLOAD)
+        self.board.error(Topic.DOWNLOAD, "The model could not be downloaded",
                          f"{error}\nCheck the internet connection and try again, or open a "
                          "model file you already have.",
                          (MessageAction("Try Again", self.download_default_model),

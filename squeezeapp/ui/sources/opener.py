@@ -15,8 +15,9 @@ from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtGui import QImage
 
 from squeezeapp.core.imaging.decode import IMAGE_EXTENSIONS, expand_image_paths, is_video_path
-from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, VideoFileSource, parse_source
-from squeezeapp.ui.common.canvas_message import Level, MessageBoard
+from squeezeapp.core.imaging.source_kinds import SourceKind, parse_source
+from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, VideoFileSource
+from squeezeapp.ui.common.canvas_message import Level, MessageBoard, Topic
 from squeezeapp.ui.common.jobs import run_job
 from squeezeapp.ui.live.session import LiveSession
 from squeezeapp.ui.sources.image_list import ImageList
@@ -75,7 +76,7 @@ def scan_paths(paths: list[Path]) -> ScanResult:
 class SourceOpener(QObject):
     camerasChanged = Signal()  # a probe finished (or started)
     imagesScanned = Signal(list)  # the images a dialog, drop or paste gave (several: a batch)
-    openWorked = Signal(object, str)  # path, "image" | "folder" | "video": worth remembering
+    openWorked = Signal(object, object)  # path, SourceKind (a reopenable one): worth remembering
     pathsMissing = Signal(list)  # paths asked for that do not exist (any more)
 
     def __init__(self, session: LiveSession, board: MessageBoard,
@@ -89,27 +90,27 @@ class SourceOpener(QObject):
         self.resolution: tuple[int, int] | None = None
         self._scan = 0  # the newest scan; older ones finishing late are ignored
         # the one path opened (an image, a folder, a video) waiting to prove that it works
-        self._pending: tuple[Path, str] | None = None
+        self._pending: tuple[Path, SourceKind] | None = None
         session.imageFailed.connect(lambda path, message: self.images.fail(Path(path), message))
         session.sourceWorked.connect(self._on_source_worked)
 
     # --- paths ----------------------------------------------------------------------------
     def open_text(self, text: str) -> None:
         """The --source argument or a desktop hand-over: camera:N, a video, an image, a folder."""
-        kind, value = parse_source(text)
-        if kind == "camera":
-            self.open_camera(int(value))
+        source = parse_source(text)
+        if isinstance(source, int):
+            self.open_camera(source)
         else:
-            self.open_paths([Path(value)])
+            self.open_paths([source])
 
     def open_paths(self, paths: list[Path]) -> None:
         """Files and folders from a dialog, a drop or a paste, scanned off the GUI thread."""
         self._scan += 1
         scan = self._scan
-        self._pending = (paths[0], "image") if len(paths) == 1 else None
-        self.board.clear("source", Level.ERROR)  # the user has moved on from that failure
+        self._pending = (paths[0], SourceKind.IMAGE) if len(paths) == 1 else None
+        self.board.clear(Topic.SOURCE, Level.ERROR)  # the user has moved on from that failure
         names = ", ".join(p.name or str(p) for p in paths[:3]) + ("…" if len(paths) > 3 else "")
-        self.board.info("open", f"Opening {names}…")
+        self.board.info(Topic.OPEN, f"Opening {names}…")
         wanted = list(paths)
         run_job(lambda _ctx: scan_paths(wanted), name="folder scan",
                 returned=lambda result: self._on_scanned(scan, paths, result),
@@ -119,17 +120,18 @@ class SourceOpener(QObject):
                     error: Exception | None = None) -> None:
         if scan != self._scan:
             return  # the user opened something else meanwhile
-        self.board.clear("open")
+        self.board.clear(Topic.OPEN)
         names = ", ".join(p.name or str(p) for p in paths)
         if result is None:
-            self.board.error("open", f"Could not look into {names}", str(error))
+            self.board.error(Topic.OPEN, f"Could not look into {names}", str(error))
         elif result.images:
             skipped = result.ignored_summary(include_videos=True)
             if skipped:
                 self.board.note(Level.INFO, f"Ignored: {skipped}")
             if self._pending is not None and self._pending[0] in result.folders:
                 folder, self._pending = self._pending[0], None
-                self.openWorked.emit(folder, "folder")  # listed with images: that is working
+                # listed with images: that is working
+                self.openWorked.emit(folder, SourceKind.FOLDER)
             if len(result.images) > 1:
                 self.open_batch(result.images)
             else:
@@ -138,12 +140,12 @@ class SourceOpener(QObject):
         elif len(result.videos) == 1:
             self.open_video(result.videos[0])
         elif len(paths) == 1 and result.missing:
-            self.board.error("open", f"Could not open {names}",
+            self.board.error(Topic.OPEN, f"Could not open {names}",
                              "It was not found (moved, renamed, deleted, or on a drive not "
                              "connected now).")
         else:
             what = "this drop" if len(paths) > 1 else names
-            self.board.error("open", f"Nothing to open in {what}",
+            self.board.error(Topic.OPEN, f"Nothing to open in {what}",
                              "Ignored: " + result.ignored_summary(include_videos=True))
         if result is not None and result.missing:
             self.pathsMissing.emit(result.missing)
@@ -176,7 +178,7 @@ class SourceOpener(QObject):
 
     def open_video(self, path: Path) -> None:
         self.images = ImageList()
-        self._pending = (path, "video")
+        self._pending = (path, SourceKind.VIDEO)
         self.session.open_live(VideoFileSource(path, loop=self.session.loop_video))
 
     # --- cameras --------------------------------------------------------------------------
@@ -224,6 +226,6 @@ class SourceOpener(QObject):
         remote = [url.toString() for url in mime.urls() if not url.isLocalFile()]
         why = (f"links to {', '.join(remote)} (only files on this computer are opened)" if remote
                else f"data of type {offered}")
-        self.board.error("open", "Nothing to open", f"This held {why}. Paste or drop image "
+        self.board.error(Topic.OPEN, "Nothing to open", f"This held {why}. Paste or drop image "
                          "files, folders, a video, or a picture.")
         return False

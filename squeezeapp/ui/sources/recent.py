@@ -18,25 +18,26 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
+from squeezeapp.core.imaging.source_kinds import SourceKind
 from squeezeapp.ui.common.settings import MAX_STORED_PATH_CHARS
 
 logger = logging.getLogger(__name__)
 
 MAX_RECENT = 10
-KINDS = ("image", "folder", "video")
+KINDS = tuple(kind for kind in SourceKind if kind.reopenable)
 SETTINGS_KEY = "recent/entries"
 
 
 @dataclass(frozen=True)
 class RecentEntry:
     path: Path  # absolute, as it was opened
-    kind: str  # one of KINDS
+    kind: SourceKind  # one of KINDS
 
     @property
     def label(self) -> str:
         """The menu text (no mnemonic): the name, and what it is when not an image."""
         name = self.path.name or str(self.path)
-        return name if self.kind == "image" else f"{name}  ({self.kind})"
+        return name if self.kind is SourceKind.IMAGE else f"{name}  ({self.kind})"
 
 
 def normalised(path: Path) -> Path:
@@ -63,7 +64,7 @@ def load_recent(store: QSettings) -> list[RecentEntry]:
             continue
         path, kind = item.get("path"), item.get("kind")
         if isinstance(path, str) and 0 < len(path) <= MAX_STORED_PATH_CHARS and kind in KINDS:
-            entry = RecentEntry(normalised(Path(path)), kind)
+            entry = RecentEntry(normalised(Path(path)), SourceKind(kind))
             if entry.path not in (e.path for e in entries):
                 entries.append(entry)
     return entries[:MAX_RECENT]
@@ -98,7 +99,7 @@ class RecentMenu(QMenu):
     def entries(self) -> list[RecentEntry]:
         return list(self._entries)
 
-    def add(self, path: Path, kind: str) -> None:
+    def add(self, path: Path, kind: SourceKind) -> None:
         self._set(with_entry(self._entries, RecentEntry(path, kind)))
 
     def remove(self, path: Path) -> bool:

@@ -24,8 +24,9 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 
 from squeezeapp import APP_NAME
 from squeezeapp.core.imaging.decode import is_video_path
-from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, list_cameras
-from squeezeapp.ui.common.canvas_message import CanvasMessage, MessageBoard, MessagesDialog
+from squeezeapp.core.imaging.source_kinds import SourceKind
+from squeezeapp.core.imaging.sources import CameraInfo, list_cameras
+from squeezeapp.ui.common.canvas_message import CanvasMessage, MessageBoard, MessagesDialog, Topic
 from squeezeapp.ui.common.elided_label import ElidedLabel
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_folder, ask_images, ask_video
 from squeezeapp.ui.common.jobs import quit_all
@@ -319,7 +320,7 @@ class MainWindow(QMainWindow):
     def open_recent(self, entry: RecentEntry) -> None:
         """File ▸ Open Recent: opened like a drop (a video the scan would not know by its
         name goes straight to the player)."""
-        if entry.kind == "video" and not is_video_path(entry.path):
+        if entry.kind is SourceKind.VIDEO and not is_video_path(entry.path):
             self.opener.open_video(entry.path)
         else:
             self.opener.open_paths([entry.path])
@@ -327,7 +328,7 @@ class MainWindow(QMainWindow):
     def _on_paths_missing(self, paths: list[Path]) -> None:
         gone = [path for path in paths if self.recent_menu.remove(path)]
         if gone:
-            self.board.error("open", f"{gone[0].name or gone[0]} is no longer there",
+            self.board.error(Topic.OPEN, f"{gone[0].name or gone[0]} is no longer there",
                              f"{gone[0]} was not found (moved, renamed, deleted, or on a drive "
                              "not connected now). It was removed from File ▸ Open Recent.")
 
@@ -352,8 +353,12 @@ class MainWindow(QMainWindow):
     def set_resolution(self, resolution: tuple[int, int] | None) -> None:
         self.prefs = replace(self.prefs, resolution=resolution)
         self.opener.resolution = resolution
-        if isinstance(source := self.session.live_source, CameraSource):
-            self.opener.open_camera(source.index)
+        if (index := self._live_camera()) is not None:
+            self.opener.open_camera(index)
+
+    def _live_camera(self) -> int | None:
+        source = self.session.live_source
+        return source.camera_index if source is not None else None
 
     def show_messages(self) -> None:
         self.messages_dialog = MessagesDialog(self.board, self)
@@ -364,7 +369,8 @@ class MainWindow(QMainWindow):
 
     def snapshot(self) -> Path | None:
         if (frame := self.view.frame) is None:
-            self.board.error("snapshot", "Nothing to save yet", "Open a picture or a camera first.")
+            self.board.error(Topic.SNAPSHOT, "Nothing to save yet",
+                             "Open a picture or a camera first.")
             return None
         try:
             path = save_frame_snapshot(self.snapshot_dir, frame.image, frame.source,
@@ -373,9 +379,9 @@ class MainWindow(QMainWindow):
                                        caption=self.view.caption_text(),
                                        video_timestamp_s=frame.position_s)
         except OSError as error:
-            self.board.error("snapshot", "Snapshot not saved", str(error))
+            self.board.error(Topic.SNAPSHOT, "Snapshot not saved", str(error))
             return None
-        self.board.clear("snapshot")
+        self.board.clear(Topic.SNAPSHOT)
         self.show_status(f"Saved {path} (and .json)")
         return path
 
@@ -386,13 +392,13 @@ class MainWindow(QMainWindow):
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            self.board.error("snapshot-folder", "Cannot open the snapshot folder", str(error))
+            self.board.error(Topic.SNAPSHOT_FOLDER, "Cannot open the snapshot folder", str(error))
             return False
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-            self.board.error("snapshot-folder", "Cannot open the snapshot folder",
+            self.board.error(Topic.SNAPSHOT_FOLDER, "Cannot open the snapshot folder",
                              f"No file manager answered. The snapshots are in {folder}")
             return False
-        self.board.clear("snapshot-folder")
+        self.board.clear(Topic.SNAPSHOT_FOLDER)
         return True
 
     def _on_view_options(self, options: ViewOptions) -> None:
@@ -427,9 +433,9 @@ class MainWindow(QMainWindow):
 
     # --- closing ----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        source = self.session.live_source
-        camera = isinstance(source, CameraSource)
-        self.remember(camera_active=camera, camera=source.index if camera else self.prefs.camera)
+        camera = self._live_camera()
+        self.remember(camera_active=camera is not None,
+                      camera=camera if camera is not None else self.prefs.camera)
         save_geometry(self.store, self.saveGeometry())
         self.store.sync()
         self.models.shutdown()
