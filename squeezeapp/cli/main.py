@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from squeezeapp import __version__
+from squeezeapp.core.batch.formats import DEFAULT_FORMAT, FORMATS
 from squeezeapp.core.imaging.source_kinds import SOURCE_HELP, SOURCE_SYNTAX
 
 logger = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
     classify.add_argument("--top", "-k", type=int, default=5, metavar="K",
                           help="predictions per image (default 5)")
-    classify.add_argument("--format", "-f", choices=("table", "jsonl", "csv"), default="table")
+    classify.add_argument("--format", "-f", choices=tuple(FORMATS), default=DEFAULT_FORMAT)
     classify.add_argument("--recursive", "-r", action="store_true", help="descend into folders")
     classify.add_argument("--memory-budget", metavar="MB",
                           help="memory for decoding images, shared by the decoding threads; an "

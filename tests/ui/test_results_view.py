@@ -583,3 +583,36 @@ def test_a_batch_leaves_pool_threads_for_other_jobs(qtbot, view, model_dir, samp
     finally:
         release.set()
         assert download.wait(5)
+
+
+def test_one_format_registry_feeds_the_export_menu_the_cli_and_the_writers(view,
+                                                                           monkeypatch) -> None:
+    """A format added to core.batch.formats.FORMATS shows up as an Export menu entry, a
+    `classify --format` choice and a writer, with nothing else to change."""
+    import io
+
+    from squeezeapp.cli.main import build_parser
+    from squeezeapp.core.batch import formats
+    from squeezeapp.core.batch.pipeline import FileResult
+    from squeezeapp.ui.results.export import export_format_for
+
+    class Upper:
+        def __init__(self, stream, _emit=None) -> None:
+            self.stream = stream
+
+        def write(self, result: FileResult) -> None:
+            self.stream.write(str(result.path).upper() + "\n")
+
+    extra = formats.OutputFormat("upper", "&Upper Case", "up", Upper)
+    monkeypatch.setitem(formats.FORMATS, "upper", extra)
+    monkeypatch.setitem(formats.FILE_FORMATS, "upper", extra)
+    fresh = ResultsView(ResultCache())
+    view.layout().addWidget(fresh)  # owned (and closed) with the fixture's view
+    texts = [action.text() for action in fresh.export_button.menu().actions()]
+    assert texts == ["Export &CSV…", "Export &JSON Lines…", "Export &Upper Case…"]
+    args = build_parser().parse_args(["classify", "--format", "upper", "x.jpg"])
+    assert args.format == "upper"
+    stream = io.StringIO()
+    formats.make_writer("upper", stream).write(FileResult(Path("a.jpg"), None, "unreadable"))
+    assert stream.getvalue() == "A.JPG\n"
+    assert export_format_for(Path("results.UP")) == "upper"

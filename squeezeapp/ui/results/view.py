@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from squeezeapp.core.batch.formats import FILE_FORMATS
 from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
 from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.core.batch.result_cache import ResultCache
@@ -51,7 +52,6 @@ from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_export_file, as
 from squeezeapp.ui.common.jobs import Job, run_job, wait_for
 from squeezeapp.ui.common.menu_button import MenuButton
 from squeezeapp.ui.results.export import (
-    EXPORT_FORMATS,
     export_format_for,
     export_results,
     rows_as_text,
@@ -163,14 +163,15 @@ class ResultsView(QWidget):
                                         QKeySequence.StandardKey.Copy)
         self.back_action = self._action("&Back to Picture", self.closeRequested.emit,
                                         Qt.Key.Key_Escape)
-        self.csv_action = self._action("Export &CSV…", lambda: self.choose_export("csv"))
-        self.jsonl_action = self._action("Export &JSON Lines…",
-                                         lambda: self.choose_export("jsonl"))
+        self.export_actions = {  # one per file format of core.batch.formats, in its order
+            name: self._action(f"Export {format.title}…",
+                               lambda _=False, name=name: self.choose_export(name))
+            for name, format in FILE_FORMATS.items()}
         self.sort_action = self._action("&Sort into Folders…", self.choose_sort_folder)
         self.export_button = export_button = MenuButton(self)  # its arrow beside "Export"
         export_button.setText("Export")
         export_menu = QMenu(export_button)
-        export_menu.addActions([self.csv_action, self.jsonl_action])
+        export_menu.addActions(list(self.export_actions.values()))
         export_button.setMenu(export_menu)
         self.sort_button = sort_button = QToolButton(self)
         sort_button.setDefaultAction(self.sort_action)
@@ -416,7 +417,9 @@ class ResultsView(QWidget):
 
     # --- export -----------------------------------------------------------------------------
     def choose_export(self, kind: str) -> None:
-        path = ask_export_file(self, self.dialog_folders, f"results.{kind}", EXPORT_FORMATS[kind])
+        format = FILE_FORMATS[kind]
+        path = ask_export_file(self, self.dialog_folders, f"results.{format.suffix}",
+                               format.file_filter)
         if path is not None:
             self.export(path, export_format_for(path, kind))
 
