@@ -138,11 +138,12 @@ def yield_from(generator: Any, each: Callable[[object], None]) -> Any:
 class _Runner(QRunnable):
     def __init__(self, job: Job) -> None:
         super().__init__()
-        self._job = job
+        self._job: Job | None = job
 
     def run(self) -> None:
         job, self._job = self._job, None
-        job._run()
+        if job is not None:
+            job._run()
 
 
 def run_job(work: Callable[[JobContext], Any], *, name: str, long_running: bool = False,
