@@ -177,8 +177,7 @@ def running_jobs() -> list[Job]:
 
 def quit_all(timeout_s: float) -> bool:
     """Closing the window: ask every running job to quit and wait for all, `timeout_s` in all,
-    then (in what is left of it) for the pool threads to leave their runnables too, so that an
-    interpreter exiting next never sees a half-finished one."""
+    then (in what is left of it) for their threads to leave (`let_threads_leave`)."""
     deadline = time.monotonic() + timeout_s
     jobs = running_jobs()
     for job in jobs:
@@ -186,8 +185,15 @@ def quit_all(timeout_s: float) -> bool:
     names = ", ".join(sorted({job.objectName() for job in jobs}))
     ended = wait_for(jobs, timeout_s, f"background jobs ({names})")
     if ended:
-        QThreadPool.globalInstance().waitForDone(int(max(0.0, deadline - time.monotonic()) * 1000))
+        let_threads_leave(deadline - time.monotonic())
     return ended
+
+
+def let_threads_leave(timeout_s: float) -> bool:
+    """After the jobs waited for have emitted their last signal: give their pool threads up to
+    `timeout_s` to leave the runnable too, so that an interpreter exiting next never sees a
+    half-finished one."""
+    return QThreadPool.globalInstance().waitForDone(int(max(0.0, timeout_s) * 1000))
 
 
 BACKGROUND_NICE = 5

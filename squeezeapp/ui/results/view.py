@@ -49,7 +49,7 @@ from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.core.batch.result_cache import ResultCache
 from squeezeapp.core.inference.classifier import SessionSettings
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
-from squeezeapp.ui.common.jobs import Job, run_job, wait_for
+from squeezeapp.ui.common.jobs import Job, let_threads_leave, run_job, wait_for
 from squeezeapp.ui.common.menu_button import MenuButton
 from squeezeapp.ui.results.export import (
     export_format_for,
@@ -71,6 +71,7 @@ from squeezeapp.ui.results.thumbnails import ThumbnailCache
 logger = logging.getLogger(__name__)
 
 EXPORT_JOB, SORT_JOB = "export", "sort into folders"
+EXIT_GRACE_S = 0.1
 
 
 class ResultsView(QWidget):
@@ -281,8 +282,9 @@ class ResultsView(QWidget):
         deadline = time.monotonic() + timeout_s
         self.job.wait(timeout_s)
         self.thumbnails.shutdown(max(0.0, deadline - time.monotonic()))
-        wait_for(self._tasks, max(0.0, deadline - time.monotonic()),
-                 "export or sort into folders")
+        if wait_for(self._tasks, max(0.0, deadline - time.monotonic()),
+                    "export or sort into folders"):
+            let_threads_leave(EXIT_GRACE_S)
 
     def _on_model_ready(self, _name: str) -> None:
         self._model_ready_at = time.perf_counter()
