@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,7 +123,7 @@ class ResultsJob(QObject):
 
 def _classify_in_chunks(token: int, paths: list[Path], model: str | Path | None,
                         settings: SessionSettings, top_k: int, cache: ResultCache,
-                        ctx: JobContext) -> Iterator[Chunk | str]:
+                        ctx: JobContext) -> Generator[Chunk | str, None, JobSummary]:
     """The job's body: cached rows first, then the rest through the pipeline."""
     cancel = ctx.cancel
     lower_this_thread_priority()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,7 +140,7 @@ class ThumbnailCache(QObject):
         self._job = run_job(self._decode_pending, name="thumbnails", progressed=self._on_made,
                             errored=self._on_error, finished=self._on_job_finished)
 
-    def _decode_pending(self, ctx: JobContext) -> Iterator[tuple[str, QImage | None]]:
+    def _decode_pending(self, ctx: JobContext) -> Generator[tuple[str, QImage | None], None, None]:
         """Runs on a pool thread: newest request first, until none is left (or quit)."""
         while not ctx.cancelled:
             with self._lock:
