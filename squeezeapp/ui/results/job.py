@@ -74,11 +74,12 @@ class ResultsJob(QObject):
         super().__init__(parent)
         self.cache = cache if cache is not None else ResultCache()
         self._token = 0
-        self._job: Job | None = None  # the newest batch's, until it has finished
+        self._job: Job | None = None  # the newest batch's
+        self._running = False  # until the GUI thread has its last signal (the summary first)
 
     @property
     def running(self) -> bool:
-        return self._job is not None and not self._job.done
+        return self._running
 
     @property
     def token(self) -> int:
@@ -95,7 +96,9 @@ class ResultsJob(QObject):
         self._job = run_job(
             lambda ctx: _classify_in_chunks(token, wanted, model, settings, top_k, cache, ctx),
             name="results", long_running=True, progressed=self._on_yielded,
-            returned=self._on_returned, errored=self._on_error)
+            returned=self._on_returned, errored=self._on_error,
+            finished=lambda: self._on_job_done(token))
+        self._running = True
         return self._token
 
     def cancel(self) -> None:
@@ -119,6 +122,10 @@ class ResultsJob(QObject):
 
     def _on_error(self, error: Exception) -> None:
         self.failed.emit(str(error) or type(error).__name__)
+
+    def _on_job_done(self, token: int) -> None:
+        if token == self._token:
+            self._running = False
 
 
 def _classify_in_chunks(token: int, paths: list[Path], model: str | Path | None,
