@@ -1,10 +1,9 @@
-"""The kinds of source the app opens and how one is named, without OpenCV: the command line's
-parser reads these before anything heavy is imported."""
+"""The kinds of source the app opens and how the command line names one, without OpenCV: its
+parser reads these before anything heavy is imported (`sources.parse_source` reads the names)."""
 
 from __future__ import annotations
 
 import enum
-from pathlib import Path
 
 
 class SourceKind(enum.StrEnum):
@@ -25,11 +24,3 @@ class SourceKind(enum.StrEnum):
 SOURCE_SYNTAX = "camera:N|PATH"  # how the command line and a desktop hand-over name a source
 SOURCE_HELP = "open a camera, video, image or folder at start"
 
-
-def parse_source(text: str) -> int | Path:
-    """A source named as in SOURCE_SYNTAX: 'camera:N' → the camera index N; anything else → the
-    path (an image, a folder or a video: what it is shows once it is read)."""
-    prefix = f"{SourceKind.CAMERA}:"
-    if text.startswith(prefix) and text[len(prefix):].isdigit():
-        return int(text[len(prefix):])
-    return Path(text).expanduser()

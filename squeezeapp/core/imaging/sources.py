@@ -1,8 +1,9 @@
 """Frame sources read through OpenCV: cameras and video files. Still images use `imageio`.
 
-A new kind of live source (an IP-camera URL, say) is a `FrameSource` subclass here, its
-`SourceKind` and a case in `parse_source` (source_kinds.py): the window, the recent list, the
-capture thread and the command line read those.
+A new kind of live source (an IP-camera URL, say) is a `FrameSource` subclass here, a case in
+`parse_source` that returns it, and its `SourceKind` and syntax in source_kinds.py: the window
+opens any FrameSource that `parse_source` returns, and the recent list, the capture thread and
+the command line read the rest.
 
 A source is opened, read and closed by one capture thread; nothing here is thread-safe on its own.
 `read()` returning None means "no frame now": end of a video, or a camera that was lost.
@@ -234,3 +235,14 @@ def list_cameras(limit: int = 8) -> list[CameraInfo]:
         finally:
             capture.release()
     return found
+
+
+def parse_source(text: str) -> int | Path | FrameSource:
+    """A source named as in SOURCE_SYNTAX (`--source`, a desktop hand-over): 'camera:N' → the
+    local camera N (the window opens it at its resolution, with its name); a live source named by
+    an address → that source, ready to open (none yet); anything else → the path (an image, a
+    folder or a video: what it is shows once it is read)."""
+    prefix = f"{SourceKind.CAMERA}:"
+    if text.startswith(prefix) and text[len(prefix):].isdigit():
+        return int(text[len(prefix):])
+    return Path(text).expanduser()

@@ -15,8 +15,14 @@ from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtGui import QImage
 
 from squeezeapp.core.imaging.decode import IMAGE_EXTENSIONS, expand_image_paths, is_video_path
-from squeezeapp.core.imaging.source_kinds import SourceKind, parse_source
-from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, VideoFileSource
+from squeezeapp.core.imaging.source_kinds import SourceKind
+from squeezeapp.core.imaging.sources import (
+    CameraInfo,
+    CameraSource,
+    FrameSource,
+    VideoFileSource,
+    parse_source,
+)
 from squeezeapp.ui.common.canvas_message import Level, MessageBoard, Topic
 from squeezeapp.ui.common.jobs import run_job
 from squeezeapp.ui.live.session import LiveSession
@@ -100,8 +106,10 @@ class SourceOpener(QObject):
         source = parse_source(text)
         if isinstance(source, int):
             self.open_camera(source)
-        else:
+        elif isinstance(source, Path):
             self.open_paths([source])
+        else:
+            self.open_live(source)
 
     def open_paths(self, paths: list[Path]) -> None:
         """Files and folders from a dialog, a drop or a paste, scanned off the GUI thread."""
@@ -181,13 +189,17 @@ class SourceOpener(QObject):
         self._pending = (path, SourceKind.VIDEO)
         self.session.open_live(VideoFileSource(path, loop=self.session.loop_video))
 
-    # --- cameras --------------------------------------------------------------------------
+    # --- cameras and other live sources -----------------------------------------------------
     def open_camera(self, index: int) -> None:
-        self.images = ImageList()
-        self._pending = None
         name = next((c.name for c in self.cameras or [] if c.index == index), None)
         # mirroring is the capture thread's (one switch for cameras and videos)
-        self.session.open_live(CameraSource(index, self.resolution, mirror=False, name=name))
+        self.open_live(CameraSource(index, self.resolution, mirror=False, name=name))
+
+    def open_live(self, source: FrameSource) -> None:
+        """Show `source` live instead of the images being browsed."""
+        self.images = ImageList()
+        self._pending = None
+        self.session.open_live(source)
 
     def probe_cameras(self) -> None:
         """Find the cameras that open, off the GUI thread (opening one can take seconds)."""
