@@ -3,7 +3,7 @@
 Views ask only for the items they paint, so a 10,000-file folder costs what is on screen. A
 request queue is served newest first (what the user scrolled to now matters more than what
 scrolled past), bounded so that a fast fling never builds up thousands of decodes. Decoding runs
-in one superqt worker at a time, which ends when the queue is empty.
+in one job (ui.common.jobs) at a time, which ends when the queue is empty or it is asked to quit.
 """
 
 from __future__ import annotations
