@@ -27,8 +27,9 @@ def test_core_imports_without_qt_loaded() -> None:
 
 
 def test_threads_start_in_one_place_per_side() -> None:
-    """The core starts threads only through core/common/threads.py; the window's one-shot and
-    progress jobs only through ui/common/jobs.py (live work: LoopWorker QThreads)."""
+    """The core and the command line start threads only through core/common/threads.py; the
+    window's one-shot and progress jobs only through ui/common/jobs.py (live work: LoopWorker
+    QThreads)."""
     rules = {"squeezeapp/core/common/threads.py": ("threading.Thread",),
              "squeezeapp/ui/common/jobs.py": ("QThreadPool", "QRunnable", "create_worker",
                                               "thread_worker", "superqt.utils")}

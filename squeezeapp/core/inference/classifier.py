@@ -15,12 +15,19 @@ import onnxruntime as ort
 
 from squeezeapp.core.common.errors import ModelError
 from squeezeapp.core.common.limits import check_threads
-from squeezeapp.core.inference.check import check_input_type, check_usable, ort_prints_logged
+from squeezeapp.core.inference.check import (
+    check_activation_memory,
+    check_input_type,
+    check_output_type,
+    check_usable,
+    ort_prints_logged,
+)
 from squeezeapp.core.inference.graph_rewrite import CamSource, RewrittenModel, graph_inputs, rewrite
 from squeezeapp.core.inference.postprocess import to_probabilities, top_k_indices
 from squeezeapp.core.inference.preprocess import CropRect, Preprocessor
 from squeezeapp.core.inference.providers import resolve_providers, short_name
 from squeezeapp.core.models.lookup import build_spec, model_metadata, resolve_model_path
+from squeezeapp.core.models.model_file import load_model_proto
 from squeezeapp.core.models.spec import ModelSpec, short_label
 
 logger = logging.getLogger(__name__)
@@ -119,6 +126,8 @@ class Classifier:
             [(o.name, _shape(o)) for o in proto.graph.output],
         )
         check_input_type(graph_inputs(proto.graph)[0], path.name)
+        check_output_type(proto, spec.output_name, path.name)
+        check_activation_memory(proto, spec.input_name, spec.preprocess.size, path.name)
         try:
             graph = rewrite(proto, spec.preprocess, uint8_input=settings.graph_prologue)
             session = open_session(graph.model.SerializeToString(), settings, path.name)
@@ -236,11 +245,8 @@ class Classifier:
 
 
 def _read_model(path: Path) -> onnx.ModelProto:
-    try:
-        return onnx.load(str(path))
-    except Exception as error:  # protobuf and onnx raise several unrelated exception types
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
-        raise ModelError(f"{path.name}: not a usable ONNX model ({first_line})") from None
+    """Size, kind and header checked before the file is read (`model_file`)."""
+    return load_model_proto(path)
 
 
 def _shape(value: onnx.ValueInfoProto) -> list[int | str | None]:

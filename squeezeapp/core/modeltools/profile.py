@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnx
 
 from squeezeapp.core.common.errors import ModelError
 from squeezeapp.core.common.hashing import file_sha256
 from squeezeapp.core.measure.timing import interleave
 from squeezeapp.core.models.lookup import local_model_paths, read_sidecar
+from squeezeapp.core.models.model_file import load_model_proto
 from squeezeapp.core.models.names import MODEL_NAME_KEY, display_name
 
 logger = logging.getLogger(__name__)
@@ -95,9 +95,9 @@ class ModelProfile:
 
 def model_profile(path: Path, measure: bool = False) -> ModelProfile:
     """A model's profile from its metadata; `measure` also times it here (about 0.3 s)."""
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as error:  # protobuf raises several unrelated exception types
+    try:  # size, kind and header checked first: a 2 GB file is never read to be listed
+        model = load_model_proto(path, load_external_data=False)
+    except ModelError as error:
         return ModelProfile(path.stem, display_name(path), path, "?",
                             error=f"not readable ({error})")
     meta = {p.key: p.value for p in model.metadata_props}

@@ -47,6 +47,7 @@ from squeezeapp.core.batch.formats import FILE_FORMATS
 from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
 from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.core.batch.result_cache import ResultCache
+from squeezeapp.core.common.files import describe_os_error
 from squeezeapp.core.inference.classifier import SessionSettings
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
 from squeezeapp.ui.common.jobs import Job, let_threads_leave, run_job, wait_for
@@ -437,7 +438,7 @@ class ResultsView(QWidget):
         return self._keep(run_job(
             lambda _ctx: export_results(path, kind, results), name=EXPORT_JOB,
             returned=lambda count: self.exported.emit(str(path), count),
-            errored=lambda error: self.show_error(f"Export failed: {error}")))
+            errored=lambda error: self.show_error(f"Export failed: {_in_words(error)}")))
 
     def _keep(self, job: Job) -> Job:
         self._tasks = [task for task in self._tasks if not task.done]
@@ -459,7 +460,8 @@ class ResultsView(QWidget):
         return self._keep(run_job(
             lambda ctx: copy_into_label_folders(chosen, destination, ctx.cancel), name=SORT_JOB,
             returned=self._on_sorted,
-            errored=lambda error: self.show_error(f"Sort into folders failed: {error}")))
+            errored=lambda error: self.show_error(
+                f"Sort into folders failed: {_in_words(error)}")))
 
     def _on_sorted(self, summary: SortSummary) -> None:
         self.sortFinished.emit(summary)
@@ -468,3 +470,8 @@ class ResultsView(QWidget):
                               summary.describe(), QMessageBox.StandardButton.Ok, self)
             box.open()
             self.summary_box = box
+
+
+def _in_words(error: BaseException) -> str:
+    """A failure for the status line: the user's file and why, never a raw "[Errno 30]"."""
+    return describe_os_error(error) if isinstance(error, OSError) else str(error)
