@@ -14,11 +14,12 @@ class SourceKind(enum.StrEnum):
     IMAGE = "image"
     FOLDER = "folder"
     CLIPBOARD = "clipboard"
+    PROJECT = "project"  # a teach project folder: its photos, reopened in the teach panel
 
     @property
     def reopenable(self) -> bool:
         """Named by a path that can be opened again (File ▸ Open Recent keeps these)."""
-        return self in (SourceKind.IMAGE, SourceKind.FOLDER, SourceKind.VIDEO)
+        return self in (SourceKind.IMAGE, SourceKind.FOLDER, SourceKind.VIDEO, SourceKind.PROJECT)
 
 
 SOURCE_SYNTAX = "camera:N|PATH"  # how the command line and a desktop hand-over name a source

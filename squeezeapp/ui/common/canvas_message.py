@@ -44,6 +44,7 @@ class Topic(enum.StrEnum):
     SNAPSHOT = "snapshot"
     SNAPSHOT_FOLDER = "snapshot-folder"
     THREADS = "threads"  # a worker thread stopped
+    TEACH = "teach"  # the teach panel: its project, examples, training, export
 
 
 class Level(enum.IntEnum):
