@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from squeezeapp import __version__
+from squeezeapp.core.batch.formats import DEFAULT_FORMAT, FORMATS
+from squeezeapp.core.imaging.source_kinds import SOURCE_HELP, SOURCE_SYNTAX
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("paths", nargs="+", metavar="PATH", help="image files or folders")
     classify.add_argument("--top", "-k", type=int, default=5, metavar="K",
                           help="predictions per image (default 5)")
-    classify.add_argument("--format", "-f", choices=("table", "jsonl", "csv"), default="table")
+    classify.add_argument("--format", "-f", choices=tuple(FORMATS), default=DEFAULT_FORMAT)
     classify.add_argument("--recursive", "-r", action="store_true", help="descend into folders")
     classify.add_argument("--memory-budget", metavar="MB",
                           help="memory for decoding images, shared by the decoding threads; an "
@@ -123,8 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     gui.set_defaults(provider=None)  # unset: the provider remembered from the Model menu
     gui.add_argument("path", nargs="?", metavar="PATH",
                      help="an image, folder or video to open at start (what file managers pass)")
-    gui.add_argument("--source", metavar="camera:N|PATH",
-                     help="open a camera, video, image or folder at start")
+    gui.add_argument("--source", metavar=SOURCE_SYNTAX, help=SOURCE_HELP)
     gui.add_argument("--exit-after", type=float, metavar="SECONDS",
                      help="close by itself after this long (measurements, demos)")
     gui.add_argument("--metrics-json", type=Path, metavar="FILE",

@@ -15,7 +15,8 @@ import logging
 import os
 import re
 import sys
-import threading
+
+from squeezeapp.core.common.threads import start_thread
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,7 @@ def filter_library_noise() -> bool:
     sys.stderr = io.TextIOWrapper(os.fdopen(os.dup(real), "wb", buffering=0),
                                   encoding=encoding, errors=errors or "replace",
                                   line_buffering=True, write_through=True)
-    threading.Thread(target=_pass_on, args=(read_end, real), name="stderr-filter",
-                     daemon=True).start()
+    start_thread(lambda: _pass_on(read_end, real), "stderr-filter")
     return True
 
 

@@ -350,3 +350,13 @@ def test_header_geometry_of_other_formats(data: bytes, geometry) -> None:
     header = probe(np.frombuffer(data + bytes(64), np.uint8))
     assert header is not None
     assert (header.width, header.height, header.channels, header.bytes_per_sample) == geometry
+
+
+def test_a_gif_size_is_read_unsigned() -> None:
+    """GIF stores its size as unsigned 16-bit numbers (imagesize reads them signed): a header
+    claiming 40,000 × 40,000 must be seen as 1.6 gigapixels, not as an unreadable size."""
+    import struct
+
+    data = b"GIF89a" + struct.pack("<HH", 40_000, 40_000) + bytes(64)
+    header = probe(np.frombuffer(data, np.uint8))
+    assert header is not None and (header.width, header.height) == (40_000, 40_000)

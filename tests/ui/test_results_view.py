@@ -567,23 +567,55 @@ def test_a_batch_leaves_pool_threads_for_other_jobs(qtbot, view, model_dir, samp
     folder scan) still starts at once, on 2 cores too."""
     import threading
 
-    from superqt.utils import create_worker
+    from squeezeapp.ui.common.jobs import Job
 
     paths = _links(tmp_path / "many", sample_images, 2000)
     view.start(paths, model_dir / "squeezenet1.1.onnx")
     qtbot.waitUntil(lambda: view.model.done > 0, timeout=WAIT_MS)
-    release = threading.Event()
-    download = create_worker(release.wait, 60, _start_thread=False)
-    with qtbot.waitSignal(download.started, timeout=5000):
-        download.start()
+    entered, release = threading.Event(), threading.Event()
+    download = Job(lambda _ctx: (entered.set(), release.wait(60)), "download").start()
+    assert entered.wait(5)
     try:
-        scan = create_worker(lambda: "scanned", _start_thread=False)
+        scan = Job(lambda _ctx: "scanned", "scan")
         with qtbot.waitSignal(scan.returned, timeout=5000) as returned:
             scan.start()
         assert returned.args == ["scanned"] and view.model.done < 2000
     finally:
-        with qtbot.waitSignal(download.finished, timeout=5000):  # connected before it can fire
-            release.set()
+        release.set()
+        assert download.wait(5)
+
+
+def test_one_format_registry_feeds_the_export_menu_the_cli_and_the_writers(view,
+                                                                           monkeypatch) -> None:
+    """A format added to core.batch.formats.FORMATS shows up as an Export menu entry, a
+    `classify --format` choice and a writer, with nothing else to change."""
+    import io
+
+    from squeezeapp.cli.main import build_parser
+    from squeezeapp.core.batch import formats
+    from squeezeapp.core.batch.pipeline import FileResult
+    from squeezeapp.ui.results.export import export_format_for
+
+    class Upper:
+        def __init__(self, stream, _emit=None) -> None:
+            self.stream = stream
+
+        def write(self, result: FileResult) -> None:
+            self.stream.write(str(result.path).upper() + "\n")
+
+    extra = formats.OutputFormat("upper", "&Upper Case", "up", Upper)
+    monkeypatch.setitem(formats.FORMATS, "upper", extra)
+    monkeypatch.setitem(formats.FILE_FORMATS, "upper", extra)
+    fresh = ResultsView(ResultCache())
+    view.layout().addWidget(fresh)  # owned (and closed) with the fixture's view
+    texts = [action.text() for action in fresh.export_button.menu().actions()]
+    assert texts == ["Export &CSV…", "Export &JSON Lines…", "Export &Upper Case…"]
+    args = build_parser().parse_args(["classify", "--format", "upper", "x.jpg"])
+    assert args.format == "upper"
+    stream = io.StringIO()
+    formats.make_writer("upper", stream).write(FileResult(Path("a.jpg"), None, "unreadable"))
+    assert stream.getvalue() == "A.JPG\n"
+    assert export_format_for(Path("results.UP")) == "upper"
 
 
 def test_a_phone_folder_opens_with_heic_and_says_what_it_left_out(qtbot, window, model_dir,

@@ -381,7 +381,8 @@ def test_label_title_and_overlay_change_only_when_the_new_picture_shows(
 def test_a_message_on_one_line_has_no_empty_parts() -> None:
     """The status bar and the log show a message on one line, without ' —  — ' for a blank
     line in its detail."""
-    from squeezeapp.ui.common.canvas_message import CanvasMessage, Level
+    from squeezeapp.ui.common.canvas_message import CanvasMessage, Level, Topic
 
-    message = CanvasMessage("model", Level.ERROR, "No model loaded", "Download it.\n\nnot found")
+    message = CanvasMessage(Topic.MODEL, Level.ERROR, "No model loaded",
+                            "Download it.\n\nnot found")
     assert message.one_line == "No model loaded — Download it. — not found"

@@ -490,3 +490,21 @@ def test_a_paused_or_stopped_frame_shows_its_own_predictions(qtbot, window, vide
     window.session.stop()
     qtbot.waitUntil(alone, timeout=WAIT_MS)
     assert window.view.badge == "Stopped"
+
+
+# --- a new kind of source is core/imaging's business ------------------------------------------
+def test_a_live_source_named_by_parse_source_opens_without_window_changes(qtbot, window, video,
+                                                                          monkeypatch) -> None:
+    """Adding a source type (say an IP-camera URL) is a FrameSource and a case in
+    core.imaging.sources.parse_source: whatever live source it returns for a name, --source
+    opens it as it is."""
+    from squeezeapp.ui.sources import opener
+
+    stream = FakeCamera(video, index=42)
+    real = opener.parse_source
+    monkeypatch.setattr(opener, "parse_source",
+                        lambda text: stream if text == "rtsp://camera.local/1" else real(text))
+    window.opener.open_text("rtsp://camera.local/1")
+    qtbot.waitUntil(lambda: window.view.frame is not None
+                    and window.view.frame.source == stream.key, timeout=WAIT_MS)
+    assert window.session.live_source is stream

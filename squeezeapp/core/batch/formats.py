@@ -1,14 +1,23 @@
-"""Writers for `squeezeapp classify` results: a table for people, jsonl and csv for scripts."""
+"""The output formats of classification results, and their writers: a table for people, jsonl
+and csv for scripts.
+
+`FORMATS` is the one registry: `classify --format` offers its names, the results view's Export
+menu offers those with a file suffix, and `make_writer` builds the writer. Adding a format is a
+writer class here and one `OutputFormat` entry in `FORMATS`. Light to import (no numpy): the
+command line's parser reads it.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-from typing import IO, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Protocol
 
-from squeezeapp.core.batch.pipeline import FileResult
+if TYPE_CHECKING:
+    from squeezeapp.core.batch.pipeline import FileResult
 
-FORMATS = ("table", "jsonl", "csv")
 CSV_COLUMNS = ("path", "model", "rank", "index", "wnid", "label", "probability", "error")
 
 
@@ -87,7 +96,7 @@ class CsvWriter:
 class TableWriter:
     """For people: the file name, then ranked short names with percentages, aligned."""
 
-    def __init__(self, stream: IO[str], emit=None) -> None:
+    def __init__(self, stream: IO[str], emit: Emit | None = None) -> None:
         self.stream = stream
         self.emit = emit or (lambda line: stream.write(line + "\n"))
 
@@ -107,9 +116,36 @@ class TableWriter:
         self.emit("\n".join(lines))
 
 
-def make_writer(kind: str, stream: IO[str], emit=None) -> ResultWriter:
-    if kind == "jsonl":
-        return JsonlWriter(stream)
-    if kind == "csv":
-        return CsvWriter(stream)
-    return TableWriter(stream, emit)
+Emit = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    name: str  # the --format value
+    title: str  # for people, with a menu mnemonic: "&CSV"
+    suffix: str | None  # a file's suffix, no dot; None: for the terminal only (no export)
+    make: Callable[[IO[str], Emit | None], ResultWriter]
+
+    @property
+    def plain_title(self) -> str:
+        return self.title.replace("&", "")
+
+    @property
+    def file_filter(self) -> str:
+        """For a save dialog: "CSV (*.csv)"."""
+        return f"{self.plain_title} (*.{self.suffix})"
+
+
+FORMATS: dict[str, OutputFormat] = {format.name: format for format in (
+    OutputFormat("table", "&Table", None, TableWriter),
+    OutputFormat("csv", "&CSV", "csv", lambda stream, _emit: CsvWriter(stream)),
+    OutputFormat("jsonl", "&JSON Lines", "jsonl", lambda stream, _emit: JsonlWriter(stream)),
+)}
+FILE_FORMATS = {name: format for name, format in FORMATS.items() if format.suffix}
+DEFAULT_FORMAT = "table"
+
+
+def make_writer(kind: str, stream: IO[str], emit: Emit | None = None) -> ResultWriter:
+    """The writer of format `kind` (a FORMATS name) on `stream`; `emit` prints a table's lines
+    (the command line's progress bar moves them above itself)."""
+    return FORMATS[kind].make(stream, emit)

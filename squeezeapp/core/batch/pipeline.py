@@ -29,6 +29,7 @@ from typing import Literal
 import numpy as np
 
 from squeezeapp.core.common.errors import ImageReadError
+from squeezeapp.core.common.threads import running_threads
 from squeezeapp.core.imaging.decode import read_image
 from squeezeapp.core.inference.classifier import Classification, Classifier, SessionSettings
 from squeezeapp.core.inference.providers import CPU, resolve_providers
@@ -181,11 +182,8 @@ class _ImagePipeline:
 
     def results(self, paths: Iterable[Path]) -> Iterator[FileResult]:
         self._source = enumerate(paths)
-        helpers = [threading.Thread(target=self._help, name=f"classify-{number}", daemon=True)
-                   for number in range(self._helpers)]
-        for helper in helpers:
-            helper.start()
-        try:
+        with running_threads(self._help, self._helpers, "classify",
+                             self._stop_helpers) as helpers:  # each ends the file it holds
             while True:
                 with self._changed:
                     if self._helper_failure is not None:
@@ -204,12 +202,11 @@ class _ImagePipeline:
                     yield self._finish(outcome)
                 elif job is not None:
                     self._work(job, queue_crop=bool(helpers))
-        finally:
-            with self._changed:
-                self._stopping = True
-                self._changed.notify_all()
-            for helper in helpers:  # each finishes at most the file it holds
-                helper.join()
+
+    def _stop_helpers(self) -> None:
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
 
     def _callers_job(self) -> _Crop | _FileJob | None:
         """Under the lock: a crop if they pile up, else the next file, else any crop."""

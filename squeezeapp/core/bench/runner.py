@@ -22,6 +22,7 @@ import numpy as np
 from squeezeapp.core.batch.pipeline import Schedule, classify_files, plan_schedule
 from squeezeapp.core.bench.reference import reference_preprocess
 from squeezeapp.core.common.errors import ImageReadError, SqueezeappError
+from squeezeapp.core.common.threads import running_threads
 from squeezeapp.core.imaging.decode import expand_image_paths, read_image
 from squeezeapp.core.inference.classifier import Classifier, SessionSettings, open_session
 from squeezeapp.core.inference.graph_rewrite import (
@@ -331,16 +332,8 @@ def _stage_costs_beside_work(paths: list[Path], one_thread: Classifier,
             one_thread.prepare(_read_as_pipeline(path, one_thread), batch[0])
             one_thread.run(batch)
 
-    threads = [threading.Thread(target=keep_busy, name=f"bench-neighbour-{n}", daemon=True)
-               for n in range(neighbours)]
-    for thread in threads:
-        thread.start()
-    try:
+    with running_threads(keep_busy, neighbours, "bench-neighbour", stop.set):
         return _stage_costs(paths, one_thread)
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
 
 
 def _read_as_pipeline(path: Path, classifier: Classifier) -> np.ndarray:

@@ -1,8 +1,11 @@
 """What an encoded image will decode to, read from its header alone: size, channels, sample size.
 
-Enough to estimate the memory a decode needs before any pixel is allocated. Formats parsed here are
-those whose headers can lie about a huge image in a tiny file (PNG, JPEG, BMP, TIFF, WebP); other
-formats get their size from `imagesize` and a worst-case guess for the sample layout.
+Enough to estimate the memory a decode needs before any pixel is allocated. The size comes from
+`imagesize.get_info` wherever it reads the same numbers as the decoder (PNG, BMP, WebP and
+formats not named here, which get a worst-case guess for the sample layout); what it does not
+give is read here: the sample layout of PNG and BMP (palette PNGs decode as BGRA, 16-bit PNGs
+as 16-bit), JPEG's sample precision (12-bit JPEGs decode to 16 bits), GIF's unsigned 16-bit
+size (imagesize reads it signed) and TIFF's and Netpbm's channels and sample depth.
 """
 
 from __future__ import annotations
@@ -50,12 +53,19 @@ def probe(buffer: np.ndarray) -> ImageHeader | None:
             header = parser(head)
             if header is not None:
                 return header if header.width > 0 and header.height > 0 else None
-        width, height = imagesize.get(io.BytesIO(head))
+        width, height = _size(head)
     except (struct.error, ValueError, IndexError, OSError):
         return None
     if width <= 0 or height <= 0:
         return None
     return ImageHeader("other", width, height, 4, 4, exact=False)  # worst case: float RGBA
+
+
+def _size(head: bytes) -> tuple[int, int]:
+    """Width and height as imagesize reads them (-1 where it cannot)."""
+    info = imagesize.get_info(io.BytesIO(head), dpi=False, colors=False, exif_rotation=False,
+                              channels=False)
+    return info.width, info.height
 
 
 def structure_problem(buffer: np.ndarray) -> str | None:
@@ -85,7 +95,8 @@ def structure_problem(buffer: np.ndarray) -> str | None:
 def _png(head: bytes) -> ImageHeader | None:
     if not head.startswith(b"\x89PNG\r\n\x1a\n") or head[12:16] != b"IHDR":
         return None
-    width, height, depth, color = struct.unpack(">IIBB", head[16:26])
+    depth, color = head[24], head[25]
+    width, height = _size(head)
     return ImageHeader("png", width, height, _PNG_CHANNELS.get(color, 4), 2 if depth == 16 else 1)
 
 
@@ -114,7 +125,8 @@ def _jpeg(head: bytes) -> ImageHeader | None:
 def _bmp(head: bytes) -> ImageHeader | None:
     if not head.startswith(b"BM") or len(head) < 30:
         return None
-    width, height, _planes, bits = struct.unpack("<iiHH", head[18:30])
+    (bits,) = struct.unpack("<H", head[28:30])
+    width, height = _size(head)
     return ImageHeader("bmp", abs(width), abs(height), 4 if bits == 32 else 3, 1)
 
 
@@ -143,13 +155,14 @@ def _tiff(head: bytes) -> ImageHeader | None:
 def _webp(head: bytes) -> ImageHeader | None:
     if head[:4] != b"RIFF" or head[8:12] != b"WEBP":
         return None
-    width, height = imagesize.get(io.BytesIO(head))
+    width, height = _size(head)
     return ImageHeader("webp", width, height, 4, 1)
 
 
 def _gif(head: bytes) -> ImageHeader | None:
     if head[:6] not in (b"GIF87a", b"GIF89a"):
         return None
+    # imagesize reads these signed: a GIF over 32,767 pixels wide would come out negative
     width, height = struct.unpack("<HH", head[6:10])
     return ImageHeader("gif", width, height, 4, 1)
 

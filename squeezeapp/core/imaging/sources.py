@@ -1,5 +1,10 @@
 """Frame sources read through OpenCV: cameras and video files. Still images use `imageio`.
 
+A new kind of live source (an IP-camera URL, say) is a `FrameSource` subclass here, a case in
+`parse_source` that returns it, and its `SourceKind` and syntax in source_kinds.py: the window
+opens any FrameSource that `parse_source` returns, and the recent list, the capture thread and
+the command line read the rest.
+
 A source is opened, read and closed by one capture thread; nothing here is thread-safe on its own.
 `read()` returning None means "no frame now": end of a video, or a camera that was lost.
 """
@@ -25,6 +30,7 @@ from squeezeapp.core.imaging.camera_setup import (
     open_camera,
 )
 from squeezeapp.core.imaging.decode import to_bgr8
+from squeezeapp.core.imaging.source_kinds import SourceKind
 
 import cv2  # isort: skip
 
@@ -69,6 +75,7 @@ class CameraInfo:
 class FrameSource(ABC):
     """A live source of frames."""
 
+    kind: SourceKind
     key: str  # stable identifier, e.g. "camera:0" or a video path
     description: str  # for people, e.g. "Camera 0 (HD Webcam)"
     paced_by_device: bool  # True: read() blocks at the device rate; False: caller paces at fps
@@ -102,8 +109,18 @@ class FrameSource(ABC):
         """What it delivers, for people (a camera's negotiated mode), once open."""
         return ""
 
+    @property
+    def camera_index(self) -> int | None:
+        """The local camera this reads (remembered, reopened at another resolution); else None."""
+        return None
+
+    def set_loop(self, loop: bool) -> None:
+        """Whether to start again at the end; only sources with an end (videos) use it."""
+        return None
+
 
 class CameraSource(FrameSource):
+    kind = SourceKind.CAMERA
     paced_by_device = True
     reconnects = True
 
@@ -123,6 +140,10 @@ class CameraSource(FrameSource):
     @property
     def details(self) -> str:
         return self.mode.text if self.mode is not None else ""
+
+    @property
+    def camera_index(self) -> int | None:
+        return self.index
 
     def open(self) -> None:
         opened = open_camera(self.index, self.resolution, self._factory, self._platform)
@@ -149,6 +170,7 @@ class CameraSource(FrameSource):
 class VideoFileSource(FrameSource):
     """A video played at its own frame rate, optionally looping."""
 
+    kind = SourceKind.VIDEO
     paced_by_device = False
     reconnects = False
 
@@ -176,6 +198,9 @@ class VideoFileSource(FrameSource):
     @property
     def fps(self) -> float | None:
         return self._fps
+
+    def set_loop(self, loop: bool) -> None:
+        self.loop = loop
 
     @property
     def position_s(self) -> float | None:
@@ -255,8 +280,12 @@ def list_cameras(limit: int = 8, resolution: tuple[int, int] | None = None,
     return found
 
 
-def parse_source(text: str) -> tuple[str, int | Path]:
-    """'camera:N' → ("camera", N); anything else → ("path", Path)."""
-    if text.startswith("camera:") and text[7:].isdigit():
-        return "camera", int(text[7:])
-    return "path", Path(text).expanduser()
+def parse_source(text: str) -> int | Path | FrameSource:
+    """A source named as in SOURCE_SYNTAX (`--source`, a desktop hand-over): 'camera:N' → the
+    local camera N (the window opens it at its resolution, with its name); a live source named by
+    an address → that source, ready to open (none yet); anything else → the path (an image, a
+    folder or a video: what it is shows once it is read)."""
+    prefix = f"{SourceKind.CAMERA}:"
+    if text.startswith(prefix) and text[len(prefix):].isdigit():
+        return int(text[len(prefix):])
+    return Path(text).expanduser()

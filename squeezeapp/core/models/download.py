@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 from squeezeapp import __version__
 from squeezeapp.core.common import files
 from squeezeapp.core.common.errors import DownloadCancelledError, DownloadError
+from squeezeapp.core.common.threads import start_thread
 from squeezeapp.core.models.paths import user_models_dir
 from squeezeapp.core.models.registry import KnownModel, RemoteFile
 
@@ -194,20 +195,22 @@ def _check_pace(url: str, received: int, elapsed: float, silent: float,
                             f"below {limits.min_rate:,.0f}); stopped")
 
 
-class _BodyReader(threading.Thread):
+class _BodyReader:
     """Reads the response on its own thread and hands over ("headers"|"data"|"end"|"error",
     payload) items, so that the caller never blocks on the network. `stop()` shuts the socket
     down, which ends a read in progress."""
 
     def __init__(self, url: str, timeout_s: float) -> None:
-        super().__init__(name="download-reader", daemon=True)
         self.url = url
         self.timeout_s = timeout_s
         self.items: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=_QUEUED_CHUNKS)
         self._stopping = threading.Event()
         self._response: http.client.HTTPResponse | None = None
 
-    def run(self) -> None:
+    def start(self) -> None:
+        start_thread(self._read, "download-reader")
+
+    def _read(self) -> None:
         request = urllib.request.Request(self.url,
                                          headers={"User-Agent": f"squeezeapp/{__version__}"})
         try:

@@ -1,6 +1,6 @@
 """Messages on the canvas: every state the user must see, where they are looking.
 
-`MessageBoard` holds what is to be shown, keyed by topic ("model", "source", "download", ...) and
+`MessageBoard` holds what is to be shown, keyed by `Topic` (model, source, download, ...) and
 level, so an informational message never replaces an error: both are kept, errors shown first.
 An error stays until the user acts (a button, the ✕, or whatever its owner clears it on, such as
 the next picture on screen). Every message is also logged with its time (View ▸ Messages).
@@ -35,6 +35,21 @@ logger = logging.getLogger(__name__)
 MAX_CARDS = 3
 
 
+class Topic(enum.StrEnum):
+    """What a message is about: a newer message on a topic replaces the older one (per level)."""
+
+    MODEL = "model"  # loading, failing, none loaded
+    DOWNLOAD = "download"  # the model download
+    OPEN = "open"  # what the user handed over: scanning it, nothing usable in it
+    LEFT_OUT = "left-out"  # what a drop or an open left out (videos beside pictures, …)
+    SOURCE = "source"  # the picture, video or camera being shown: opening, waiting, ended
+    CAMERA = "camera"  # the camera search: none found
+    SNAPSHOT = "snapshot"
+    SNAPSHOT_FOLDER = "snapshot-folder"
+    THREADS = "threads"  # a worker thread stopped
+    TEACH = "teach"  # the teach panel: its project, examples, training, export
+
+
 class Level(enum.IntEnum):
     INFO = 0
     ERROR = 1
@@ -49,7 +64,7 @@ class MessageAction:
 
 @dataclass(frozen=True)
 class CanvasMessage:
-    topic: str
+    topic: Topic
     level: Level
     title: str
     detail: str = ""
@@ -83,7 +98,7 @@ class MessageBoard(QObject):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._shown: dict[tuple[str, Level], CanvasMessage] = {}
+        self._shown: dict[tuple[Topic, Level], CanvasMessage] = {}
         self.log: list[LogEntry] = []
 
     def show(self, message: CanvasMessage) -> None:
@@ -95,11 +110,11 @@ class MessageBoard(QObject):
         self.posted.emit(message)
         self.changed.emit()
 
-    def info(self, topic: str, title: str, detail: str = "",
+    def info(self, topic: Topic, title: str, detail: str = "",
              actions: tuple[MessageAction, ...] = ()) -> None:
         self.show(CanvasMessage(topic, Level.INFO, title, detail, actions))
 
-    def error(self, topic: str, title: str, detail: str = "",
+    def error(self, topic: Topic, title: str, detail: str = "",
               actions: tuple[MessageAction, ...] = ()) -> None:
         self.show(CanvasMessage(topic, Level.ERROR, title, detail, actions))
 
@@ -108,7 +123,7 @@ class MessageBoard(QObject):
         (logger.warning if level is Level.ERROR else logger.info)("%s", text)
         self.log.append(LogEntry(time.time(), level, text))
 
-    def clear(self, topic: str, level: Level | None = None) -> None:
+    def clear(self, topic: Topic, level: Level | None = None) -> None:
         keys = [k for k in self._shown if k[0] == topic and level in (None, k[1])]
         for key in keys:
             del self._shown[key]
@@ -126,7 +141,7 @@ class MessageBoard(QObject):
         if keys:
             self.changed.emit()
 
-    def shown(self, topic: str, level: Level) -> CanvasMessage | None:
+    def shown(self, topic: Topic, level: Level) -> CanvasMessage | None:
         return self._shown.get((topic, level))
 
     def is_shown(self, message: CanvasMessage) -> bool:

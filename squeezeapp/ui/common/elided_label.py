@@ -4,6 +4,10 @@ A plain QLabel asks for its whole text as its minimum width, so a long file name
 would stop the window from being made small (or be cut off mid-letter). This one asks for little,
 shows as much as fits, and keeps the whole text in `text()`, its accessible name and its tooltip
 (with a detail below it, such as the file a model's name stands for).
+
+Why not superqt's QElidingLabel: its size hint is that of the text as elided now, so once a
+narrow window has shortened it, a layout never hands the room back, and its minimum is the
+ellipsis alone, so short texts ("Model: …") are shortened too.
 """
 
 from __future__ import annotations

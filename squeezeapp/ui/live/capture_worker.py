@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from PySide6.QtCore import Signal
 
-from squeezeapp.core.imaging.sources import Frame, FrameSource, SourceError, VideoFileSource
+from squeezeapp.core.imaging.sources import Frame, FrameSource, SourceError
 from squeezeapp.ui.common.convert import bgr_to_qimage
 from squeezeapp.ui.common.loop_worker import LoopWorker
 
@@ -193,8 +193,7 @@ class CaptureWorker(LoopWorker):
                 request, due = new, time.monotonic()
                 clock.reset()
                 continue
-            if isinstance(source, VideoFileSource):
-                source.loop = request.loop
+            source.set_loop(request.loop)
             if interval:
                 self._catch_up(source, clock, interval)
             image = source.read()

@@ -6,6 +6,7 @@ the window learns what was loaded, or why not, through typed signals.
 
 from __future__ import annotations
 
+import enum
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +22,22 @@ from squeezeapp.ui.live.payloads import LoadedModel, ModelFailure
 logger = logging.getLogger(__name__)
 
 
+class Purpose(enum.StrEnum):
+    """Why a model was asked for: what the model controller does when it loads or fails."""
+
+    SAVED = "saved"  # the remembered model, at start: a failure falls back to the default
+    OVERRIDE = "override"  # --model, at start: likewise
+    DEFAULT = "default"  # nothing remembered: a failure offers the first-run download
+    FALLBACK = "fallback"  # the default after SAVED or OVERRIDE failed: likewise
+    CHOICE = "choice"  # the user's pick (menu, file, threads, provider): kept once it has run
+    DOWNLOAD = "download"  # just downloaded: kept as soon as it loads
+
+
 @dataclass(frozen=True)
 class ModelRequest:
     model: str | Path | None  # None: the default model
     settings: SessionSettings
-    purpose: str = "choice"  # why it was asked for: the model controller's fallback rules
+    purpose: Purpose = Purpose.CHOICE
     remember: tuple[tuple[str, object], ...] = ()  # settings to save once it has run once
 
 

@@ -23,7 +23,7 @@ from PySide6.QtGui import QImage
 from squeezeapp.core.common.files import short_path
 from squeezeapp.core.imaging.sources import Frame, FrameSource
 from squeezeapp.core.measure.metrics import LatencyStats, RateMeter
-from squeezeapp.ui.common.canvas_message import Level, MessageAction, MessageBoard
+from squeezeapp.ui.common.canvas_message import Level, MessageAction, MessageBoard, Topic
 from squeezeapp.ui.common.convert import qimage_to_bgr
 from squeezeapp.ui.common.loop_worker import LoopWorker
 from squeezeapp.ui.live.capture_worker import CaptureRequest, CaptureWorker
@@ -136,7 +136,7 @@ class LiveSession(QObject):
         if self.frame is not None:  # veil the old picture: it is not the one asked for
             self.replacingChanged.emit(f"Opening {self._pending}…")
         else:
-            self.board.info("source", f"Opening {self._pending}…")
+            self.board.info(Topic.SOURCE, f"Opening {self._pending}…")
 
     def _present(self, token: int, frame: Frame, image: QImage) -> bool:
         """Put a picture on screen; True when it is the first of its request."""
@@ -150,8 +150,8 @@ class LiveSession(QObject):
         self.predictionsChanged.emit(None)
         self.statsChanged.emit(None)
         self.badgeChanged.emit(self._badge)
-        self.board.clear("source")
-        self.board.clear("open")
+        self.board.clear(Topic.SOURCE)
+        self.board.clear(Topic.OPEN)
         self.board.clear_errors()  # a failed model, snapshot or folder was about the last one
         self.pictureShown.emit(self._pending)
         return True
@@ -200,7 +200,7 @@ class LiveSession(QObject):
         self._veil.stop()
         self._stop_live(self._token)
         self._clear_frame()
-        self.board.clear("source")
+        self.board.clear(Topic.SOURCE)
         self.pictureShown.emit("")
 
     def _clear_frame(self) -> None:
@@ -214,7 +214,7 @@ class LiveSession(QObject):
         self._veil.stop()
         self.replacingChanged.emit("")
         self._stop_live(self._token)
-        self.board.clear("source", Level.INFO)
+        self.board.clear(Topic.SOURCE, Level.INFO)
         self.statsChanged.emit(None)  # as at a video's end: no frozen FPS line under "Stopped"
         self.badgeChanged.emit("Stopped" if self.frame is not None else "")
         self._classify_frozen_frame()
@@ -298,7 +298,7 @@ class LiveSession(QObject):
 
     def _on_opened(self, token: int, _description: str) -> None:
         if self._is_current(token):
-            self.board.clear("source", Level.INFO)
+            self.board.clear(Topic.SOURCE, Level.INFO)
             if (source := self.live_source) is not None:
                 self.sourceWorked.emit(source.key)
                 self.sourceOpened.emit(source)
@@ -307,7 +307,7 @@ class LiveSession(QObject):
         if not self._is_current(token):
             return
         self._veil.stop()
-        self.board.info("source", f"Waiting for {self._pending}…",
+        self.board.info(Topic.SOURCE, f"Waiting for {self._pending}…",
                         f"{message}. Trying again every {self.retry_interval_s:g} s.",
                         (MessageAction("Stop", self.stop),))
 
@@ -317,7 +317,7 @@ class LiveSession(QObject):
         self._veil.stop()
         self.replacingChanged.emit("")
         self._live, self._ended = None, False
-        self.board.error("source", f"Could not play {short_path(self._pending)}", message)
+        self.board.error(Topic.SOURCE, f"Could not play {short_path(self._pending)}", message)
         self.liveChanged.emit()
 
     def _on_ended(self, token: int, description: str) -> None:
@@ -327,7 +327,7 @@ class LiveSession(QObject):
         self.badgeChanged.emit("Ended")
         self.statsChanged.emit(None)
         self._classify_frozen_frame()
-        self.board.info("source", "Ended", f"{description} played to its end.",
+        self.board.info(Topic.SOURCE, "Ended", f"{description} played to its end.",
                         (MessageAction("Replay", self.replay),))
         self.liveChanged.emit()
 
@@ -351,8 +351,8 @@ class LiveSession(QObject):
         self._shown_token = token
         self._clear_frame()
         self.badgeChanged.emit(self._badge)
-        self.board.clear("source", Level.INFO)
-        self.board.error("source", f"Could not open {Path(path).name}", message)
+        self.board.clear(Topic.SOURCE, Level.INFO)
+        self.board.error(Topic.SOURCE, f"Could not open {Path(path).name}", message)
         self.imageFailed.emit(path, message)
         self.pictureShown.emit(f"{self._pending} (could not be opened)")
 
@@ -388,7 +388,7 @@ class LiveSession(QObject):
                                       self.latency.latest, self.inference.dropped))
 
     def _on_worker_failed(self, worker: LoopWorker, message: str) -> None:
-        self.board.error("threads", "Something went wrong inside squeezeapp", message)
+        self.board.error(Topic.THREADS, "Something went wrong inside squeezeapp", message)
         if not worker.stopping:
             worker.wait(100)
             worker.start()  # its slots are still open: carry on with the next request

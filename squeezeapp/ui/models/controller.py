@@ -23,10 +23,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QMessageBox, QProgressDialog, QWidget
-from superqt.utils import create_worker
 
 from squeezeapp.core.common.errors import DownloadCancelledError
 from squeezeapp.core.inference.classifier import SessionSettings
@@ -35,18 +34,19 @@ from squeezeapp.core.models.download import download_known_model
 from squeezeapp.core.models.lookup import COMMAND_LINE_ADVICE
 from squeezeapp.core.models.registry import ZOO_MODEL, KnownModel
 from squeezeapp.core.modeltools.profile import ModelProfile, ProfileCache, local_profiles
-from squeezeapp.ui.common.canvas_message import Level, MessageAction, MessageBoard
+from squeezeapp.ui.common.canvas_message import Level, MessageAction, MessageBoard, Topic
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_model
+from squeezeapp.ui.common.jobs import Job, JobContext, run_job
 from squeezeapp.ui.common.menu_section import MenuSection
 from squeezeapp.ui.common.options import GuiOptions
 from squeezeapp.ui.common.settings import AppSettings
-from squeezeapp.ui.live.model_loader import ModelRequest
+from squeezeapp.ui.live.model_loader import ModelRequest, Purpose
 from squeezeapp.ui.live.payloads import InferenceResult, LoadedModel, ModelFailure
 from squeezeapp.ui.live.session import LiveSession
 
 logger = logging.getLogger(__name__)
 
-START_PURPOSES = ("saved", "override")  # a failure of these falls back to the default model
+START_PURPOSES = (Purpose.SAVED, Purpose.OVERRIDE)  # a failure of these falls back to the default
 STALLED_AFTER_S = 3.0  # no byte for this long: the progress says it is waiting for the server
 
 
@@ -75,12 +75,6 @@ def _download_size(model: KnownModel) -> str:
     return _megabytes(size) if size else "size unknown"
 
 
-class _Relay(QObject):
-    """Carries the download's progress from its thread to the GUI thread (queued)."""
-
-    progress = Signal(object, object)  # bytes so far, total or None
-
-
 class ModelController(QObject):
     labelsChanged = Signal(str, str, str)  # "Model: …", its file (tooltip), "Provider: …"
     modelsListed = Signal()  # `profiles` is new
@@ -94,7 +88,7 @@ class ModelController(QObject):
         self.provider = options.provider or prefs.provider
         self._saved, self._override = prefs.model, options.model
         self._confirm: ModelRequest | None = None
-        self._cancel: threading.Event | None = None
+        self._download: Job | None = None
         self.progress: QProgressDialog | None = None
         self._provider_text = ""
         self.first_run_box: QMessageBox | None = None
@@ -122,14 +116,14 @@ class ModelController(QObject):
     # --- requests ---------------------------------------------------------------------------
     def start(self) -> None:
         if self._override:
-            self._request(self._override, "override")
+            self._request(self._override, Purpose.OVERRIDE)
         elif self._saved:
-            self._request(self._saved, "saved")
+            self._request(self._saved, Purpose.SAVED)
         else:
-            self._request(None, "default")
+            self._request(None, Purpose.DEFAULT)
 
-    def _request(self, wanted: str | Path | None, purpose: str, **remember) -> None:
-        self.board.info("model", "Loading model…", self._title(wanted))
+    def _request(self, wanted: str | Path | None, purpose: Purpose, **remember) -> None:
+        self.board.info(Topic.MODEL, "Loading model…", self._title(wanted))
         self.labelsChanged.emit("Model: loading…", str(wanted or ""), self._provider_text)
         self.session.load_model(ModelRequest(
             wanted, SessionSettings(threads=self.threads, provider=self.provider), purpose,
@@ -137,15 +131,15 @@ class ModelController(QObject):
 
     def load_model(self, model: str | Path) -> None:
         """The user's choice (menu, file dialog): remembered once it has run."""
-        self._request(model, "choice", model=str(model))
+        self._request(model, Purpose.CHOICE, model=str(model))
 
     def set_threads(self, threads: int | None) -> None:
         self.threads = threads
-        self._request(self._current_model(), "choice", threads=threads)
+        self._request(self._current_model(), Purpose.CHOICE, threads=threads)
 
     def set_provider(self, provider: str) -> None:
         self.provider = provider
-        self._request(self._current_model(), "choice", provider=provider)
+        self._request(self._current_model(), Purpose.CHOICE, provider=provider)
 
     def model_path(self) -> str | None:
         """The model loaded now (or about to be): what a batch of files is classified with."""
@@ -168,10 +162,10 @@ class ModelController(QObject):
     # --- outcomes ---------------------------------------------------------------------------
     def _on_loaded(self, request: ModelRequest, loaded: LoadedModel) -> None:
         self._no_model_why = None
-        self.board.clear("model", Level.INFO)
-        if request.purpose != "fallback":
-            self.board.clear("model")
-        self.board.clear("download")
+        self.board.clear(Topic.MODEL, Level.INFO)
+        if request.purpose is not Purpose.FALLBACK:
+            self.board.clear(Topic.MODEL)
+        self.board.clear(Topic.DOWNLOAD)
         threads = f"{loaded.threads} threads" if loaded.threads else "automatic threads"
         note = " (no accelerator found)" if loaded.provider == "CPU" and self.provider not in (
             "cpu", "auto") else ""
@@ -180,7 +174,7 @@ class ModelController(QObject):
                                 self._provider_text)
         self.board.note(Level.INFO, f"Loaded {loaded.display_name} on {loaded.provider}")
         self._confirm = request if request.remember else None
-        if request.purpose == "download" and request.remember:
+        if request.purpose is Purpose.DOWNLOAD and request.remember:
             self._confirm = None  # the user asked for this model and it loaded: keep it now
             self.remember(**dict(request.remember))
 
@@ -191,25 +185,26 @@ class ModelController(QObject):
             self.remember(**dict(confirm.remember))
 
     def _on_failed(self, request: ModelRequest, failure: ModelFailure) -> None:
-        self.board.clear("model", Level.INFO)
+        self.board.clear(Topic.MODEL, Level.INFO)
         message = failure.detail
         details = (MessageAction("Details…", lambda: self.show_details(failure)),) \
             if failure.words != failure.detail else ()
         if request.purpose in START_PURPOSES:
-            what = "remembered" if request.purpose == "saved" else "--model"
-            self.board.error("model", f"The {what} model could not be loaded",
+            what = "remembered" if request.purpose is Purpose.SAVED else "--model"
+            self.board.error(Topic.MODEL, f"The {what} model could not be loaded",
                              f"{self._title(request.model)}: {failure.words}\nUsing the default "
                              "model instead.", details)
-            self._request(None, "fallback", model=None)
+            self._request(None, Purpose.FALLBACK, model=None)
         elif self.loaded is not None:
             self.labelsChanged.emit(f"Model: {self.loaded.display_name}", str(self.loaded.path),
                                     self._provider_text)
-            self.board.error("model", f"Could not load {self._title(request.model)}",
+            self.board.error(Topic.MODEL, f"Could not load {self._title(request.model)}",
                              f"{failure.words}\nStill using {self.loaded.display_name}. Choose "
                              "another model in the Model menu, or open a model file.",
                              (*details, MessageAction("Open Model File…", self.choose_model)))
         else:
-            self._no_model(message, first_run=request.purpose in ("default", "fallback"))
+            first_run = request.purpose in (Purpose.DEFAULT, Purpose.FALLBACK)
+            self._no_model(message, first_run=first_run)
 
     def show_details(self, failure: ModelFailure) -> None:
         """The technical reason behind a model's plain-words card (selectable, to report)."""
@@ -234,7 +229,7 @@ class ModelController(QObject):
             return
         downloading = self.downloading
         self.board.error(
-            "model", "No model loaded",
+            Topic.MODEL, "No model loaded",
             "squeezeapp needs a SqueezeNet model to classify pictures: download the official "
             f"one ({_download_size(ZOO_MODEL)}) or open a model file you have."
             f"\n\n{self._no_model_why}",
@@ -314,12 +309,10 @@ class ModelController(QObject):
             return
         self.listing = True
         self._measuring = self._measure_wanted
-        worker = create_worker(local_profiles, self._profile_cache, self._measuring,
-                               self._closing, _start_thread=False, _ignore_errors=True)
+        cache, measuring, closing = self._profile_cache, self._measuring, self._closing
         # bound methods: a listing that ends after the window closed calls nothing
-        worker.returned.connect(self._on_listed)
-        worker.errored.connect(self._on_listing_failed)
-        worker.start()
+        run_job(lambda _ctx: local_profiles(cache, measuring, closing), name="model listing",
+                returned=self._on_listed, errored=self._on_listing_failed)
 
     def _on_listing_failed(self, error: Exception) -> None:
         self._on_listed(self.profiles or [], error)
@@ -365,12 +358,11 @@ class ModelController(QObject):
     # --- download ---------------------------------------------------------------------------
     @property
     def downloading(self) -> bool:
-        return self._cancel is not None
+        return self._download is not None
 
     def download_default_model(self) -> None:
-        if self._cancel is not None:
+        if self._download is not None:
             return
-        cancel = self._cancel = threading.Event()
         dialog = self.progress = QProgressDialog(
             f"Downloading {ZOO_MODEL.name}: connecting…", "Cancel", 0, 0, self.window)
         dialog.setObjectName("download-progress")
@@ -378,26 +370,24 @@ class ModelController(QObject):
         dialog.setMinimumDuration(0)
         dialog.setAutoClose(False)
         dialog.setAutoReset(False)
-        relay = _Relay(dialog)
-        relay.progress.connect(self._on_progress)
         dialog.canceled.connect(self.cancel_download)
-        self.board.clear("download")
-        self.board.info("download", f"Downloading {ZOO_MODEL.name}…")
+        self.board.clear(Topic.DOWNLOAD)
+        self.board.info(Topic.DOWNLOAD, f"Downloading {ZOO_MODEL.name}…")
         self._show_no_model()
         self._progress_text = f"Downloading {ZOO_MODEL.name}: connecting…"
         self._last_bytes_at = time.monotonic()
         self._stall_timer.start()
-        worker = create_worker(download_known_model, ZOO_MODEL, None,
-                               relay.progress.emit, cancel,
-                               _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(lambda path: self._on_downloaded(cancel, path))
-        worker.errored.connect(lambda error: self._on_download_failed(cancel, error))
         dialog.show()
-        worker.start()
+        job = Job(_download_zoo_model, "model download")
+        job.progressed.connect(self._on_progress)
+        job.returned.connect(lambda path: self._on_downloaded(job, path))
+        job.errored.connect(lambda error: self._on_download_failed(job, error))
+        self._download = job.start()
 
-    def _on_progress(self, done: int, total: int | None) -> None:
+    def _on_progress(self, progress: tuple[int, int | None]) -> None:
         if self.progress is None:
             return
+        done, total = progress
         self._last_bytes_at = time.monotonic()
         if total:
             self.progress.setRange(0, 1000)
@@ -419,7 +409,7 @@ class ModelController(QObject):
                                        f"{waited:.0f} s")
 
     def _finish_download(self) -> None:
-        self._cancel = None
+        self._download = None
         self._stall_timer.stop()
         if self.progress is not None:
             self.progress.hide()
@@ -430,27 +420,27 @@ class ModelController(QObject):
     def cancel_download(self) -> None:
         """Cancel: the dialog goes at once; the thread notices the event within a fraction of a
         second and deletes its partial file."""
-        if self._cancel is None:
+        if self._download is None:
             return
-        self._cancel.set()
+        self._download.quit()
         self._finish_download()
-        self.board.clear("download")
+        self.board.clear(Topic.DOWNLOAD)
         self.board.note(Level.INFO, "Download cancelled")
 
-    def _on_downloaded(self, cancel: threading.Event, path: Path) -> None:
-        if cancel.is_set():
+    def _on_downloaded(self, job: Job, path: Path) -> None:
+        if job.cancelled:
             return
         self._finish_download()
-        self.board.clear("download")
+        self.board.clear(Topic.DOWNLOAD)
         self.board.note(Level.INFO, f"Downloaded {path}")
-        self._request(path, "download", model=str(path))
+        self._request(path, Purpose.DOWNLOAD, model=str(path))
 
-    def _on_download_failed(self, cancel: threading.Event, error: Exception) -> None:
-        if cancel.is_set() or isinstance(error, DownloadCancelledError):
+    def _on_download_failed(self, job: Job, error: Exception) -> None:
+        if job.cancelled or isinstance(error, DownloadCancelledError):
             return
         self._finish_download()
-        self.board.clear("download")
-        self.board.error("download", "The model could not be downloaded",
+        self.board.clear(Topic.DOWNLOAD)
+        self.board.error(Topic.DOWNLOAD, "The model could not be downloaded",
                          f"{error}\n{_download_advice(str(error))}",
                          (MessageAction("Try Again", self.download_default_model),
                           MessageAction("Open Model File…", self.choose_model)))
@@ -458,8 +448,14 @@ class ModelController(QObject):
     def shutdown(self, timeout_ms: int = 1000) -> None:
         """Cancel a download and give its thread a bounded time to delete its partial file."""
         self._closing.set()
-        if self._cancel is not None:
-            self._cancel.set()
+        download = self._download
+        if download is not None:
+            download.quit()
             self._finish_download()
-        if not QThreadPool.globalInstance().waitForDone(timeout_ms):
-            logger.warning("a background job did not finish within %d ms", timeout_ms)
+            download.wait(timeout_ms / 1000)
+
+
+def _download_zoo_model(ctx: JobContext) -> Path:
+    """The download job: progress goes out as (bytes so far, total or None)."""
+    return download_known_model(ZOO_MODEL, None, lambda done, total: ctx.report((done, total)),
+                                ctx.cancel)

@@ -11,23 +11,23 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
-from squeezeapp.core.batch.formats import make_writer
+from squeezeapp.core.batch.formats import FILE_FORMATS, make_writer
 from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.core.common.files import atomic_writer
 
-EXPORT_FORMATS = {"csv": "CSV (*.csv)", "jsonl": "JSON Lines (*.jsonl)"}
 CLIPBOARD_HEADER = ("file", "top-1 label", "confidence", "error")
 
 
 def export_format_for(path: Path, default: str = "csv") -> str:
     """The format a file name asks for (by suffix), else `default`."""
     suffix = path.suffix.lower().lstrip(".")
-    return suffix if suffix in EXPORT_FORMATS else default
+    return next((name for name, format in FILE_FORMATS.items() if format.suffix == suffix),
+                default)
 
 
 def export_results(path: Path, kind: str, results: Iterable[FileResult]) -> int:
-    """Write `results` to `path` as `kind` ("csv" or "jsonl"); returns how many were written."""
-    if kind not in EXPORT_FORMATS:
+    """Write `results` to `path` as `kind` (a FILE_FORMATS name); returns how many were written."""
+    if kind not in FILE_FORMATS:
         raise ValueError(f"unknown export format {kind!r}")
     count = 0
     with atomic_writer(path, overwrite=True) as pending:  # the user confirmed the name

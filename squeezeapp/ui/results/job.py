@@ -1,9 +1,10 @@
 """Classifying a list of files in the background for the results view, in chunks.
 
-One superqt generator worker per batch runs `core.pipeline.classify_files` (that worker decodes,
-the pipeline's helper threads infer). Results are collected on the worker thread and handed to
-the GUI thread at most every CHUNK_S seconds, so the GUI does a few hundred row updates ten times
-a second instead of one signal per file: it stays responsive for 10,000 files. Files whose
+One background job (ui.common.jobs) per batch runs `core.batch.pipeline.classify_files` (the
+job's thread decodes, the pipeline's helper threads infer). Results are collected on the job's
+thread and handed to the GUI thread at most every CHUNK_S seconds, so the GUI does a few
+hundred row updates ten times a second instead of one signal per file: it stays responsive for
+10,000 files. Files whose
 results are in the `ResultCache` (same path, size, mtime and model) are reported first, without
 loading the model. Cancel is honoured between files (each helper thread finishes the file it
 holds).
@@ -12,7 +13,6 @@ holds).
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Generator, Sequence
 from contextlib import closing
@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from superqt.utils import GeneratorWorker, create_worker
 
 from squeezeapp.core.batch.pipeline import FileResult, classify_files, pipeline_session
 from squeezeapp.core.batch.result_cache import ModelIdentity, ResultCache, file_key
 from squeezeapp.core.common.hashing import file_sha256
 from squeezeapp.core.inference.classifier import Classifier, SessionSettings
 from squeezeapp.core.models.lookup import resolve_model_path
-from squeezeapp.ui.common.jobs import lower_this_thread_priority, start_tracked, wait_all
+from squeezeapp.ui.common.jobs import Job, JobContext, lower_this_thread_priority, run_job, wait_for
 
 logger = logging.getLogger(__name__)
 
@@ -75,14 +74,12 @@ class ResultsJob(QObject):
         super().__init__(parent)
         self.cache = cache if cache is not None else ResultCache()
         self._token = 0
-        self._cancel = threading.Event()
-        self._idle = threading.Event()
-        self._idle.set()  # replaced by each start's "worker finished" event
-        self._worker: GeneratorWorker | None = None
+        self._job: Job | None = None  # the newest batch's
+        self._running = False  # until the GUI thread has its last signal (the summary first)
 
     @property
     def running(self) -> bool:
-        return self._worker is not None
+        return self._running
 
     @property
     def token(self) -> int:
@@ -94,25 +91,24 @@ class ResultsJob(QObject):
         """Classify `paths` (rows are their positions) with `model`; returns the batch token."""
         self.cancel()
         self._token += 1
-        self._cancel = threading.Event()
-        worker = create_worker(
-            _classify_in_chunks, self._token, list(paths), model, settings or SessionSettings(),
-            top_k, self.cache, self._cancel, _start_thread=False,
-            _connect={"yielded": self._on_yielded, "returned": self._on_returned,
-                      "errored": self._on_error,
-                      "finished": lambda token=self._token: self._on_worker_done(token)},
-        )
-        self._worker = worker
-        self._idle = start_tracked(worker, long_running=True)
+        token, wanted, cache = self._token, list(paths), self.cache
+        settings = settings or SessionSettings()
+        self._job = run_job(
+            lambda ctx: _classify_in_chunks(token, wanted, model, settings, top_k, cache, ctx),
+            name="results", long_running=True, progressed=self._on_yielded,
+            returned=self._on_returned, errored=self._on_error,
+            finished=lambda: self._on_job_done(token))
+        self._running = True
         return self._token
 
     def cancel(self) -> None:
         """Stop the current batch soon; its `finished` still arrives (cancelled=True)."""
-        self._cancel.set()
+        if self._job is not None:
+            self._job.quit()
 
     def wait(self, timeout_s: float = 2.0) -> bool:
         """Block until the current batch's thread has left (bounded); for shutdown and tests."""
-        return wait_all([self._idle], timeout_s, "results job")
+        return self._job is None or wait_for([self._job], timeout_s, "results job")
 
     def _on_yielded(self, item: Chunk | str) -> None:
         if isinstance(item, str):
@@ -127,15 +123,16 @@ class ResultsJob(QObject):
     def _on_error(self, error: Exception) -> None:
         self.failed.emit(str(error) or type(error).__name__)
 
-    def _on_worker_done(self, token: int) -> None:
+    def _on_job_done(self, token: int) -> None:
         if token == self._token:
-            self._worker = None
+            self._running = False
 
 
 def _classify_in_chunks(token: int, paths: list[Path], model: str | Path | None,
                         settings: SessionSettings, top_k: int, cache: ResultCache,
-                        cancel: threading.Event) -> Generator[Chunk | str, None, JobSummary]:
-    """The worker's body: cached rows first, then the rest through the pipeline."""
+                        ctx: JobContext) -> Generator[Chunk | str, None, JobSummary]:
+    """The job's body: cached rows first, then the rest through the pipeline."""
+    cancel = ctx.cancel
     lower_this_thread_priority()
     started = time.perf_counter()
     model_path = resolve_model_path(model)

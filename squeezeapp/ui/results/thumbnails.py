@@ -3,7 +3,7 @@
 Views ask only for the items they paint, so a 10,000-file folder costs what is on screen. A
 request queue is served newest first (what the user scrolled to now matters more than what
 scrolled past), bounded so that a fast fling never builds up thousands of decodes. Decoding runs
-in one superqt worker at a time, which ends when the queue is empty.
+in one job (ui.common.jobs) at a time, which ends when the queue is empty or it is asked to quit.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from pathlib import Path
 import cv2
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
-from superqt.utils import GeneratorWorker, create_worker
 
 from squeezeapp.core.common.errors import ImageReadError
 from squeezeapp.core.imaging.decode import read_image
 from squeezeapp.ui.common.convert import bgr_to_qimage
-from squeezeapp.ui.common.jobs import start_tracked, wait_all
+from squeezeapp.ui.common.jobs import Job, JobContext, run_job, wait_for
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +78,7 @@ class ThumbnailCache(QObject):
         self._failed: set[str] = set()
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, Path] = OrderedDict()  # guarded by _lock
-        self._worker: GeneratorWorker | None = None
-        self._idle = threading.Event()  # set when the last worker started has finished
-        self._idle.set()
+        self._job: Job | None = None  # until the GUI thread sees it finish
 
     @property
     def used_bytes(self) -> int:
@@ -90,7 +87,7 @@ class ThumbnailCache(QObject):
     @property
     def busy(self) -> bool:
         """Whether thumbnails are being made now."""
-        return self._worker is not None
+        return self._job is not None
 
     def get(self, path: Path) -> Thumbnail | None:
         key = str(path)
@@ -108,20 +105,16 @@ class ThumbnailCache(QObject):
             self._pending.move_to_end(key)
             while len(self._pending) > MAX_PENDING:
                 self._pending.popitem(last=False)
-        if self._worker is None:
-            self._start_worker()
+        if self._job is None:
+            self._start_job()
 
-    def _start_worker(self) -> None:
-        worker = create_worker(self._decode_pending, _start_thread=False,
-                               _connect={"yielded": self._on_made,
-                                         "finished": self._on_worker_finished,
-                                         "errored": self._on_error})
-        self._worker = worker
-        self._idle = start_tracked(worker)
+    def _start_job(self) -> None:
+        self._job = run_job(self._decode_pending, name="thumbnails", progressed=self._on_made,
+                            errored=self._on_error, finished=self._on_job_finished)
 
-    def _decode_pending(self) -> Generator[tuple[str, QImage | None], None, None]:
-        """Runs on a pool thread: newest request first, until none is left."""
-        while True:
+    def _decode_pending(self, ctx: JobContext) -> Generator[tuple[str, QImage | None], None, None]:
+        """Runs on a pool thread: newest request first, until none is left (or quit)."""
+        while not ctx.cancelled:
             with self._lock:
                 if not self._pending:
                     return
@@ -151,12 +144,12 @@ class ThumbnailCache(QObject):
     def _on_error(self, error: Exception) -> None:
         logger.warning("thumbnails stopped: %s", error)  # cells keep their placeholder
 
-    def _on_worker_finished(self) -> None:
-        self._worker = None
+    def _on_job_finished(self) -> None:
+        self._job = None
         with self._lock:
             more = bool(self._pending)
-        if more:  # requested between the worker's last look and its end
-            self._start_worker()
+        if more:  # requested between the job's last look and its end
+            self._start_job()
 
     def clear(self) -> None:
         with self._lock:
@@ -168,9 +161,12 @@ class ThumbnailCache(QObject):
 
     def cancel_pending(self) -> None:
         with self._lock:
-            self._pending.clear()  # the worker ends by itself once it sees an empty queue
+            self._pending.clear()  # the job ends by itself once it sees an empty queue
 
     def shutdown(self, timeout_s: float = 2.0) -> bool:
         """Drop the queue and wait (bounded) for the decode in progress; True if it ended."""
         self.cancel_pending()
-        return wait_all([self._idle], timeout_s, "thumbnail worker")
+        job = self._job
+        if job is not None:
+            job.quit()
+        return job is None or wait_for([job], timeout_s, "thumbnail job")

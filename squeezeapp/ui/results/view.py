@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import logging
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +25,6 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSettings,
     Qt,
-    QThreadPool,
     QUrl,
     Signal,
 )
@@ -47,8 +45,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import create_worker
 
+from squeezeapp.core.batch.formats import FILE_FORMATS
 from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
 from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.core.batch.result_cache import ResultCache
@@ -58,10 +56,9 @@ from squeezeapp.core.common.files import describe_os_error
 from squeezeapp.core.imaging.scan import ImageScan, describe_left_out
 from squeezeapp.core.inference.classifier import SessionSettings
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
-from squeezeapp.ui.common.jobs import start_tracked, wait_all
+from squeezeapp.ui.common.jobs import Job, let_threads_leave, run_job, wait_for
 from squeezeapp.ui.common.menu_button import MenuButton
 from squeezeapp.ui.results.export import (
-    EXPORT_FORMATS,
     export_format_for,
     export_results,
     rows_as_text,
@@ -81,7 +78,9 @@ from squeezeapp.ui.results.thumbnails import THUMBNAIL_PX, ThumbnailCache
 
 logger = logging.getLogger(__name__)
 
-EXIT_GRACE_MS = 100
+EXPORT_JOB, SORT_JOB = "export", "sort into folders"
+TAGS_JOB = "tags"
+EXIT_GRACE_S = 0.1
 
 
 class ResultsView(QWidget):
@@ -122,8 +121,7 @@ class ResultsView(QWidget):
         self._started = 0.0
         self._model_ready_at: float | None = None
         self._classified = 0
-        self._sort_cancel = threading.Event()
-        self._tasks: list[threading.Event] = []  # export and sort workers still running
+        self._tasks: list[Job] = []  # export and sort jobs started and maybe still running
         self._build()
         self.model.dataChanged.connect(self._update_status)
         self.proxy.rowsInserted.connect(self._update_status)
@@ -190,9 +188,10 @@ class ResultsView(QWidget):
                                         QKeySequence.StandardKey.Copy)
         self.back_action = self._action("&Back to Picture", self.closeRequested.emit,
                                         Qt.Key.Key_Escape)
-        self.csv_action = self._action("Export &CSV…", lambda: self.choose_export("csv"))
-        self.jsonl_action = self._action("Export &JSON Lines…",
-                                         lambda: self.choose_export("jsonl"))
+        self.export_actions = {  # one per file format of core.batch.formats, in its order
+            name: self._action(f"Export {format.title}…",
+                               lambda _=False, name=name: self.choose_export(name))
+            for name, format in FILE_FORMATS.items()}
         self.sort_action = self._action("&Sort into Folders…", self.choose_sort_folder)
         self.write_tags_action = self._action("&Write Tags…", self.choose_write_tags)
         self.remove_tags_action = self._action("&Remove Tags…", self.choose_remove_tags)
@@ -202,7 +201,7 @@ class ResultsView(QWidget):
         self.export_button = export_button = MenuButton(self)  # its arrow beside "Export"
         export_button.setText("Export")
         export_menu = QMenu(export_button)
-        export_menu.addActions([self.csv_action, self.jsonl_action])
+        export_menu.addActions(list(self.export_actions.values()))
         # results that leave for the user's photo manager (here: the top bar fits 640 px)
         export_menu.addSeparator()
         export_menu.addActions([self.write_tags_action, self.remove_tags_action])
@@ -369,7 +368,9 @@ class ResultsView(QWidget):
 
     def cancel(self) -> None:
         self.job.cancel()
-        self._sort_cancel.set()
+        for task in self._tasks:
+            if task.objectName() == SORT_JOB:
+                task.quit()
         self.cancel_button.setEnabled(False)
 
     def _cancel_or_resume(self) -> None:
@@ -409,11 +410,9 @@ class ResultsView(QWidget):
         deadline = time.monotonic() + timeout_s
         self.job.wait(timeout_s)
         self.thumbnails.shutdown(max(0.0, deadline - time.monotonic()))
-        wait_all(self._tasks, max(0.0, deadline - time.monotonic()),
-                 "export or sort into folders")
-        # each worker has sent its last result; give its pool thread a moment to leave the
-        # runnable too, so that an interpreter exiting next never sees a half-finished one
-        QThreadPool.globalInstance().waitForDone(EXIT_GRACE_MS)
+        if wait_for(self._tasks, max(0.0, deadline - time.monotonic()),
+                    "export or sort into folders"):
+            let_threads_leave(EXIT_GRACE_S)
 
     def _on_model_ready(self, _name: str) -> None:
         self._model_ready_at = time.perf_counter()
@@ -552,25 +551,25 @@ class ResultsView(QWidget):
 
     # --- export -----------------------------------------------------------------------------
     def choose_export(self, kind: str) -> None:
-        path = ask_export_file(self, self.dialog_folders, f"results.{kind}", EXPORT_FORMATS[kind])
+        format = FILE_FORMATS[kind]
+        path = ask_export_file(self, self.dialog_folders, f"results.{format.suffix}",
+                               format.file_filter)
         if path is not None:
             self.export(path, export_format_for(path, kind))
 
-    def export(self, path: Path, kind: str):
+    def export(self, path: Path, kind: str) -> Job:
         """Write every finished result, in input order, as `kind`, off the GUI thread; emits
-        `exported` (or `errorShown`). Returns the worker."""
+        `exported` (or `errorShown`). Returns the job."""
         results = self.model.finished_results()
-        worker = create_worker(
-            export_results, path, kind, results, _start_thread=False,
-            _connect={"returned": lambda count: self.exported.emit(str(path), count),
-                      "errored": lambda error: self.show_error(
-                          f"Export failed: {_in_words(error)}")})
-        return self._run(worker)
+        return self._keep(run_job(
+            lambda _ctx: export_results(path, kind, results), name=EXPORT_JOB,
+            returned=lambda count: self.exported.emit(str(path), count),
+            errored=lambda error: self.show_error(f"Export failed: {_in_words(error)}")))
 
-    def _run(self, worker):
-        self._tasks = [done for done in self._tasks if not done.is_set()]
-        self._tasks.append(start_tracked(worker))
-        return worker
+    def _keep(self, job: Job) -> Job:
+        self._tasks = [task for task in self._tasks if not task.done]
+        self._tasks.append(job)
+        return job
 
     # --- sort into folders ------------------------------------------------------------------
     def choose_sort_folder(self) -> None:
@@ -583,14 +582,12 @@ class ResultsView(QWidget):
         if results is None:
             rows = self.selected_rows() or self.visible_rows()
             results = self.model.finished_results(rows)
-        self._sort_cancel = threading.Event()
-        worker = create_worker(
-            copy_into_label_folders, list(results), destination, self._sort_cancel,
-            _start_thread=False,
-            _connect={"returned": lambda summary: self._on_sorted(summary, destination),
-                      "errored": lambda error: self.show_error(
-                          f"Sort into folders failed: {_in_words(error)}")})
-        return self._run(worker)
+        chosen = list(results)
+        return self._keep(run_job(
+            lambda ctx: copy_into_label_folders(chosen, destination, ctx.cancel), name=SORT_JOB,
+            returned=lambda summary: self._on_sorted(summary, destination),
+            errored=lambda error: self.show_error(
+                f"Sort into folders failed: {_in_words(error)}")))
 
     # --- XMP sidecars -----------------------------------------------------------------------
     def _tag_targets(self) -> tuple[list[FileResult], bool]:
@@ -626,12 +623,12 @@ class ResultsView(QWidget):
         if results is None:
             results = self._tag_targets()[0]
         rule = settings.rule(self.model.unsure_threshold)
-        work = [(result.path, result.classification) for result in results]
-        worker = create_worker(
-            tag_results, work, rule, naming=settings.naming, _start_thread=False,
-            _connect={"returned": lambda outcomes: self._on_tagged(outcomes, False),
-                      "errored": lambda error: self.show_error(f"Write Tags failed: {error}")})
-        return self._run(worker)
+        work = [(result.path, result.classification) for result in results
+                if result.classification is not None]
+        return self._keep(run_job(
+            lambda _ctx: tag_results(work, rule, naming=settings.naming), name=TAGS_JOB,
+            returned=lambda outcomes: self._on_tagged(outcomes, False),
+            errored=lambda error: self.show_error(f"Write Tags failed: {_in_words(error)}")))
 
     def choose_remove_tags(self) -> None:
         rows = self.selected_rows()
@@ -652,11 +649,11 @@ class ResultsView(QWidget):
         box.open()
 
     def remove_tags(self, naming: SidecarNaming, paths: Sequence[Path]):
-        worker = create_worker(
-            untag_photos, list(paths), naming=naming, _start_thread=False,
-            _connect={"returned": lambda outcomes: self._on_tagged(outcomes, True),
-                      "errored": lambda error: self.show_error(f"Remove Tags failed: {error}")})
-        return self._run(worker)
+        chosen = list(paths)
+        return self._keep(run_job(
+            lambda _ctx: untag_photos(chosen, naming=naming), name=TAGS_JOB,
+            returned=lambda outcomes: self._on_tagged(outcomes, True),
+            errored=lambda error: self.show_error(f"Remove Tags failed: {_in_words(error)}")))
 
     def _on_tagged(self, outcomes: list[SidecarResult], removing: bool) -> None:
         """The confirmation line stays in the status; failures are listed in a box."""

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtGui import QImage
-from superqt.utils import create_worker
 
 from squeezeapp.core.imaging.decode import IMAGE_EXTENSIONS, is_video_path
 from squeezeapp.core.imaging.formats import (
@@ -23,8 +22,16 @@ from squeezeapp.core.imaging.formats import (
     unsupported_reason,
 )
 from squeezeapp.core.imaging.scan import ImageScan, LeftOut, scan_images
-from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, VideoFileSource, parse_source
-from squeezeapp.ui.common.canvas_message import Level, MessageBoard
+from squeezeapp.core.imaging.source_kinds import SourceKind
+from squeezeapp.core.imaging.sources import (
+    CameraInfo,
+    CameraSource,
+    FrameSource,
+    VideoFileSource,
+    parse_source,
+)
+from squeezeapp.ui.common.canvas_message import Level, MessageBoard, Topic
+from squeezeapp.ui.common.jobs import run_job
 from squeezeapp.ui.live.session import LiveSession
 from squeezeapp.ui.sources.image_list import ImageList
 
@@ -32,7 +39,6 @@ logger = logging.getLogger(__name__)
 
 
 NOT_FOUND = "not found"
-LEFT_OUT = "left-out"  # the canvas topic of what a drop or an open left out
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,7 @@ def scan_paths(paths: list[Path]) -> ScanResult:
 class SourceOpener(QObject):
     camerasChanged = Signal()  # a probe finished (or started)
     imagesScanned = Signal(list)  # the images a dialog, drop or paste gave (several: a batch)
-    openWorked = Signal(object, str)  # path, "image" | "folder" | "video": worth remembering
+    openWorked = Signal(object, object)  # path, SourceKind (a reopenable one): worth remembering
     pathsMissing = Signal(list)  # paths asked for that do not exist (any more)
 
     def __init__(self, session: LiveSession, board: MessageBoard,
@@ -115,48 +121,51 @@ class SourceOpener(QObject):
         self._scan = 0  # the newest scan; older ones finishing late are ignored
         self.left_out = ImageScan()  # of the latest scan, for the results view's line
         # the one path opened (an image, a folder, a video) waiting to prove that it works
-        self._pending: tuple[Path, str] | None = None
+        self._pending: tuple[Path, SourceKind] | None = None
         session.imageFailed.connect(lambda path, message: self.images.fail(Path(path), message))
         session.sourceWorked.connect(self._on_source_worked)
 
     # --- paths ----------------------------------------------------------------------------
     def open_text(self, text: str) -> None:
         """The --source argument or a desktop hand-over: camera:N, a video, an image, a folder."""
-        _kind, value = parse_source(text)
-        if isinstance(value, int):
-            self.open_camera(value)
+        source = parse_source(text)
+        if isinstance(source, int):
+            self.open_camera(source)
+        elif isinstance(source, Path):
+            self.open_paths([source])
         else:
-            self.open_paths([value])
+            self.open_live(source)
 
     def open_paths(self, paths: list[Path]) -> None:
         """Files and folders from a dialog, a drop or a paste, scanned off the GUI thread."""
         self._scan += 1
         scan = self._scan
-        self._pending = (paths[0], "image") if len(paths) == 1 else None
-        self.board.clear("source", Level.ERROR)  # the user has moved on from that failure
-        self.board.clear(LEFT_OUT)
+        self._pending = (paths[0], SourceKind.IMAGE) if len(paths) == 1 else None
+        self.board.clear(Topic.SOURCE, Level.ERROR)  # the user has moved on from that failure
+        self.board.clear(Topic.LEFT_OUT)
         names = ", ".join(p.name or str(p) for p in paths[:3]) + ("…" if len(paths) > 3 else "")
-        self.board.info("open", f"Opening {names}…")
-        worker = create_worker(scan_paths, list(paths), _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(lambda result: self._on_scanned(scan, paths, result))
-        worker.errored.connect(lambda error: self._on_scanned(scan, paths, None, error))
-        worker.start()
+        self.board.info(Topic.OPEN, f"Opening {names}…")
+        wanted = list(paths)
+        run_job(lambda _ctx: scan_paths(wanted), name="folder scan",
+                returned=lambda result: self._on_scanned(scan, paths, result),
+                errored=lambda error: self._on_scanned(scan, paths, None, error))
 
     def _on_scanned(self, scan: int, paths: list[Path], result: ScanResult | None,
                     error: Exception | None = None) -> None:
         if scan != self._scan:
             return  # the user opened something else meanwhile
-        self.board.clear("open")
+        self.board.clear(Topic.OPEN)
         names = ", ".join(p.name or str(p) for p in paths)
         if result is None:
-            self.board.error("open", f"Could not look into {names}", str(error))
+            self.board.error(Topic.OPEN, f"Could not look into {names}", str(error))
         elif result.images:
             skipped = result.ignored_summary(include_videos=True)
             if skipped:  # said where the user looks: a video among pictures is not lost
-                self.board.info(LEFT_OUT, "Not everything was opened", f"Ignored: {skipped}")
+                self.board.info(Topic.LEFT_OUT, "Not everything was opened", f"Ignored: {skipped}")
             if self._pending is not None and self._pending[0] in result.folders:
                 folder, self._pending = self._pending[0], None
-                self.openWorked.emit(folder, "folder")  # listed with images: that is working
+                # listed with images: that is working
+                self.openWorked.emit(folder, SourceKind.FOLDER)
             self.left_out = result.left_out
             if len(result.images) > 1:
                 self.open_batch(result.images)
@@ -166,12 +175,12 @@ class SourceOpener(QObject):
         elif len(result.videos) == 1:
             self.open_video(result.videos[0])
         elif len(paths) == 1 and result.missing:
-            self.board.error("open", f"Could not open {names}",
+            self.board.error(Topic.OPEN, f"Could not open {names}",
                              "It was not found (moved, renamed, deleted, or on a drive not "
                              "connected now).")
         else:
             what = "this drop" if len(paths) > 1 else names
-            self.board.error("open", f"Nothing to open in {what}",
+            self.board.error(Topic.OPEN, f"Nothing to open in {what}",
                              "Ignored: " + result.ignored_summary(include_videos=True))
         if result is not None and result.missing:
             self.pathsMissing.emit(result.missing)
@@ -203,29 +212,32 @@ class SourceOpener(QObject):
             self._show_current()
 
     def open_video(self, path: Path) -> None:
-        self.board.clear(LEFT_OUT)
+        self.board.clear(Topic.LEFT_OUT)
         self.images = ImageList()
-        self._pending = (path, "video")
+        self._pending = (path, SourceKind.VIDEO)
         self.session.open_live(VideoFileSource(path, loop=self.session.loop_video))
 
-    # --- cameras --------------------------------------------------------------------------
+    # --- cameras and other live sources -----------------------------------------------------
     def open_camera(self, index: int) -> None:
-        self.board.clear(LEFT_OUT)
-        self.images = ImageList()
-        self._pending = None
         name = next((c.name for c in self.cameras or [] if c.index == index), None)
         # mirroring is the capture thread's (one switch for cameras and videos)
-        self.session.open_live(CameraSource(index, self.resolution, mirror=False, name=name))
+        self.open_live(CameraSource(index, self.resolution, mirror=False, name=name))
+
+    def open_live(self, source: FrameSource) -> None:
+        """Show `source` live instead of the images being browsed."""
+        self.board.clear(Topic.LEFT_OUT)
+        self.images = ImageList()
+        self._pending = None
+        self.session.open_live(source)
 
     def probe_cameras(self) -> None:
         """Find the cameras that open, off the GUI thread (opening one can take seconds)."""
         if self.probing:
             return
         self.probing = True
-        worker = create_worker(self.camera_lister, _start_thread=False, _ignore_errors=True)
-        worker.returned.connect(self._on_cameras)
-        worker.errored.connect(lambda error: self._on_cameras([], error))
-        worker.start()
+        lister = self.camera_lister
+        run_job(lambda _ctx: lister(), name="camera probe", returned=self._on_cameras,
+                errored=lambda error: self._on_cameras([], error))
         self.camerasChanged.emit()
 
     def _on_cameras(self, cameras: list[CameraInfo], error: Exception | None = None) -> None:
@@ -255,6 +267,6 @@ class SourceOpener(QObject):
         remote = [url.toString() for url in mime.urls() if not url.isLocalFile()]
         why = (f"links to {', '.join(remote)} (only files on this computer are opened)" if remote
                else f"data of type {offered}")
-        self.board.error("open", "Nothing to open", f"This held {why}. Paste or drop image "
+        self.board.error(Topic.OPEN, "Nothing to open", f"This held {why}. Paste or drop image "
                          "files, folders, a video, or a picture.")
         return False

@@ -18,12 +18,13 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
+from squeezeapp.core.imaging.source_kinds import SourceKind
 from squeezeapp.ui.common.settings import MAX_STORED_PATH_CHARS
 
 logger = logging.getLogger(__name__)
 
 MAX_RECENT = 10
-KINDS = ("image", "folder", "video", "project")  # project: a teach project folder
+KINDS = tuple(kind for kind in SourceKind if kind.reopenable)
 SETTINGS_KEY = "recent/entries"
 MAX_STORED_TEXT_CHARS = 8 << 20  # the JSON parsed at most (a few ms per MB); longer is ignored
 
@@ -31,13 +32,13 @@ MAX_STORED_TEXT_CHARS = 8 << 20  # the JSON parsed at most (a few ms per MB); lo
 @dataclass(frozen=True)
 class RecentEntry:
     path: Path  # absolute, as it was opened
-    kind: str  # one of KINDS
+    kind: SourceKind  # one of KINDS
 
     @property
     def label(self) -> str:
         """The menu text (no mnemonic): the name, and what it is when not an image."""
         name = self.path.name or str(self.path)
-        return name if self.kind == "image" else f"{name}  ({self.kind})"
+        return name if self.kind is SourceKind.IMAGE else f"{name}  ({self.kind})"
 
 
 def normalised(path: Path) -> Path:
@@ -75,7 +76,7 @@ def load_recent(store: QSettings) -> list[RecentEntry]:
         path, kind = item.get("path"), item.get("kind")
         if isinstance(path, str) and 0 < len(path) <= MAX_STORED_PATH_CHARS and kind in KINDS \
                 and "\0" not in path:
-            entry = RecentEntry(normalised(Path(path)), kind)
+            entry = RecentEntry(normalised(Path(path)), SourceKind(kind))
             if entry.path not in seen:
                 seen.add(entry.path)
                 entries.append(entry)
@@ -113,7 +114,7 @@ class RecentMenu(QMenu):
     def entries(self) -> list[RecentEntry]:
         return list(self._entries)
 
-    def add(self, path: Path, kind: str) -> None:
+    def add(self, path: Path, kind: SourceKind) -> None:
         self._set(with_entry(self._entries, RecentEntry(path, kind)))
 
     def remove(self, path: Path) -> bool:

@@ -25,13 +25,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import create_worker
 
 from squeezeapp.core.imaging.sources import Frame
 from squeezeapp.core.teach.project import Project, TeachError
 from squeezeapp.core.teach.train import TrainedProject
-from squeezeapp.ui.common.canvas_message import MessageAction, MessageBoard
-from squeezeapp.ui.common.jobs import start_tracked, wait_all
+from squeezeapp.ui.common.canvas_message import MessageAction, MessageBoard, Topic
+from squeezeapp.ui.common.jobs import Job, run_job, wait_for
 from squeezeapp.ui.teach.engine import Saved, TeachEngine, Trained
 
 logger = logging.getLogger(__name__)
@@ -65,7 +64,7 @@ class TeachPanel(QDockWidget):
         self.latest: TrainedProject | None = None
         self.live_taught = True
         self._frame: Frame | None = None
-        self._jobs: list = []
+        self._jobs: list[Job] = []  # started; the finished ones are dropped at the next start
         self._training = False
         self._train_again = False
         self._thumbs: dict[str, list[tuple[Path, QPixmap]]] = {}
@@ -163,9 +162,9 @@ class TeachPanel(QDockWidget):
         try:
             project = Project.create(folder)
         except TeachError as error:
-            self.board.error("teach", "The teach project could not be opened", str(error))
+            self.board.error(Topic.TEACH, "The teach project could not be opened", str(error))
             return False
-        self.board.clear("teach")
+        self.board.clear(Topic.TEACH)
         self.project = project
         self.latest = None
         self._thumbs = {}
@@ -237,7 +236,7 @@ class TeachPanel(QDockWidget):
             added = self.project.add_class(f"{name} {len(self.project.classes) + 1}"
                                            if name == "Class" else name)
         except TeachError as error:
-            self.board.error("teach", "Class not added", str(error))
+            self.board.error(Topic.TEACH, "Class not added", str(error))
             return None
         self._refresh_classes()
         self.select_class(added)
@@ -251,10 +250,10 @@ class TeachPanel(QDockWidget):
         try:
             moved = project.remove_class(name)
         except TeachError as error:
-            self.board.error("teach", "Class not removed", str(error))
+            self.board.error(Topic.TEACH, "Class not removed", str(error))
             return
         if moved is not None:
-            self.board.info("teach", f"Removed class '{name}'",
+            self.board.info(Topic.TEACH, f"Removed class '{name}'",
                             f"Its pictures were kept in {moved}")
         self._refresh_classes()
         self.schedule_training()
@@ -277,7 +276,7 @@ class TeachPanel(QDockWidget):
         try:
             renamed = self.project.rename_class(old, new)
         except TeachError as error:
-            self.board.error("teach", "Class not renamed", str(error))
+            self.board.error(Topic.TEACH, "Class not renamed", str(error))
             renamed = old
         folder = self.project.folder / renamed
         self._thumbs[renamed] = [(folder / path.name, pixmap)
@@ -314,7 +313,7 @@ class TeachPanel(QDockWidget):
         if name is None or self.project is None:
             return
         if self._frame is None:
-            self.board.info("teach", "Nothing to record",
+            self.board.info(Topic.TEACH, "Nothing to record",
                             "Open a camera or a video (or a picture) first, then hold the button.")
             return
         self._recording = name
@@ -373,7 +372,7 @@ class TeachPanel(QDockWidget):
         del thumbs[:-MAX_STRIP]
         self._added[saved.class_name] = self._added.get(saved.class_name, 0) + len(saved.paths)
         if saved.failures:
-            self.board.error("teach", f"{len(saved.failures)} picture(s) not added",
+            self.board.error(Topic.TEACH, f"{len(saved.failures)} picture(s) not added",
                              "\n".join(saved.failures[:10]))
         self._show_strip()
         if saved.started:
@@ -423,11 +422,11 @@ class TeachPanel(QDockWidget):
         self.schedule_training()
 
         def undo() -> None:
-            self.board.clear("teach")
+            self.board.clear(Topic.TEACH)
             self._start(self.engine.restore_example, removed, original,
                         done=lambda _path: self._on_restored(name, undone))
 
-        self.board.info("teach", f"Removed {original.name} from '{name}'",
+        self.board.info(Topic.TEACH, f"Removed {original.name} from '{name}'",
                         "It is kept in the project's .removed folder.",
                         (MessageAction("Undo", undo),))
 
@@ -486,7 +485,7 @@ class TeachPanel(QDockWidget):
     def _on_train_failed(self, error: Exception) -> None:
         self._training = False
         self.accuracy_label.setText("Training failed.")
-        self.board.error("teach", "Training failed", str(error) or type(error).__name__)
+        self.board.error(Topic.TEACH, "Training failed", str(error) or type(error).__name__)
 
     def _fill_confusion(self) -> None:
         report = self.latest.report if self.latest else None
@@ -528,27 +527,27 @@ class TeachPanel(QDockWidget):
     def export_to(self, target: Path) -> None:
         """Write the taught model (the dialog confirmed the name)."""
         if self.latest is None or not self.latest.report.trained:
-            self.board.error("teach", "Nothing to export yet", "Train on two classes first.")
+            self.board.error(Topic.TEACH, "Nothing to export yet", "Train on two classes first.")
             return
         self._start(self.engine.export, self.latest, target, done=self._on_exported)
 
     def _on_exported(self, path: Path) -> None:
         self.exported = path
-        self.board.info("teach", f"Exported {path.name}", str(path))
+        self.board.info(Topic.TEACH, f"Exported {path.name}", str(path))
 
     # --- jobs ---------------------------------------------------------------------------------
     def _start(self, function, *args, done, failed=None) -> None:
-        worker = create_worker(function, *args, _start_thread=False)
-        worker.returned.connect(done)
-        worker.errored.connect(failed or (lambda error: self.board.error(
-            "teach", "Teach: something failed", str(error) or type(error).__name__)))
-        self._jobs = [event for event in self._jobs if not event.is_set()]
-        self._jobs.append(start_tracked(worker))
+        job = run_job(lambda _ctx: function(*args), name="teach", returned=done,
+                      errored=failed or (lambda error: self.board.error(
+                          Topic.TEACH, "Teach: something failed",
+                          str(error) or type(error).__name__)))
+        self._jobs = [each for each in self._jobs if not each.done]
+        self._jobs.append(job)
 
     def busy(self) -> bool:
-        return any(not event.is_set() for event in self._jobs) or self._debounce.isActive()
+        return any(not job.done for job in self._jobs) or self._debounce.isActive()
 
     def shutdown(self, timeout_s: float = 3.0) -> None:
         self._record_timer.stop()
         self._debounce.stop()
-        wait_all(self._jobs, timeout_s, "teach jobs")
+        wait_for(self._jobs, timeout_s, "teach jobs")

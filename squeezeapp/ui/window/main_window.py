@@ -26,16 +26,19 @@ from PySide6.QtWidgets import QMainWindow, QMenu
 from squeezeapp import APP_NAME
 from squeezeapp.core.common.files import describe_os_error
 from squeezeapp.core.imaging.decode import is_video_path
-from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, list_cameras
+from squeezeapp.core.imaging.source_kinds import SourceKind
+from squeezeapp.core.imaging.sources import CameraInfo, FrameSource, list_cameras
 from squeezeapp.ui.common.canvas_message import (
     CanvasMessage,
     Level,
     MessageAction,
     MessageBoard,
     MessagesDialog,
+    Topic,
 )
 from squeezeapp.ui.common.elided_label import ElidedLabel
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_folder, ask_images, ask_video
+from squeezeapp.ui.common.jobs import quit_all
 from squeezeapp.ui.common.options import GuiOptions
 from squeezeapp.ui.common.settings import AppSettings, load_geometry, save_geometry
 from squeezeapp.ui.common.view_options import ViewOptions
@@ -56,6 +59,7 @@ from squeezeapp.ui.window.help_dialogs import ModelFacts, build_about_dialog, bu
 logger = logging.getLogger(__name__)
 
 STATUS_MS = 10_000
+CLOSE_JOBS_WAIT_S = 1.0  # what closing waits for other background jobs, in all
 DEFAULT_SIZE = QSize(1100, 720)
 MINIMUM_SIZE = QSize(640, 400)
 
@@ -294,13 +298,13 @@ class MainWindow(QMainWindow):
     def _on_live_changed(self) -> None:
         if self.session.live_source is not None:
             self.results.forget()
-        if not isinstance(self.session.live_source, CameraSource) and self.camera_menu.playing:
+        if self._live_camera() is None and self.camera_menu.playing:
             self.camera_menu.show_playing("")
         self._show_mirror_setting()
         self._update_actions()
 
-    def _on_source_opened(self, source) -> None:
-        if isinstance(source, CameraSource) and source.details:
+    def _on_source_opened(self, source: FrameSource) -> None:
+        if source.camera_index is not None and source.details:
             self.camera_menu.show_playing(f"{source.description}: {source.details}")
 
     def _show_mirror_setting(self) -> None:
@@ -378,7 +382,7 @@ class MainWindow(QMainWindow):
         if panel is None:
             return None
         if panel.open_project(folder):
-            self.recent_menu.add(folder, "project")
+            self.recent_menu.add(folder, SourceKind.PROJECT)
         panel.show()
         return panel
 
@@ -401,7 +405,7 @@ class MainWindow(QMainWindow):
             return self.teach_panel
         loaded = self.models.loaded
         if loaded is None:
-            self.board.error("teach", "No model to teach from",
+            self.board.error(Topic.TEACH, "No model to teach from",
                              "Teaching needs the ImageNet model loaded first.")
             return None
         base = Path(loaded.path)
@@ -421,10 +425,10 @@ class MainWindow(QMainWindow):
     def open_recent(self, entry: RecentEntry) -> None:
         """File ▸ Open Recent: opened like a drop (a video the scan would not know by its
         name goes straight to the player); a teach project opens the teach panel."""
-        if entry.kind == "project":
+        if entry.kind is SourceKind.PROJECT:
             self.teach_new_classes(entry.path)
             return
-        if entry.kind == "video" and not is_video_path(entry.path):
+        if entry.kind is SourceKind.VIDEO and not is_video_path(entry.path):
             self.opener.open_video(entry.path)
         else:
             self.opener.open_paths([entry.path])
@@ -432,7 +436,7 @@ class MainWindow(QMainWindow):
     def _on_paths_missing(self, paths: list[Path]) -> None:
         gone = [path for path in paths if self.recent_menu.remove(path)]
         if gone:
-            self.board.error("open", f"{gone[0].name or gone[0]} is no longer there",
+            self.board.error(Topic.OPEN, f"{gone[0].name or gone[0]} is no longer there",
                              f"{gone[0]} was not found (moved, renamed, deleted, or on a drive "
                              "not connected now). It was removed from File ▸ Open Recent.")
 
@@ -460,17 +464,21 @@ class MainWindow(QMainWindow):
     def set_resolution(self, resolution: tuple[int, int] | None) -> None:
         self.prefs = replace(self.prefs, resolution=resolution)
         self.opener.resolution = resolution
-        if isinstance(source := self.session.live_source, CameraSource):
-            self.opener.open_camera(source.index)
+        if (index := self._live_camera()) is not None:
+            self.opener.open_camera(index)
+
+    def _live_camera(self) -> int | None:
+        source = self.session.live_source
+        return source.camera_index if source is not None else None
 
     def _on_cameras_changed(self) -> None:
         none = not self.camera_action.isEnabled()
         self.no_camera_shortcut.setEnabled(none)
         if not none and self.opener.cameras:
-            self.board.clear("camera")  # one answered: the search worked
+            self.board.clear(Topic.CAMERA)  # one answered: the search worked
 
     def _say_no_camera(self) -> None:
-        self.board.error("camera", "No camera found", NO_CAMERA,
+        self.board.error(Topic.CAMERA, "No camera found", NO_CAMERA,
                          (MessageAction("Search Again", self.opener.probe_cameras),))
 
     def show_messages(self) -> None:
@@ -482,7 +490,8 @@ class MainWindow(QMainWindow):
 
     def snapshot(self) -> Path | None:
         if (frame := self.view.frame) is None:
-            self.board.error("snapshot", "Nothing to save yet", "Open a picture or a camera first.")
+            self.board.error(Topic.SNAPSHOT, "Nothing to save yet",
+                             "Open a picture or a camera first.")
             return None
         try:
             path = save_frame_snapshot(self.snapshot_dir, frame.image, frame.source,
@@ -491,9 +500,9 @@ class MainWindow(QMainWindow):
                                        caption=self.view.caption_text(),
                                        video_timestamp_s=frame.position_s)
         except OSError as error:
-            self.board.error("snapshot", "Snapshot not saved", describe_os_error(error))
+            self.board.error(Topic.SNAPSHOT, "Snapshot not saved", describe_os_error(error))
             return None
-        self.board.clear("snapshot")
+        self.board.clear(Topic.SNAPSHOT)
         self.show_status(f"Saved {path} (and .json)")
         return path
 
@@ -504,14 +513,14 @@ class MainWindow(QMainWindow):
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            self.board.error("snapshot-folder", "Cannot open the snapshot folder",
+            self.board.error(Topic.SNAPSHOT_FOLDER, "Cannot open the snapshot folder",
                              describe_os_error(error))
             return False
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-            self.board.error("snapshot-folder", "Cannot open the snapshot folder",
+            self.board.error(Topic.SNAPSHOT_FOLDER, "Cannot open the snapshot folder",
                              f"No file manager answered. The snapshots are in {folder}")
             return False
-        self.board.clear("snapshot-folder")
+        self.board.clear(Topic.SNAPSHOT_FOLDER)
         return True
 
     def _on_view_options(self, options: ViewOptions) -> None:
@@ -548,10 +557,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.results.view.begin_shutdown()  # a batch stops while the rest closes
         try:  # saving must never keep the shutdown below from running (threads left: exit 139)
-            source = self.session.live_source
-            camera = source if isinstance(source, CameraSource) else None
+            camera = self._live_camera()
             self.remember(camera_active=camera is not None,
-                          camera=camera.index if camera is not None else self.prefs.camera)
+                          camera=camera if camera is not None else self.prefs.camera)
             save_geometry(self.store, self.saveGeometry())
             self.store.sync()
         except Exception:  # logged; quitting goes on
@@ -560,6 +568,7 @@ class MainWindow(QMainWindow):
         self.results.shutdown()
         if self.teach_panel is not None:
             self.teach_panel.shutdown()
+        quit_all(CLOSE_JOBS_WAIT_S)  # a folder scan, a camera probe, a model listing…
         took = self.session.shutdown()
         logger.info("threads stopped in %.0f ms", took * 1000)
         super().closeEvent(event)
