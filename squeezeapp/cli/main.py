@@ -314,7 +314,7 @@ class _SidecarWriter:
     def summary(self) -> str:
         from squeezeapp.core.batch.xmp import describe
 
-        return describe(self.results)
+        return describe(self.results, min_confidence=self.rule.min_confidence)
 
 
 def _sidecar_writer(args: argparse.Namespace) -> _SidecarWriter:
