@@ -635,8 +635,9 @@ def test_a_phone_folder_opens_with_heic_and_says_what_it_left_out(qtbot, window,
     assert "8 images" in window.windowTitle()
     label = results.left_out_label
     assert label.isVisible()
-    assert ("5 items left out: 1 video, 1 sidecar file, 1 text file, 1 unsupported format, "
-            "1 subfolder") in label.text()
+    assert ("4 items left out: 1 video, 1 text file, 1 unsupported format, "
+            "1 subfolder") in label.text()  # IMG_0001.jpg.xmp belongs to its photo
+    assert "sidecar" not in label.text()
     label.linkActivated.emit("list")
     box = results.left_out_box
     assert box is not None and box.isVisible()

@@ -36,6 +36,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from squeezeapp.core.common.files import describe_os_error, write_atomic
+from squeezeapp.core.imaging.scan import BACKUP_SUFFIX
 from squeezeapp.core.inference.classifier import Classification
 from squeezeapp.core.models.spec import short_label
 
@@ -43,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 ROOT_KEYWORD = "squeezeapp"
 TOOLKIT = "squeezeapp"  # x:xmptk of a sidecar this app created
-BACKUP_SUFFIX = ".squeezeapp-backup"
 MAX_SIDECAR_BYTES = 4 << 20
 WRITE_THREADS = 8  # waiting on fsync, not computing: see _in_parallel
 X = "adobe:ns:meta/"
