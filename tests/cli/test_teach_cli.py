@@ -47,6 +47,13 @@ def test_teach_prints_accuracy_and_confusion_and_exports(tmp_path, model_dir,
     assert "taught         on squeezenet1.1" in info.stdout and "12 examples" in info.stdout
     assert re.search(r"accuracy +\d+ % cross-validated \(leave-one-out\); kind 0 \d+ %",
                      info.stdout), info.stdout
+    # models list and the Model menu show that accuracy too (no held-out figures in it)
+    from squeezeapp.core.modeltools.profile import model_profile
+
+    profile = model_profile(output)
+    assert re.search(r"float32; \d+ % cross-validated on its taught examples",
+                     profile.summary), profile.summary
+    assert re.search(r" — \d+ % cross-validated", profile.menu_label), profile.menu_label
     # an existing output is never overwritten
     again = run_cli("teach", str(train), "--output", str(output), "--format", "json")
     data = json.loads(again.stdout)
