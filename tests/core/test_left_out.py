@@ -90,3 +90,14 @@ def test_the_command_line_list_gives_command_line_advice(tmp_path: Path) -> None
     assert "▸" not in cli and "squeezeapp gui VIDEO" in cli
     assert "holiday.mp4: a video" in cli and "edits: a subfolder (not searched: add " \
         "--recursive)" in cli
+
+
+def test_is_sidecar_of_a_given_photo(tmp_path: Path) -> None:
+    from squeezeapp.core.imaging.scan import is_sidecar_of
+
+    photo = tmp_path / "IMG_1.CR2"
+    assert is_sidecar_of(tmp_path / "IMG_1.xmp", [photo])
+    assert is_sidecar_of(tmp_path / "img_1.cr2.xmp", [photo])
+    assert not is_sidecar_of(tmp_path / "IMG_2.xmp", [photo])
+    assert not is_sidecar_of(tmp_path / "other" / "IMG_1.xmp", [photo])  # another folder
+    assert not is_sidecar_of(tmp_path / "IMG_1.txt", [photo])  # not a sidecar

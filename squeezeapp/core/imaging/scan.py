@@ -153,6 +153,15 @@ def _scan_folder(folder: Path, recursive: bool, found: list[Path], left_out: lis
                                    unsupported_reason(sidecar.name)), left_out, counts)
 
 
+def is_sidecar_of(path: Path, pictures: Iterable[Path]) -> bool:
+    """Whether `path` is a sidecar of one of `pictures` in its folder (files dropped or given
+    as they are: the same rule as a folder's)."""
+    if left_out_kind(path.name) is not LeftOutKind.SIDECAR:
+        return False
+    names = {p.name.lower() for p in pictures if p.parent == path.parent}
+    return _belongs_to(path.name, names, {Path(name).stem for name in names})
+
+
 def _belongs_to(name: str, pictures: set[str], stems: set[str]) -> bool:
     """Whether a sidecar is one of these pictures' (lower-case names): photo.jpg.xmp and
     photo.xmp (either naming), photo.jpg.pp3, and this app's photo.jpg.xmp.squeezeapp-backup."""
