@@ -11,7 +11,6 @@ import io
 import struct
 from dataclasses import dataclass
 
-import imagesize
 import numpy as np
 
 _HEAD = 1 << 20  # headers, including a JPEG's EXIF block before its frame header, fit in 1 MB
@@ -48,6 +47,8 @@ def probe(buffer: np.ndarray) -> ImageHeader | None:
             header = parser(head)
             if header is not None:
                 return header if header.width > 0 and header.height > 0 else None
+        import imagesize  # only for rarer formats: its import pulls in urllib and email (15 ms)
+
         width, height = imagesize.get(io.BytesIO(head))
     except (struct.error, ValueError, IndexError, OSError):
         return None
@@ -141,6 +142,8 @@ def _tiff(head: bytes) -> ImageHeader | None:
 def _webp(head: bytes) -> ImageHeader | None:
     if head[:4] != b"RIFF" or head[8:12] != b"WEBP":
         return None
+    import imagesize
+
     width, height = imagesize.get(io.BytesIO(head))
     return ImageHeader("webp", width, height, 4, 1)
 

@@ -10,15 +10,17 @@ import contextlib
 import io
 import logging
 from collections.abc import Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 
 from squeezeapp.core.common.errors import ModelError
 from squeezeapp.core.inference.postprocess import to_probabilities
 from squeezeapp.core.models.spec import ModelSpec
+
+if TYPE_CHECKING:  # onnx only where a model is rewritten (prepared_cache), never per prediction
+    import onnx
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ def synthetic_frame(side: int = _SYNTHETIC_SIDE) -> np.ndarray:
 def check_input_type(declared: onnx.ValueInfoProto, model_name: str) -> None:
     """Refuse a model whose input is not float32: the pre-processing (in Python, or folded into
     the graph's prologue) produces float32 tensors; raise ModelError with one line."""
+    import onnx
+
     element = declared.type.tensor_type.elem_type
     if element != onnx.TensorProto.FLOAT:
         kind = onnx.TensorProto.DataType.Name(element).lower() if element else "unknown"

@@ -8,20 +8,25 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 
 from squeezeapp.core.common.errors import ModelError
+from squeezeapp.core.common.hashing import file_sha256
 from squeezeapp.core.common.limits import check_threads
-from squeezeapp.core.inference.check import check_input_type, check_usable, ort_prints_logged
-from squeezeapp.core.inference.graph_rewrite import CamSource, RewrittenModel, graph_inputs, rewrite
+from squeezeapp.core.inference import prepared_cache
+from squeezeapp.core.inference.check import check_usable, ort_prints_logged
+from squeezeapp.core.inference.graph_facts import CamSource, GraphFacts
 from squeezeapp.core.inference.postprocess import to_probabilities, top_k_indices
 from squeezeapp.core.inference.preprocess import CropRect, Preprocessor
 from squeezeapp.core.inference.providers import resolve_providers, short_name
-from squeezeapp.core.models.lookup import build_spec, model_metadata, resolve_model_path
+from squeezeapp.core.models.lookup import build_spec, resolve_model_path
 from squeezeapp.core.models.spec import ModelSpec, short_label
+
+if TYPE_CHECKING:  # onnx is imported only to build a prepared model (see prepared_cache)
+    import onnx
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +93,7 @@ class Classifier:
     `infer`, `prepare` and `classify_batch` are safe from several threads at once."""
 
     def __init__(self, spec: ModelSpec, session: ort.InferenceSession,
-                 graph: RewrittenModel | None = None,
+                 graph: GraphFacts | None = None,
                  settings: SessionSettings | None = None) -> None:
         self.spec = spec
         self.settings = settings or SessionSettings()
@@ -108,24 +113,25 @@ class Classifier:
     @classmethod
     def load(cls, model: str | os.PathLike[str] | None = None,
              settings: SessionSettings | None = None) -> Classifier:
-        """Find, open and validate a model; every failure is a one-line ModelError."""
+        """Find, open and validate a model; every failure is a one-line ModelError.
+
+        The rewritten model comes from the user cache when it is there (onnxruntime alone);
+        otherwise it is built with `onnx` and kept for next time (prepared_cache)."""
         settings = settings or SessionSettings()
         path = resolve_model_path(model)
-        proto = _read_model(path)
-        spec = build_spec(
-            path,
-            model_metadata(proto, path),
-            [(i.name, _shape(i)) for i in graph_inputs(proto.graph)],
-            [(o.name, _shape(o)) for o in proto.graph.output],
-        )
-        check_input_type(graph_inputs(proto.graph)[0], path.name)
         try:
-            graph = rewrite(proto, spec.preprocess, uint8_input=settings.graph_prologue)
-            session = open_session(graph.model.SerializeToString(), settings, path.name)
-        except Exception:  # a graph the rewrite cannot handle must not cost the user the model
-            logger.warning("%s: the rewritten graph did not load; using the file as it is",
-                           path.name, exc_info=logger.isEnabledFor(logging.DEBUG))
-            session, graph = open_session(str(path), settings, path.name), None
+            sha256 = file_sha256(path)
+        except OSError as error:
+            raise ModelError(f"{path.name}: cannot be read ({error.strerror or error})") from None
+        fields = prepared_cache.key_fields(sha256, settings.graph_prologue)
+        prepared = prepared_cache.load(fields)
+        spec = _spec(path, prepared.record, sha256) if prepared is not None else None
+        if spec is not None and prepared is not None \
+                and spec.preprocess.as_dict() == prepared.preprocess:
+            session = open_session(prepared.model, settings, path.name)
+            graph: GraphFacts | None = prepared.facts
+        else:  # first use, or the file's sidecar changed the pre-processing: rewrite again
+            spec, session, graph = _prepare(path, sha256, settings, fields)
         logger.info("loaded %s (%s) on %s; normalisation %s", spec.name, path,
                     session.get_providers()[0], graph.normalisation if graph else "in Python")
         classifier = cls(spec, session, graph, settings)
@@ -235,7 +241,42 @@ class Classifier:
                 for row in probabilities]
 
 
+def _spec(path: Path, record: prepared_cache.ModelRecord, sha256: str) -> ModelSpec:
+    return build_spec(path, record.metadata, record.inputs, record.outputs, sha256=sha256)
+
+
+def _prepare(path: Path, sha256: str, settings: SessionSettings, fields: dict[str, object]
+             ) -> tuple[ModelSpec, ort.InferenceSession, GraphFacts | None]:
+    """Read the file with `onnx`, rewrite it, open it, and keep the result in the cache."""
+    from squeezeapp.core.inference.check import check_input_type
+    from squeezeapp.core.inference.graph_rewrite import graph_inputs, rewrite
+    from squeezeapp.core.models.lookup import model_metadata
+
+    proto = _read_model(path)
+    record = prepared_cache.ModelRecord(
+        model_metadata(proto, path),
+        [(i.name, _shape(i)) for i in graph_inputs(proto.graph)],
+        [(o.name, _shape(o)) for o in proto.graph.output],
+    )
+    spec = _spec(path, record, sha256)
+    check_input_type(graph_inputs(proto.graph)[0], path.name)
+    try:
+        rewritten = rewrite(proto, spec.preprocess, uint8_input=settings.graph_prologue)
+        model = rewritten.model.SerializeToString()
+        session = open_session(model, settings, path.name)
+    except Exception:  # a graph the rewrite cannot handle must not cost the user the model
+        logger.warning("%s: the rewritten graph did not load; using the file as it is",
+                       path.name, exc_info=logger.isEnabledFor(logging.DEBUG))
+        return spec, open_session(str(path), settings, path.name), None
+    facts = GraphFacts.of(rewritten)
+    prepared_cache.store(fields, prepared_cache.PreparedModel(
+        record, facts, spec.preprocess.as_dict(), model))
+    return spec, session, facts
+
+
 def _read_model(path: Path) -> onnx.ModelProto:
+    import onnx
+
     try:
         return onnx.load(str(path))
     except Exception as error:  # protobuf and onnx raise several unrelated exception types

@@ -27,6 +27,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from squeezeapp.core.inference.graph_facts import CamSource
 from squeezeapp.core.models.spec import NUM_CLASSES, PreprocessSpec
 
 logger = logging.getLogger(__name__)
@@ -36,18 +37,6 @@ UINT8_INPUT = "image_uint8_nhwc"
 # QuantizeLinear/DequantizeLinear pair, which keeps one value per class)
 _PASS_THROUGH = {"Flatten", "Reshape", "Squeeze", "Softmax", "Identity", "LogSoftmax",
                  "QuantizeLinear", "DequantizeLinear"}
-
-
-@dataclass(frozen=True)
-class CamSource:
-    """Where a model's class activation maps come from, or why it has none."""
-
-    tensor: str | None  # the pre-pooling tensor's name in the graph
-    reason: str  # why there is no map (empty when there is one)
-
-    @property
-    def supported(self) -> bool:
-        return self.tensor is not None
 
 
 @dataclass(frozen=True)

@@ -153,9 +153,11 @@ def build_spec(
     metadata: dict[str, str],
     inputs: list[tuple[str, list[Any]]],
     outputs: list[tuple[str, list[Any]]],
+    sha256: str | None = None,
 ) -> ModelSpec:
-    """Validate a model's interface and gather its labels and pre-processing."""
-    sha256 = file_sha256(path)
+    """Validate a model's interface and gather its labels and pre-processing (`sha256`: the
+    file's, when the caller has just computed it)."""
+    sha256 = sha256 or file_sha256(path)
     sidecar = read_sidecar(path)
     known = known_by_sha256(sha256)
     if len(inputs) != 1:
