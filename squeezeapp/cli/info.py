@@ -52,7 +52,7 @@ def model_lines(classifier: Classifier, summary: ModelSummary) -> list[str]:
         f"provider       {classifier.provider}",
         f"input          {spec.input_name} [{shape}] float32",
         f"output         {spec.output_name} ({spec.output_kind or 'detected at run time'})",
-        f"preprocess     shorter side→{pre.resize}, centre crop {pre.size}×{pre.size}, {pre.color},"
+        f"preprocess     {pre.describe_resize()}, {pre.color},"
         f" x*{pre.scale:.6g}, mean {list(pre.mean)}, std {list(pre.std)}",
         f"labels         {len(spec.labels)} classes (from {spec.source})",
         f"parameters     {summary.params:,}{_weight_note(summary)}",
