@@ -173,3 +173,27 @@ def test_classifying_one_image_never_imports_onnx(model_dir, sample_dir, tmp_pat
         assert json.loads(run.stdout)["predictions"][0]["label"].startswith("tench")
     assert "ONNX-IMPORTED" in runs[0].stderr  # the first run builds it: the test sees both
     assert "NO-ONNX" in runs[1].stderr, runs[1].stderr
+
+
+def test_the_window_launched_with_a_photo_never_imports_onnx(model_dir, sample_dir, tmp_path):
+    """The model menu's listing reads metadata through onnx_header, the model comes from the
+    cache: the window's start never pays for `import onnx` either."""
+    script = (
+        "import sys, json\n"
+        "from squeezeapp.cli.main import main\n"
+        "code = main(['gui', sys.argv[1], '--exit-after', '4', '--metrics-json', sys.argv[2]])\n"
+        "print('ONNX-IMPORTED' if 'onnx' in sys.modules else 'NO-ONNX', file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+    env = {"SQUEEZEAPP_CACHE_DIR": str(tmp_path / "cache"), "SQUEEZEAPP_MODEL_DIR": str(model_dir),
+           "PATH": "/usr/bin:/bin", "ORT_DISABLE_TELEMETRY": "1", "QT_QPA_PLATFORM": "offscreen",
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
+    Classifier.load(model_dir / "squeezenet1.1.onnx")  # builds the entry (this process's cache)
+    shutil.copytree(prepared_models_dir(), tmp_path / "cache" / "prepared")
+    metrics = tmp_path / "metrics.json"
+    run = subprocess.run([sys.executable, "-c", script, str(sample_dir / "n01440764_tench.JPEG"),
+                          str(metrics)], capture_output=True, text=True, timeout=120, cwd=REPO,
+                         env=env, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "NO-ONNX" in run.stderr, run.stderr
+    assert json.loads(metrics.read_text())["top1_label"].startswith("tench")

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnx
 
 from squeezeapp.core.common.errors import ModelError
 from squeezeapp.core.common.hashing import file_sha256
 from squeezeapp.core.measure.timing import interleave
 from squeezeapp.core.models.lookup import local_model_paths, read_sidecar
 from squeezeapp.core.models.names import MODEL_NAME_KEY, display_name
+from squeezeapp.core.models.onnx_header import HeaderError, read_header
 
 logger = logging.getLogger(__name__)
 
@@ -94,15 +94,15 @@ class ModelProfile:
 
 
 def model_profile(path: Path, measure: bool = False) -> ModelProfile:
-    """A model's profile from its metadata; `measure` also times it here (about 0.3 s)."""
+    """A model's profile from its metadata; `measure` also times it here (about 0.3 s).
+    Read without `onnx` (onnx_header): the window lists models while its first one loads."""
     try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as error:  # protobuf raises several unrelated exception types
+        header = read_header(path)
+    except (OSError, HeaderError) as error:
         return ModelProfile(path.stem, display_name(path), path, "?",
                             error=f"not readable ({error})")
-    meta = {p.key: p.value for p in model.metadata_props}
-    int8 = any(node.op_type in ("QuantizeLinear", "QLinearConv", "ConvInteger")
-               for node in model.graph.node)
+    meta = header.metadata
+    int8 = bool(header.op_types & {"QuantizeLinear", "QLinearConv", "ConvInteger"})
     try:
         sidecar = read_sidecar(path)
     except ModelError:  # loading the model says what is wrong with it
