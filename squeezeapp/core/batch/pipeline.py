@@ -31,7 +31,8 @@ import numpy as np
 from squeezeapp.core.common.errors import ImageReadError
 from squeezeapp.core.imaging.decode import read_image
 from squeezeapp.core.inference.classifier import Classification, Classifier, SessionSettings
-from squeezeapp.core.inference.providers import CPU, resolve_providers
+from squeezeapp.core.inference.engine_choice import resolve_engine
+from squeezeapp.core.inference.engines import CPU_ENGINE
 
 DEFAULT_BATCH = 8
 # Above this many cores the image schedule is unmeasured here (the development machine has 2):
@@ -63,7 +64,8 @@ class Schedule:
 def plan_schedule(settings: SessionSettings, cores: int | None = None) -> Schedule:
     """The schedule for this machine and these settings (an explicit --threads wins)."""
     cores = max(1, cores or os.cpu_count() or 1)
-    on_cpu = resolve_providers(settings.provider)[0] == CPU
+    # "auto" here is the classic rule (a measured OpenVINO choice then runs on image workers)
+    on_cpu = resolve_engine(settings.provider, "", settings.threads) == CPU_ENGINE
     if settings.threads == 1 or (settings.threads is None and on_cpu
                                  and cores <= IMAGE_WORKERS_MAX_CORES):
         return Schedule("images", workers=cores, session_threads=1)

@@ -18,10 +18,12 @@ from squeezeapp.core.common.hashing import file_sha256
 from squeezeapp.core.common.limits import check_threads
 from squeezeapp.core.inference import prepared_cache
 from squeezeapp.core.inference.check import check_usable, ort_prints_logged
+from squeezeapp.core.inference.engine_choice import resolve_engine
+from squeezeapp.core.inference.engines import Engine, configure
 from squeezeapp.core.inference.graph_facts import CamSource, GraphFacts
 from squeezeapp.core.inference.postprocess import to_probabilities, top_k_indices
 from squeezeapp.core.inference.preprocess import CropRect, Preprocessor
-from squeezeapp.core.inference.providers import resolve_providers, short_name
+from squeezeapp.core.inference.providers import short_name
 from squeezeapp.core.models.lookup import build_spec, resolve_model_path
 from squeezeapp.core.models.spec import ModelSpec, short_label
 
@@ -79,7 +81,7 @@ class SessionSettings:
     """How to run a model: thread count (None: onnxruntime's default) and provider request."""
 
     threads: int | None = None
-    provider: str | None = None  # None/"auto": the best available
+    provider: str | None = None  # an engine's name (engines.py); None/"auto": measured fastest
     # Idle inference threads busy-wait for the next run: the lowest latency for back-to-back
     # frames, but on a small machine they steal the cores that decode files in classify_files.
     spin_wait: bool = True
@@ -94,8 +96,9 @@ class Classifier:
 
     def __init__(self, spec: ModelSpec, session: ort.InferenceSession,
                  graph: GraphFacts | None = None,
-                 settings: SessionSettings | None = None) -> None:
+                 settings: SessionSettings | None = None, engine: Engine | None = None) -> None:
         self.spec = spec
+        self.engine = engine
         self.settings = settings or SessionSettings()
         self.session = session
         self.preprocess = Preprocessor(spec.preprocess)
@@ -123,18 +126,19 @@ class Classifier:
             sha256 = file_sha256(path)
         except OSError as error:
             raise ModelError(f"{path.name}: cannot be read ({error.strerror or error})") from None
+        engine = resolve_engine(settings.provider, sha256, settings.threads)
         fields = prepared_cache.key_fields(sha256, settings.graph_prologue)
         prepared = prepared_cache.load(fields)
         spec = _spec(path, prepared.record, sha256) if prepared is not None else None
         if spec is not None and prepared is not None \
                 and spec.preprocess.as_dict() == prepared.preprocess:
-            session = open_session(prepared.model, settings, path.name)
+            session = open_session(prepared.model, settings, path.name, engine)
             graph: GraphFacts | None = prepared.facts
         else:  # first use, or the file's sidecar changed the pre-processing: rewrite again
-            spec, session, graph = _prepare(path, sha256, settings, fields)
+            spec, session, graph = _prepare(path, sha256, settings, fields, engine)
         logger.info("loaded %s (%s) on %s; normalisation %s", spec.name, path,
                     session.get_providers()[0], graph.normalisation if graph else "in Python")
-        classifier = cls(spec, session, graph, settings)
+        classifier = cls(spec, session, graph, settings, engine)
         check_usable(classifier)
         return classifier
 
@@ -245,8 +249,8 @@ def _spec(path: Path, record: prepared_cache.ModelRecord, sha256: str) -> ModelS
     return build_spec(path, record.metadata, record.inputs, record.outputs, sha256=sha256)
 
 
-def _prepare(path: Path, sha256: str, settings: SessionSettings, fields: dict[str, object]
-             ) -> tuple[ModelSpec, ort.InferenceSession, GraphFacts | None]:
+def _prepare(path: Path, sha256: str, settings: SessionSettings, fields: dict[str, object],
+             engine: Engine) -> tuple[ModelSpec, ort.InferenceSession, GraphFacts | None]:
     """Read the file with `onnx`, rewrite it, open it, and keep the result in the cache."""
     from squeezeapp.core.inference.check import check_input_type
     from squeezeapp.core.inference.graph_rewrite import graph_inputs, rewrite
@@ -263,11 +267,11 @@ def _prepare(path: Path, sha256: str, settings: SessionSettings, fields: dict[st
     try:
         rewritten = rewrite(proto, spec.preprocess, uint8_input=settings.graph_prologue)
         model = rewritten.model.SerializeToString()
-        session = open_session(model, settings, path.name)
+        session = open_session(model, settings, path.name, engine)
     except Exception:  # a graph the rewrite cannot handle must not cost the user the model
         logger.warning("%s: the rewritten graph did not load; using the file as it is",
                        path.name, exc_info=logger.isEnabledFor(logging.DEBUG))
-        return spec, open_session(str(path), settings, path.name), None
+        return spec, open_session(str(path), settings, path.name, engine), None
     facts = GraphFacts.of(rewritten)
     prepared_cache.store(fields, prepared_cache.PreparedModel(
         record, facts, spec.preprocess.as_dict(), model))
@@ -290,9 +294,10 @@ def _shape(value: onnx.ValueInfoProto) -> list[int | str | None]:
     return [d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in dims]
 
 
-def open_session(model: str | bytes, settings: SessionSettings,
-                 display_name: str) -> ort.InferenceSession:
-    """A session on a model file path or serialised model bytes."""
+def open_session(model: str | bytes, settings: SessionSettings, display_name: str,
+                 engine: Engine | None = None) -> ort.InferenceSession:
+    """A session on a model file path or serialised model bytes, on `engine` (default: the
+    engine `settings.provider` names; "auto" without a model to look up: the classic rule)."""
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only: warnings about unused initialisers are noise
@@ -301,10 +306,13 @@ def open_session(model: str | bytes, settings: SessionSettings,
     options.inter_op_num_threads = 1
     if not settings.spin_wait:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    providers = resolve_providers(settings.provider)
+    engine = engine or resolve_engine(settings.provider, "", settings.threads)
     try:
+        providers = configure(engine, options)
         with ort_prints_logged():
             return ort.InferenceSession(model, sess_options=options, providers=providers)
+    except ModelError:
+        raise
     except Exception as error:  # onnxruntime raises several unrelated exception types
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
         raise ModelError(f"{display_name}: not a usable ONNX model ({first_line})") from None
