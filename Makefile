@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	./scripts/install-system-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,package]'
+	$(BIN)/python -m pip install --quiet -e '.[test,package,openvino]'
 	touch $(STAMP)
 
 run: setup
