@@ -186,6 +186,8 @@ def _usage(message: str) -> Exception:
 
 
 def _classify(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from squeezeapp.core.batch.formats import make_writer, terminal_text
     from squeezeapp.core.batch.pipeline import classify_files, pipeline_session
     from squeezeapp.core.imaging.decode import expand_image_paths
@@ -194,9 +196,9 @@ def _classify(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise _usage("--top must be at least 1")
     _configure_memory_budget(args)
-    classifier = Classifier.load(_model_to_use(args.model),
-                                 pipeline_session(_session_settings(args)))
     paths = list(expand_image_paths(args.paths, recursive=args.recursive))
+    settings = replace(_session_settings(args), expected_images=len(paths))
+    classifier = Classifier.load(_model_to_use(args.model), pipeline_session(settings))
     if not paths:
         print("squeezeapp: no image files found in " + terminal_text(", ".join(args.paths)),
               file=sys.stderr)

@@ -82,14 +82,14 @@ def test_the_choice_is_remembered_and_used_by_auto(model_dir, monkeypatch) -> No
     model = Classifier.load(model_dir / "squeezenet1.1.onnx", SessionSettings(provider="cpu"))
     choice = choose_engine(model, budget_s=0.2, engines=[CPU_ENGINE])
     assert choice.engine == "cpu"
-    assert engine_choice.cached_choice(model.spec.sha256, None) == choice
+    assert engine_choice.cached_choice(model.spec.sha256) == choice
     forced = engine_choice.EngineChoice("cpu", "test", choice.timings)
-    engine_choice.store_choice(model.spec.sha256, None, forced)
-    assert engine_choice.cached_choice(model.spec.sha256, None).why == "test"
+    engine_choice.store_choice(model.spec.sha256, forced)
+    assert engine_choice.cached_choice(model.spec.sha256).why == "test"
     assert Classifier.load(model_dir / "squeezenet1.1.onnx").engine == CPU_ENGINE
     # another machine (other CPU flags) has no choice yet
     monkeypatch.setattr(engine_choice, "machine_id", lambda: "another machine")
-    assert engine_choice.cached_choice(model.spec.sha256, None) is None
+    assert engine_choice.cached_choice(model.spec.sha256) is None
 
 
 def test_a_damaged_choices_file_is_ignored(model_dir) -> None:
@@ -97,10 +97,10 @@ def test_a_damaged_choices_file_is_ignored(model_dir) -> None:
     path = engine_choice._choices_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"\x00garbage{")
-    assert engine_choice.cached_choice(model.spec.sha256, None) is None
-    engine_choice.store_choice(model.spec.sha256, None,
+    assert engine_choice.cached_choice(model.spec.sha256) is None
+    engine_choice.store_choice(model.spec.sha256,
                                engine_choice.EngineChoice("cpu", "ok", ()))
-    assert engine_choice.cached_choice(model.spec.sha256, None).why == "ok"
+    assert engine_choice.cached_choice(model.spec.sha256).why == "ok"
 
 
 @pytest.mark.skipif(not openvino_installed(), reason="the openvino extra is not installed")
@@ -118,3 +118,15 @@ def test_openvino_engines_run_and_agree(model_dir, sample_images) -> None:
     agree = sum(fp32.classify(image).top.index == openvino.classify(image).top.index
                 for image in (read_image(path) for path in sample_images[:40]))
     assert agree >= 39
+
+
+def test_a_slow_starting_engine_is_used_only_where_its_start_pays_off() -> None:
+    """OpenVINO compiles the model when it opens: one image on the command line stays on
+    onnxruntime CPU, a folder or live video uses the faster engine."""
+    timings = (engine_choice.EngineTiming("cpu", "CPU", 4.0, None, 30, 30, True, ""),
+               engine_choice.EngineTiming("openvino-cpu", "OV", 1.0, 600.0, 30, 30, True, ""))
+    choice = engine_choice.EngineChoice("openvino-cpu", "faster", timings)
+    assert not engine_choice.pays_off(choice, 1)
+    assert not engine_choice.pays_off(choice, 200)  # 200 × 3 ms = 600 ms: not won back yet
+    assert engine_choice.pays_off(choice, 201)
+    assert engine_choice.pays_off(choice, None)  # live video, the window

@@ -65,7 +65,7 @@ def plan_schedule(settings: SessionSettings, cores: int | None = None) -> Schedu
     """The schedule for this machine and these settings (an explicit --threads wins)."""
     cores = max(1, cores or os.cpu_count() or 1)
     # "auto" here is the classic rule (a measured OpenVINO choice then runs on image workers)
-    on_cpu = resolve_engine(settings.provider, "", settings.threads) == CPU_ENGINE
+    on_cpu = resolve_engine(settings.provider, "") == CPU_ENGINE
     if settings.threads == 1 or (settings.threads is None and on_cpu
                                  and cores <= IMAGE_WORKERS_MAX_CORES):
         return Schedule("images", workers=cores, session_threads=1)

@@ -169,6 +169,6 @@ def choose_engine(model: Classifier, budget_s: float = 0.6,
     labels = {engine.name: engine.label for engine in engines}
     choice = compare(reference, {engine.name: opener(engine) for engine in engines}, labels,
                      budget_s=budget_s)
-    store_choice(model.spec.sha256, settings.threads, choice)
+    store_choice(model.spec.sha256, choice)
     logger.info("engine for %s: %s (%s)", model.spec.name, choice.engine, choice.why)
     return choice

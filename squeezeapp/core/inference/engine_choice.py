@@ -2,7 +2,7 @@
 
 core.inference.auto_engine measures every engine on a model (latency on a built-in set of
 frames, and whether its answers agree with onnxruntime's fp32 CPU answers) and records the
-result here, per (machine, model file, onnxruntime and plugin versions, thread setting), in
+result here, per (machine, model file, onnxruntime and plugin versions), in
 `<user cache>/prepared/engine-choices.json` (written atomically, at most MAX_CHOICES entries).
 Loading a model with provider "auto" reads that record: no measurement, no plugin loading
 unless the chosen engine needs it. Without a record, "auto" means what it meant before any
@@ -95,10 +95,11 @@ def machine_id() -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
-def choice_key(model_sha256: str, threads: int | None) -> str:
+def choice_key(model_sha256: str) -> str:
+    """Measured with the model's default threads; the choice holds for 1-thread sessions too
+    (the folder pipeline's), the engines' order being the same."""
     fields = [str(CHOICE_VERSION), machine_id(), model_sha256, ort.__version__,
-              engines.openvino_identity(),
-              str(threads)]
+              engines.openvino_identity()]
     return hashlib.sha256("|".join(fields).encode()).hexdigest()[:32]
 
 
@@ -117,9 +118,9 @@ def _read_all() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def cached_choice(model_sha256: str, threads: int | None) -> EngineChoice | None:
+def cached_choice(model_sha256: str) -> EngineChoice | None:
     """The remembered choice for this model here, or None (never measured, or damaged)."""
-    raw = _read_all().get(choice_key(model_sha256, threads))
+    raw = _read_all().get(choice_key(model_sha256))
     if not isinstance(raw, dict):
         return None
     try:
@@ -128,11 +129,11 @@ def cached_choice(model_sha256: str, threads: int | None) -> EngineChoice | None
         return None
 
 
-def store_choice(model_sha256: str, threads: int | None, choice: EngineChoice) -> None:
+def store_choice(model_sha256: str, choice: EngineChoice) -> None:
     """Remember `choice` (the oldest entries dropped past MAX_CHOICES); a failure is logged."""
     choices = _read_all()
-    choices.pop(choice_key(model_sha256, threads), None)
-    choices[choice_key(model_sha256, threads)] = choice.as_dict()
+    choices.pop(choice_key(model_sha256), None)
+    choices[choice_key(model_sha256)] = choice.as_dict()
     while len(choices) > MAX_CHOICES:
         choices.pop(next(iter(choices)))
     try:
@@ -142,12 +143,28 @@ def store_choice(model_sha256: str, threads: int | None, choice: EngineChoice) -
         logger.warning("could not remember the engine choice: %s", error.strerror or error)
 
 
-def resolve_engine(requested: str | None, model_sha256: str, threads: int | None) -> Engine:
+def pays_off(choice: EngineChoice, expected_images: int | None) -> bool:
+    """Whether the chosen engine's start (session opening: OpenVINO compiles the model) is
+    won back over `expected_images` images (None: a long run, always) against onnxruntime CPU."""
+    chosen, cpu = choice.timing(choice.engine), choice.timing(CPU_ENGINE.name)
+    if expected_images is None or chosen is None or cpu is None or cpu.ms is None \
+            or chosen.ms is None or chosen.load_ms is None:
+        return True
+    return expected_images * (cpu.ms - chosen.ms) > chosen.load_ms
+
+
+def resolve_engine(requested: str | None, model_sha256: str,
+                   expected_images: int | None = None) -> Engine:
     """The engine to open a model on: the one asked for, or for "auto" the measured choice
-    (when there is one and it is still available), else the classic rule."""
+    (when there is one, it is still available and it pays off for `expected_images`), else the
+    classic rule."""
     if requested not in (None, "", "auto"):
         return engines.find_engine(requested)
-    choice = cached_choice(model_sha256, threads)
+    choice = cached_choice(model_sha256)
+    if choice is not None and not pays_off(choice, expected_images):
+        logger.info("auto: %s, not %s: its start would not pay off over %s images",
+                    CPU_ENGINE.name, choice.engine, expected_images)
+        return CPU_ENGINE
     if choice is not None and choice.engine != CPU_ENGINE.name:
         try:
             return engines.find_engine(choice.engine)
