@@ -29,8 +29,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
                         help="inference threads, 1 to 4 × CPU cores (default: onnxruntime's "
                              "choice, all cores)")
     parser.add_argument("--provider", metavar="NAME", default="auto",
-                        help="execution provider: auto (best available), cpu, cuda, dml, "
-                             "coreml, openvino")
+                        help="engine: auto (the fastest measured here that agrees with fp32; "
+                             "see 'info'), cpu, openvino (OpenVINO CPU), openvino-gpu, "
+                             "openvino-npu, cuda, dml, coreml")
 
 
 class _VersionAction(argparse.Action):

@@ -10,7 +10,9 @@ auto choice is measured again here (auto_engine) and reported with its reason.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -52,8 +54,9 @@ def bench_engines(model: str | None, settings: SessionSettings, frame: np.ndarra
             loaded[engine.name] = Classifier.load(model, replace(settings, provider=engine.name))
         except Exception as error:  # an engine that does not open is reported, not fatal
             errors[engine.name] = str(error).splitlines()[0][:160]
-    latency = interleave({name: (lambda c=c: c.classify(frame)) for name, c in loaded.items()},
-                         rounds, block, warmup=10)
+    calls: dict[str, Callable[[], object]] = {name: partial(c.classify, frame)
+                                              for name, c in loaded.items()}
+    latency = interleave(calls, rounds, block, warmup=10)
     folder: dict[str, Measure] = {}
     if paths:
         pipelines = {}
@@ -68,7 +71,7 @@ def bench_engines(model: str | None, settings: SessionSettings, frame: np.ndarra
             for _ in classify_files(paths, classifier):
                 pass
 
-        passes = interleave({name: (lambda c=c: run(c)) for name, c in pipelines.items()},
+        passes = interleave({name: partial(run, c) for name, c in pipelines.items()},
                             max(1, folder_rounds), block=1, warmup=1, settle=False)
         folder = {name: _per_second(measure, len(paths)) for name, measure in passes.items()}
     cores = os.cpu_count() or 1

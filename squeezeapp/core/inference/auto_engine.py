@@ -12,9 +12,11 @@ CPU is always measured and always usable, so "auto" is never slower than it as m
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from functools import partial
 from typing import Protocol
 
 import numpy as np
@@ -88,11 +90,16 @@ def _answers(runner: Runner, batch: np.ndarray) -> tuple[np.ndarray, float]:
     return np.stack(rows), float(np.median(times))
 
 
+class MeasurementStoppedError(Exception):
+    """The measurement was asked to stop (the window is closing)."""
+
+
 def compare(reference: Runner, candidates: Mapping[str, Callable[[], Runner]],
             labels: Mapping[str, str], frames: list[np.ndarray] | None = None,
-            budget_s: float = 0.6) -> EngineChoice:
+            budget_s: float = 0.6, stop: threading.Event | None = None) -> EngineChoice:
     """Measure `candidates` (name → opener; `reference` is fp32 CPU, measured as "cpu") and
-    choose the fastest whose answers agree with the reference's."""
+    choose the fastest whose answers agree with the reference's. Raises
+    MeasurementStoppedError when `stop` is set (checked between engines)."""
     frames = frames if frames is not None else built_in_frames()
     batch = reference.new_batch(len(frames))
     for frame, slot in zip(frames, batch, strict=True):
@@ -107,6 +114,8 @@ def compare(reference: Runner, candidates: Mapping[str, Callable[[], Runner]],
     for name, opener in candidates.items():
         if name == CPU_ENGINE.name:
             continue
+        if stop is not None and stop.is_set():
+            raise MeasurementStoppedError
         started = time.perf_counter()
         try:
             runner = opener()
@@ -132,12 +141,15 @@ def compare(reference: Runner, candidates: Mapping[str, Callable[[], Runner]],
                                     compared, not reason, reason))
         if not reason:
             opened[name] = runner
+    if stop is not None and stop.is_set():
+        raise MeasurementStoppedError
     one = batch[:1]
     # the timed rounds share the budget: 3 rounds of `runs` calls of every usable engine
     per_round_ms = sum(estimates[name] for name in opened)
     runs = max(3, min(200, int(budget_s * 1e3 / 3 / max(per_round_ms, 0.05))))
-    measured = interleave({name: (lambda r=runner: r.infer(one)) for name, runner in
-                           opened.items()}, rounds=3, block=runs, warmup=3)
+    calls: dict[str, Callable[[], object]] = {name: partial(runner.infer, one)
+                                              for name, runner in opened.items()}
+    measured = interleave(calls, rounds=3, block=runs, warmup=3)
     reference_timing = EngineTiming(CPU_ENGINE.name, labels.get(CPU_ENGINE.name, "CPU"),
                                     measured[CPU_ENGINE.name].p50, None, int(decided.sum()),
                                     int(decided.sum()), True, "")
@@ -155,10 +167,11 @@ def compare(reference: Runner, candidates: Mapping[str, Callable[[], Runner]],
     return EngineChoice(best.engine, why, tuple(timings))
 
 
-def choose_engine(model: Classifier, budget_s: float = 0.6,
-                  engines: list[Engine] | None = None) -> EngineChoice:
+def choose_engine(model: Classifier, budget_s: float = 0.6, engines: list[Engine] | None = None,
+                  stop: threading.Event | None = None) -> EngineChoice:
     """Measure every available engine on `model` (opened again on each; the fp32 CPU reference
-    with the model's own settings), remember and return the choice."""
+    with the model's own settings), remember and return the choice (nothing is kept when it
+    raises MeasurementStoppedError)."""
     settings = model.settings
     engines = engines if engines is not None else available_engines()
     reference = Classifier.load(model.spec.path, replace(settings, provider=CPU_ENGINE.name))
@@ -168,7 +181,7 @@ def choose_engine(model: Classifier, budget_s: float = 0.6,
 
     labels = {engine.name: engine.label for engine in engines}
     choice = compare(reference, {engine.name: opener(engine) for engine in engines}, labels,
-                     budget_s=budget_s)
+                     budget_s=budget_s, stop=stop)
     store_choice(model.spec.sha256, choice)
     logger.info("engine for %s: %s (%s)", model.spec.name, choice.engine, choice.why)
     return choice

@@ -138,6 +138,16 @@ def available_engines(with_plugins: bool = True) -> list[Engine]:
     return engines
 
 
+def engine_label(name: str) -> str:
+    """An engine's label from its name alone (no plugin loading): for menus built at start."""
+    if name == CPU_ENGINE.name:
+        return CPU_ENGINE.label
+    if name.startswith("openvino"):
+        device = name.partition("-")[2].upper() or "CPU"
+        return f"OpenVINO {device}"
+    return short_name(next((p for p, alias in _CLASSIC_ALIASES.items() if alias == name), name))
+
+
 def engine_names() -> list[str]:
     """What --provider accepts: 'auto' and every engine's name (plugins included when
     installed, listed by the devices OpenVINO usually has without loading it)."""

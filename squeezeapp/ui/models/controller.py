@@ -29,7 +29,6 @@ from superqt.utils import create_worker
 
 from squeezeapp.core.common.errors import DownloadCancelledError
 from squeezeapp.core.inference.classifier import SessionSettings
-from squeezeapp.core.inference.providers import provider_choices
 from squeezeapp.core.models.download import download_known_model
 from squeezeapp.core.models.lookup import COMMAND_LINE_ADVICE
 from squeezeapp.core.models.registry import ZOO_MODEL
@@ -42,6 +41,7 @@ from squeezeapp.ui.common.settings import AppSettings
 from squeezeapp.ui.live.model_loader import ModelRequest
 from squeezeapp.ui.live.payloads import InferenceResult, LoadedModel
 from squeezeapp.ui.live.session import LiveSession
+from squeezeapp.ui.models.engine_menu import EngineMenu
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,7 @@ class ModelController(QObject):
         self.profiles: list[ModelProfile] | None = None  # None until the first listing ends
         self.listing = False
         self._profile_cache = ProfileCache()  # used by one listing thread at a time
+        self.engine_menu: EngineMenu | None = None  # Model ▸ Execution Provider, once built
         session.modelLoaded.connect(self._on_loaded)
         session.modelFailed.connect(self._on_failed)
         session.resultShown.connect(self._on_result)
@@ -146,6 +147,8 @@ class ModelController(QObject):
         self.labelsChanged.emit(f"Model: {loaded.display_name}", str(loaded.path),
                                 self._provider_text)
         self.board.note(Level.INFO, f"Loaded {loaded.display_name} on {loaded.provider}")
+        if self.engine_menu is not None:
+            self.engine_menu.on_loaded(loaded, self.session_settings())
         self._confirm = request if request.remember else None
         if request.purpose == "download" and request.remember:
             self._confirm = None  # the user asked for this model and it loaded: keep it now
@@ -228,14 +231,9 @@ class ModelController(QObject):
             action.setData(count)
             action.triggered.connect(lambda _=False, n=count: self.set_threads(n))
             threads_menu.addAction(action)
-        provider_menu = menu.addMenu("Execution &Provider")
-        self._provider_choices = QActionGroup(provider_menu)
-        for name in provider_choices():
-            action = QAction(name.upper() if name != "auto" else "Automatic (best available)",
-                             self._provider_choices, checkable=True)
-            action.setData(name)
-            action.triggered.connect(lambda _=False, n=name: self.set_provider(n))
-            provider_menu.addAction(action)
+        self.engine_menu = EngineMenu(
+            menu.addMenu("Execution &Provider"), lambda: self.provider, self.set_provider,
+            lambda: self._request(self._current_model(), "choice"))
         self._menu_models = MenuSection(menu, models_end)
         self._model_choices: QActionGroup | None = None
         menu.aboutToShow.connect(lambda: (self.list_models(), self.fill_menu(menu)))
@@ -287,8 +285,7 @@ class ModelController(QObject):
         self._menu_models.replace(entries)
         for action in self._thread_choices.actions():
             action.setChecked(action.data() == self.threads)
-        for action in self._provider_choices.actions():
-            action.setChecked(action.data() == self.provider)
+        self.engine_menu.refresh()
 
     # --- download ---------------------------------------------------------------------------
     @property
@@ -368,6 +365,8 @@ class ModelController(QObject):
 
     def shutdown(self, timeout_ms: int = 1000) -> None:
         """Cancel a download and give its thread a bounded time to delete its partial file."""
+        if self.engine_menu is not None:
+            self.engine_menu.shutdown()
         if self._cancel is not None:
             self._cancel.set()
             self._finish_download()

@@ -1,0 +1,150 @@
+"""Model ▸ Execution Provider: Automatic and every engine, each with its measured ms, and the
+background measurement that provider "auto" needs the first time a model runs here.
+
+The first load of a model with provider "auto" and no measurement on this machine runs on the
+classic choice (onnxruntime CPU); a background job (ui/common/jobs idiom) then measures every
+engine (core.inference.auto_engine, about a second) and, where another engine won, the model is
+opened again on it. The menu shows the figures once they exist.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu
+from superqt.utils import create_worker
+
+from squeezeapp.core.inference.engine_choice import EngineChoice, cached_choice
+from squeezeapp.core.inference.engines import engine_label as plain_label
+from squeezeapp.core.inference.engines import engine_names, find_engine
+from squeezeapp.ui.common.jobs import lower_this_thread_priority, start_tracked, wait_all
+from squeezeapp.ui.live.payloads import LoadedModel
+
+logger = logging.getLogger(__name__)
+
+AUTO = "auto"
+# set (by the test suite) to keep windows from measuring engines in the background
+NO_MEASUREMENT_ENV = "SQUEEZEAPP_NO_ENGINE_MEASUREMENT"
+
+
+def _measure(path: str, settings, stop: threading.Event) -> EngineChoice:
+    """Runs on a pool thread: every engine timed on the model (its own sessions)."""
+    from squeezeapp.core.inference.auto_engine import choose_engine
+    from squeezeapp.core.inference.classifier import Classifier
+
+    lower_this_thread_priority()
+    model = Classifier.load(path, replace(settings, provider="cpu"))
+    return choose_engine(model, stop=stop)
+
+
+def _same(name: str, provider: str) -> bool:
+    """Whether the menu entry `name` is the provider setting ("openvino" is OpenVINO CPU)."""
+    return name == provider or (provider == "openvino" and name == "openvino-cpu")
+
+
+def engine_label(name: str, choice: EngineChoice | None) -> str:
+    """'OpenVINO CPU — 1.21 ms' once measured, else the engine's name as people read it."""
+    timing = choice.timing(name) if choice else None
+    label = plain_label(name) if timing is None else timing.label
+    if timing is None or timing.ms is None:
+        return label
+    note = "" if timing.usable else f" (not used: {timing.reason})"
+    return f"{label} — {timing.ms:.2f} ms{note}"
+
+
+class EngineMenu(QObject):
+    """The submenu and the measurement; `reload` opens the loaded model again (the controller's
+    request), called when the measured choice differs from the engine in use."""
+
+    measured = Signal()
+
+    def __init__(self, menu: QMenu, provider: Callable[[], str], choose: Callable[[str], None],
+                 reload: Callable[[], None]) -> None:
+        super().__init__(menu)
+        self.menu, self._provider, self._choose, self._reload = menu, provider, choose, reload
+        self.choice: EngineChoice | None = None
+        self._loaded: LoadedModel | None = None
+        self._stop = threading.Event()
+        self._running: threading.Event | None = None
+        self._group = QActionGroup(menu)
+        self._fill()
+
+    def on_loaded(self, loaded: LoadedModel, settings) -> None:
+        """A model was loaded: show its figures, or measure them when "auto" has none."""
+        self._loaded = loaded
+        self.choice = cached_choice(loaded.sha256) if loaded.sha256 else None
+        self._fill()
+        if self.choice is None and self._provider() == AUTO and self._running is None \
+                and loaded.sha256 and not os.environ.get(NO_MEASUREMENT_ENV):
+            worker = create_worker(_measure, str(loaded.path), settings, self._stop,
+                                   _start_thread=False, _ignore_errors=True)
+            worker.returned.connect(partial(self._on_measured, loaded.sha256))
+            worker.errored.connect(self._on_failed)
+            self._running = start_tracked(worker)
+
+    def _on_measured(self, sha256: str, choice: EngineChoice) -> None:
+        self._running = None
+        logger.info("engines measured: %s (%s)", choice.engine, choice.why)
+        if self._loaded is None or self._loaded.sha256 != sha256:
+            return  # another model was loaded meanwhile: it gets its own measurement
+        self.choice = choice
+        self._fill()
+        self.measured.emit()
+        try:
+            chosen = find_engine(choice.engine).short_provider
+        except Exception:  # measured, then gone (a device unplugged): nothing to switch to
+            return
+        if self._provider() == AUTO and chosen != self._loaded.provider:
+            self._reload()
+
+    def _on_failed(self, error: Exception) -> None:
+        self._running = None
+        logger.info("engine measurement stopped: %s", error)
+
+    def _fill(self) -> None:
+        for action in self._group.actions():
+            self.menu.removeAction(action)
+            action.deleteLater()
+        self._group.deleteLater()
+        self._group = QActionGroup(self.menu)
+        current = self._provider()
+        if self.choice is not None:  # the engines this machine really has, as measured
+            names = [AUTO, *(timing.engine for timing in self.choice.timings)]
+        else:  # before any measurement: without loading plugins (OpenVINO's devices unknown)
+            names = [n for n in engine_names() if n not in ("openvino-gpu", "openvino-npu")]
+        if current not in names and current != "openvino":
+            names.append(current)
+        for name in names:
+            if name == AUTO:
+                chosen = self.choice.timing(self.choice.engine) if self.choice else None
+                using = f": {chosen.label}" if chosen is not None else ""
+                text = f"Automatic (fastest measured{using})"
+            elif name == "openvino":
+                continue  # the same as openvino-cpu, listed once
+            else:
+                text = engine_label(name, self.choice)
+            action = QAction(text.replace("&", "&&"), self._group, checkable=True)
+            action.setData(name)
+            action.setChecked(_same(name, current))
+            if name == AUTO and self.choice is not None:
+                action.setToolTip(self.choice.why)
+            action.triggered.connect(lambda _=False, n=name: self._choose(n))
+            self.menu.addAction(action)
+
+    def refresh(self) -> None:
+        """Check the current choice (the menu is about to show)."""
+        for action in self._group.actions():
+            action.setChecked(_same(action.data(), self._provider()))
+
+    def shutdown(self, timeout_s: float = 2.0) -> None:
+        """Stop a measurement between two engines and wait for it, bounded."""
+        self._stop.set()
+        if self._running is not None:
+            wait_all([self._running], timeout_s, "engine measurement")
