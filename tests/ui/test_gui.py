@@ -488,10 +488,11 @@ def test_open_snapshot_folder_shows_it_in_the_file_manager(qtbot, window, tmp_pa
 
 
 def test_auto_measures_the_engines_and_the_menu_shows_each_ms(qtbot, model_dir, settings_file,
-                                                              tmp_path, monkeypatch) -> None:
-    """The first run of a model with provider auto measures every engine in the background;
-    Model ▸ Execution Provider then lists each with its ms, and the model runs on the fastest
-    that agreed with fp32."""
+                                                              tmp_path, monkeypatch,
+                                                              sample_images) -> None:
+    """The first prediction of a model with provider auto is made on the engine that opens
+    fastest; then every engine is measured in the background, Model ▸ Execution Provider lists
+    each with its ms, and the model moves to the fastest that agreed with fp32."""
     from squeezeapp.core.inference.engine_choice import cached_choice
     from squeezeapp.core.inference.engines import available_engines, find_engine
     from tests.ui_helpers import assert_threads_joined, make_window
@@ -500,6 +501,11 @@ def test_auto_measures_the_engines_and_the_menu_shows_each_ms(qtbot, model_dir, 
     window = make_window(qtbot, settings_file, tmp_path)
     try:
         qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+        assert window.models.engine_menu.choice is None  # nothing measured before a prediction
+        window.opener.open_paths([sample_images[0]])
+        qtbot.waitUntil(lambda: window.view.result is not None, timeout=30_000)
+        assert window.view.result.model == "squeezenet1.1"
+        assert window.session.loaded.provider == "CPU"  # opened fastest, for the first one
         menu = window.models.engine_menu
         assert menu is not None
         qtbot.waitUntil(lambda: menu.choice is not None, timeout=60_000)

@@ -1,10 +1,11 @@
 """Model ▸ Execution Provider: Automatic and every engine, each with its measured ms, and the
 background measurement that provider "auto" needs the first time a model runs here.
 
-The first load of a model with provider "auto" and no measurement on this machine runs on the
-classic choice (onnxruntime CPU); a background job (ui/common/jobs idiom) then measures every
-engine (core.inference.auto_engine, about a second) and, where another engine won, the model is
-opened again on it. The menu shows the figures once they exist.
+A model first opens for a quick first prediction (with "auto", onnxruntime CPU: OpenVINO spends
+0.3-1 s compiling). Once that prediction is shown, either the engines are measured in a
+background job (ui/common/jobs idiom; core.inference.auto_engine, about a second) when this
+machine never measured the model, or the model is opened again on the engine measured fastest,
+where that is another one. The menu shows the figures once they exist.
 """
 
 from __future__ import annotations
@@ -73,17 +74,30 @@ class EngineMenu(QObject):
         self._loaded: LoadedModel | None = None
         self._stop = threading.Event()
         self._running: threading.Event | None = None
+        self._settings: object = None
+        self._followed_up = True  # the first prediction after a load was acted on
         self._group = QActionGroup(menu)
         self._fill()
 
     def on_loaded(self, loaded: LoadedModel, settings) -> None:
-        """A model was loaded: show its figures, or measure them when "auto" has none."""
-        self._loaded = loaded
+        """A model was loaded: show its figures; act on them at its first prediction."""
+        self._loaded, self._settings, self._followed_up = loaded, settings, False
         self.choice = cached_choice(loaded.sha256) if loaded.sha256 else None
         self._fill()
-        if self.choice is None and self._provider() == AUTO and self._running is None \
-                and loaded.sha256 and not os.environ.get(NO_MEASUREMENT_ENV):
-            worker = create_worker(_measure, str(loaded.path), settings, self._stop,
+
+    def on_result(self) -> None:
+        """A prediction was shown: after a load's first one, measure the engines (never measured
+        here) or move to the one measured fastest."""
+        if self._followed_up or self._loaded is None:
+            return
+        self._followed_up = True
+        loaded = self._loaded
+        if self._provider() != AUTO or not loaded.sha256:
+            return
+        if self.choice is not None:
+            self._switch_if_faster(self.choice)
+        elif self._running is None and not os.environ.get(NO_MEASUREMENT_ENV):
+            worker = create_worker(_measure, str(loaded.path), self._settings, self._stop,
                                    _start_thread=False, _ignore_errors=True)
             worker.returned.connect(partial(self._on_measured, loaded.sha256))
             worker.errored.connect(self._on_failed)
@@ -97,6 +111,11 @@ class EngineMenu(QObject):
         self.choice = choice
         self._fill()
         self.measured.emit()
+        self._switch_if_faster(choice)
+
+    def _switch_if_faster(self, choice: EngineChoice) -> None:
+        if self._loaded is None:
+            return
         try:
             chosen = find_engine(choice.engine).short_provider
         except Exception:  # measured, then gone (a device unplugged): nothing to switch to
