@@ -191,6 +191,7 @@ def _classify(args: argparse.Namespace) -> int:
 
     from squeezeapp.core.batch.formats import make_writer, terminal_text
     from squeezeapp.core.batch.pipeline import classify_files, pipeline_session
+    from squeezeapp.core.common.hashing import file_sha256
     from squeezeapp.core.imaging.decode import expand_image_paths
     from squeezeapp.core.inference.classifier import Classifier
 
@@ -199,7 +200,12 @@ def _classify(args: argparse.Namespace) -> int:
     _configure_memory_budget(args)
     paths = list(expand_image_paths(args.paths, recursive=args.recursive))
     settings = replace(_session_settings(args), expected_images=len(paths))
-    classifier = Classifier.load(_model_to_use(args.model), pipeline_session(settings))
+    model = _model_to_use(args.model)
+    try:
+        digest = file_sha256(model)
+    except OSError:  # Classifier.load says what is wrong with the file
+        digest = None
+    classifier = Classifier.load(model, pipeline_session(settings, model_sha256=digest))
     if not paths:
         print("squeezeapp: no image files found in " + terminal_text(", ".join(args.paths)),
               file=sys.stderr)

@@ -72,10 +72,16 @@ def plan_schedule(settings: SessionSettings, cores: int | None = None) -> Schedu
     return Schedule("batches", workers=2, session_threads=settings.threads)
 
 
-def pipeline_session(settings: SessionSettings, cores: int | None = None) -> SessionSettings:
+def pipeline_session(settings: SessionSettings, cores: int | None = None,
+                     model_sha256: str | None = None) -> SessionSettings:
     """How to open the session `classify_files` should use. Inference threads sleep between
     runs instead of spinning, so that they leave the cores to decoding (measured for the batched
-    schedule on 2 cores in the fast host state: about 350 images/s instead of 300)."""
+    schedule on 2 cores in the fast host state: about 350 images/s instead of 300). With the
+    model's `model_sha256`, "auto" is resolved first (engine_choice), so that the schedule suits
+    the engine it picks (OpenVINO runs its own threads: the batched schedule)."""
+    if model_sha256:
+        engine = resolve_engine(settings.provider, model_sha256, settings.expected_images)
+        settings = replace(settings, provider=engine.name)
     schedule = plan_schedule(settings, cores)
     return replace(settings, spin_wait=False, threads=schedule.session_threads)
 
