@@ -46,6 +46,8 @@ run: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/actionlint .github/workflows/*.yml
 
 # Three steps: lint; every test not marked slow (pytest's per-test timeout, 300 s); then the
 # PyInstaller build and the slow tests (the bundle, tarball and .deb smoke tests) against it,

@@ -20,7 +20,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -101,7 +101,7 @@ def classify_files(
     top_k: int = 5,
     schedule: Schedule | None = None,
     with_cam: bool = False,
-) -> Iterator[FileResult]:
+) -> Generator[FileResult, None, None]:
     """Yield one FileResult per path, in order; a bad file becomes an error result. with_cam
     adds the class maps of the top-k classes (`supports_cam` models; always per image)."""
     schedule = schedule or schedule_for(classifier)
@@ -210,7 +210,7 @@ class _ImagePipeline:
                         continue
                 if outcome is not None:
                     yield self._finish(outcome)
-                else:
+                elif job is not None:
                     self._work(job, queue_crop=bool(helpers))
         finally:
             with self._changed:
@@ -246,7 +246,7 @@ class _ImagePipeline:
                         job = self._ready.popleft() if self._ready else self._take_file()
                         if job is None:
                             self._changed.wait()
-                    if self._stopping:
+                    if self._stopping or job is None:
                         return
                 self._work(job, queue_crop=False)
         except BaseException as error:  # handed to the caller, which raises it

@@ -75,7 +75,7 @@ class ResultCache:
         """The remembered result for `key`, reported under `path` (the name the user gave)."""
         with self._lock:
             entry = self._entries.get(key) if key is not None else None
-            if entry is None:
+            if key is None or entry is None:
                 self.misses += 1
                 return None
             self._entries.move_to_end(key)

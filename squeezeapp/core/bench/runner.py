@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -228,9 +229,9 @@ def _preprocess_timings(app: Classifier, rounds: int, block: int, warmup: int):
     out = app.new_batch(1)[0]
     for width, height in PREPROCESS_SIZES:
         image = _test_frame(width, height)
-        contenders[f"app {width}x{height}"] = lambda i=image: app.prepare(i, out)
+        contenders[f"app {width}x{height}"] = partial(app.prepare, image, out)
         contenders[f"textbook {width}x{height}"] = \
-            lambda i=image: reference_preprocess(i, app.spec.preprocess)
+            partial(reference_preprocess, image, app.spec.preprocess)
     timed = interleave(contenders, rounds, block, warmup)
     app_times = {k.split()[1]: v for k, v in timed.items() if k.startswith("app")}
     textbook = {k.split()[1]: v for k, v in timed.items() if k.startswith("textbook")}
@@ -277,12 +278,13 @@ def _folder(settings: BenchSettings, paths: list[Path], plain: Classifier,
     shares: list[CpuShare] = []
     classify = pipelined(chosen.kind)
     busy_stages: list[dict[str, float]] = []
-    passes = {"stages": lambda: stages.append(_stage_costs(sample, loaded["images"])),
-              "busy_stages": lambda: busy_stages.append(
-                  _stage_costs_beside_work(sample, loaded["images"], cores - 1)),
-              "classify": lambda: shares.append(measure_cpu(classify)),
-              f"classify_{other_kind}": pipelined(other_kind),
-              "one_worker": one_worker, "naive": naive, "sequential": sequential}
+    passes: dict[str, Callable[[], object]] = {
+        "stages": lambda: stages.append(_stage_costs(sample, loaded["images"])),
+        "busy_stages": lambda: busy_stages.append(
+            _stage_costs_beside_work(sample, loaded["images"], cores - 1)),
+        "classify": lambda: shares.append(measure_cpu(classify)),
+        f"classify_{other_kind}": pipelined(other_kind),
+        "one_worker": one_worker, "naive": naive, "sequential": sequential}
     timed = interleave(passes, max(1, settings.folder_rounds), block=1, warmup=1, settle=False)
     del timed["stages"], timed["busy_stages"]
     # without the warm-up calls'

@@ -94,7 +94,7 @@ def read_regular_file(path: Path, max_bytes: int) -> np.ndarray:
             raise ImageReadError(f"file is {status.st_size / _MB:,.0f} MB, above the "
                                  f"{max_bytes / _MB:,.0f} MB memory budget")
         data = np.empty(status.st_size, np.uint8)
-        view, filled = memoryview(data), 0
+        view, filled = memoryview(data.data), 0
         try:
             while filled < len(data) and (count := stream.readinto(view[filled:])):
                 filled += count

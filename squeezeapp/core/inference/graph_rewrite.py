@@ -61,7 +61,7 @@ def rewrite(model: onnx.ModelProto, preprocess: PreprocessSpec, *, uint8_input: 
     graph = model.graph
     input_name = graph_inputs(graph)[0].name
     cam = find_cam_tensor(model) if cam_output else CamSource(None, "not requested")
-    if cam.supported:
+    if cam.tensor is not None:
         _add_output(graph, cam.tensor)
     normalisation = "in Python (float NCHW input)"
     if uint8_input:
@@ -177,8 +177,7 @@ def add_uint8_prologue(graph: onnx.GraphProto, preprocess: PreprocessSpec) -> st
              helper.make_node("Cast", ["_nchw_u8"], ["_nchw_f32"], to=TensorProto.FLOAT)]
     conv = _foldable_conv(graph, original.name)
     if conv is not None:
-        weight_init = _initialiser(graph, conv.input[1])
-        weight = numpy_helper.to_array(weight_init).astype(np.float32)
+        weight = _initialiser_array(graph, conv.input[1])
         folded = np.empty_like(weight)
         for c, bgr in enumerate(source):  # reorder to BGR and scale by the per-channel gain
             folded[:, bgr] = weight[:, c] * gain[c]
@@ -250,9 +249,17 @@ def _initialiser(graph: onnx.GraphProto, name: str) -> onnx.TensorProto | None:
     return next((init for init in graph.initializer if init.name == name), None)
 
 
+def _initialiser_array(graph: onnx.GraphProto, name: str) -> np.ndarray:
+    """A constant the caller checked exists (`_foldable_conv`), as float32."""
+    init = _initialiser(graph, name)
+    if init is None:
+        raise ValueError(f"no initialiser named {name!r}")
+    return numpy_helper.to_array(init).astype(np.float32)
+
+
 def _conv_bias(graph: onnx.GraphProto, conv: onnx.NodeProto, channels: int) -> np.ndarray:
     if len(conv.input) > 2 and conv.input[2]:
-        return numpy_helper.to_array(_initialiser(graph, conv.input[2])).astype(np.float32)
+        return _initialiser_array(graph, conv.input[2])
     return np.zeros(channels, np.float32)
 
 

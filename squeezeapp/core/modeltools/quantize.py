@@ -106,6 +106,17 @@ def quantize_model(model: str | None, calibration_dir: Path | None, output: Path
 
 
 @dataclass(frozen=True)
+class HeldOutAccuracy:
+    """A model against its float source on labelled photos (None where no photo is labelled)."""
+
+    top1: float | None
+    top5: float | None
+    float_top1: float | None
+    float_top5: float | None
+    top1_agreement: float  # share of photos where the two top-1 agree
+
+
+@dataclass(frozen=True)
 class FastModelReport:
     """What build_fast_model measured; also stored in the model's metadata."""
 
@@ -144,7 +155,7 @@ b('models/squeezenet1.1.onnx', 'photos/', 'out/squeezenet1.1-int8.onnx')"
     report = FastModelReport(
         path=str(target), calibration_photos=len(calibration), held_out_photos=len(held_out),
         split="sorted by file name: even positions calibrate, odd positions are held out",
-        speedup_1thread=_speedup(source, fast), **accuracy)
+        speedup_1thread=_speedup(source, fast), **asdict(accuracy))
     _set_metadata(target, {
         ACCURACY_KEY: json.dumps({k: v for k, v in asdict(report).items()
                                   if k not in ("path", "speedup_1thread")}),
@@ -155,7 +166,7 @@ b('models/squeezenet1.1.onnx', 'photos/', 'out/squeezenet1.1-int8.onnx')"
 
 
 def evaluate(model: Classifier, reference: Classifier,
-             photos: Sequence[Path]) -> dict[str, float | None]:
+             photos: Sequence[Path]) -> HeldOutAccuracy:
     """Top-1/top-5 of a model and its reference on labelled photos, and their top-1 agreement."""
     hits = {"top1": 0, "top5": 0, "float_top1": 0, "float_top5": 0}
     agree = labelled = count = 0
@@ -175,10 +186,8 @@ def evaluate(model: Classifier, reference: Classifier,
                 found = [p.wnid for p in result.predictions]
                 hits[f"{prefix}top1"] += found[0] == truth
                 hits[f"{prefix}top5"] += truth in found
-    scores: dict[str, float | None] = {k: (v / labelled if labelled else None)
-                                       for k, v in hits.items()}
-    scores["top1_agreement"] = agree / max(1, count)
-    return scores
+    scores = {k: (v / labelled if labelled else None) for k, v in hits.items()}
+    return HeldOutAccuracy(**scores, top1_agreement=agree / max(1, count))
 
 
 def _quantize(source: Classifier, photos: list[Path], target: Path, metadata: dict[str, str],

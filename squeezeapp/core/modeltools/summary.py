@@ -167,7 +167,7 @@ def _through_activation(name, producer) -> str:
 
 
 def _fire_modules(graph, producer, per_node, shapes) -> list[FireModule]:
-    fires = []
+    fires: list[FireModule] = []
     for node in graph.node:
         if node.op_type != "Concat" or len(node.input) != 2:
             continue

@@ -198,17 +198,17 @@ class MessageArea(QWidget):
 
     def refresh(self) -> None:
         while (item := self._layout.takeAt(0)) is not None:
-            if item.widget() is not None:
-                item.widget().hide()
-                item.widget().deleteLater()
+            if (widget := item.widget()) is not None:
+                widget.hide()
+                widget.deleteLater()
         messages = self.board.current()
         for message in messages:
             card = _Card(self.board, message, self)
             self._layout.addWidget(card)
             card.show()  # now, not when the layout gets round to it
         self.setVisible(bool(messages))
-        if self.parentWidget() is not None:
-            self.parentWidget().update()
+        if (parent := self.parentWidget()) is not None:
+            parent.update()
 
     def texts(self) -> list[str]:
         """Every text the cards show, as the user reads it (titles, details, buttons)."""

@@ -9,8 +9,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterable
+from typing import cast
 
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt, QThreadPool, SignalInstance
 from superqt.utils import WorkerBase
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ def start_tracked(worker: WorkerBase, long_running: bool = False) -> threading.E
         pool.setMaxThreadCount(max(pool.maxThreadCount(), MIN_POOL_THREADS))
     done = threading.Event()
     # direct: runs on the pool thread at the emit, so it works while the GUI thread waits
-    worker.finished.connect(done.set, Qt.ConnectionType.DirectConnection)
+    finished = cast(SignalInstance, worker.finished)  # superqt's stub lacks the connection type
+    finished.connect(done.set, Qt.ConnectionType.DirectConnection)
     worker.start()
     return done
 

@@ -60,11 +60,12 @@ class ViewOptions:
         except ValueError:
             corner = default.corner
         try:
-            count = int(store.value("overlay/count", default.count))
+            count = int(str(store.value("overlay/count", default.count)))
         except (TypeError, ValueError):
             count = default.count
         try:
-            threshold = float(store.value("overlay/unsure_threshold", default.unsure_threshold))
+            threshold = float(str(store.value("overlay/unsure_threshold",
+                                              default.unsure_threshold)))
         except (TypeError, ValueError):
             threshold = default.unsure_threshold
         return cls(

@@ -52,33 +52,41 @@ class CaptureWorker(LoopWorker):
     def loop(self) -> None:
         request = self._requests.take()
         while request is not None:
-            if request.source is None:
+            source = request.source
+            if source is None:
                 request = self._requests.take()
                 continue
+            playing = request
             try:
-                request = self._play(request)
+                request = self._play(playing, source)
             except Exception as error:  # a source bug ends the source, never the thread
-                logger.exception("capture from %s failed", request.source.description)
-                self.sourceFailed.emit(request.token, f"{request.source.description}: "
+                logger.exception("capture from %s failed", source.description)
+                self.sourceFailed.emit(playing.token, f"{source.description}: "
                                                       f"{type(error).__name__}: {error}")
-                request = self._idle_until_new(request)
+                request = self._idle_until_new(playing)
 
     def _idle_until_new(self, current: CaptureRequest) -> CaptureRequest | None:
         """After a source ended or failed: wait for a request for another source."""
-        current.source.close()
+        if current.source is not None:
+            current.source.close()
         return self._requests.take(accept=lambda r: r.token != current.token)
 
-    def _next(self, current: CaptureRequest, seconds: float | None
-              ) -> tuple[CaptureRequest | None, bool]:
-        """Wait up to `seconds` for a new request: (the request now in force, source changed)."""
+    def _next(self, current: CaptureRequest, seconds: float | None) -> CaptureRequest | None:
+        """Wait up to `seconds` for a new request: the request now in force (`current` when none
+        came), or None once the worker is closing."""
         new = self._requests.take(timeout=seconds)
         if new is None:
-            return (None, True) if self._requests.closed else (current, False)
-        return new, new.token != current.token or new.source is not current.source
+            return None if self._requests.closed else current
+        return new
 
-    def _open(self, request: CaptureRequest, lost: bool) -> tuple[CaptureRequest | None, bool]:
+    @staticmethod
+    def _leaves(current: CaptureRequest, new: CaptureRequest | None) -> bool:
+        """Whether `new` ends the current source (closing, another token or source)."""
+        return new is None or new.token != current.token or new.source is not current.source
+
+    def _open(self, request: CaptureRequest, source: FrameSource, lost: bool
+              ) -> tuple[CaptureRequest | None, bool]:
         """Open the source, retrying a camera until it answers: (request, opened)."""
-        source = request.source
         while True:
             try:
                 source.open()
@@ -89,8 +97,8 @@ class CaptureWorker(LoopWorker):
                 if not lost:
                     self.waiting.emit(request.token, str(error))
                     lost = True
-                new, changed = self._next(request, self.retry_interval_s)
-                if changed:
+                new = self._next(request, self.retry_interval_s)
+                if new is None or self._leaves(request, new):
                     source.close()
                     return new, False
                 request = new
@@ -98,17 +106,16 @@ class CaptureWorker(LoopWorker):
             self.opened.emit(request.token, source.description)
             return request, True
 
-    def _play(self, request: CaptureRequest) -> CaptureRequest | None:
-        source = request.source
-        request, opened = self._open(request, lost=False)
-        if not opened:
+    def _play(self, first: CaptureRequest, source: FrameSource) -> CaptureRequest | None:
+        request, opened = self._open(first, source, lost=False)
+        if request is None or not opened:
             return request
         interval = 1.0 / source.fps if source.fps and not source.paced_by_device else 0.0
         due = time.monotonic()
         while True:
             if request.paused:
-                new, changed = self._next(request, None)
-                if changed:
+                new = self._next(request, None)
+                if new is None or self._leaves(request, new):
                     source.close()
                     return new
                 request, due = new, time.monotonic()
@@ -122,12 +129,13 @@ class CaptureWorker(LoopWorker):
                     return self._idle_until_new(request)
                 self.waiting.emit(request.token, f"{source.description} was lost")
                 source.close()
-                new, changed = self._next(request, self.retry_interval_s)
-                if changed:
+                new = self._next(request, self.retry_interval_s)
+                if new is None or self._leaves(request, new):
                     return new
-                request, opened = self._open(new, lost=True)
-                if not opened:
-                    return request
+                reopened, opened = self._open(new, source, lost=True)
+                if reopened is None or not opened:
+                    return reopened
+                request = reopened
                 continue
             if request.mirror:
                 image = cv2.flip(image, 1)
@@ -139,8 +147,8 @@ class CaptureWorker(LoopWorker):
                 delay = due - time.monotonic()
                 if delay < -interval:  # fell behind (slow decode): do not try to catch up
                     due, delay = time.monotonic(), 0.0
-            new, changed = self._next(request, max(0.0, delay))
-            if changed:
+            new = self._next(request, max(0.0, delay))
+            if new is None or self._leaves(request, new):
                 source.close()
                 return new
             request = new

@@ -31,7 +31,7 @@ from squeezeapp.core.common.errors import DownloadCancelledError
 from squeezeapp.core.inference.classifier import SessionSettings
 from squeezeapp.core.models.download import download_known_model
 from squeezeapp.core.models.lookup import COMMAND_LINE_ADVICE
-from squeezeapp.core.models.registry import ZOO_MODEL
+from squeezeapp.core.models.registry import ZOO_MODEL, KnownModel
 from squeezeapp.core.modeltools.profile import ModelProfile, ProfileCache, local_profiles
 from squeezeapp.ui.common.canvas_message import Level, MessageAction, MessageBoard
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_model
@@ -50,6 +50,11 @@ START_PURPOSES = ("saved", "override")  # a failure of these falls back to the d
 
 def _megabytes(count: int) -> str:
     return f"{count / 1e6:.1f} MB"
+
+
+def _download_size(model: KnownModel) -> str:
+    size = model.model.size if model.model is not None else None
+    return _megabytes(size) if size else "size unknown"
 
 
 class _Relay(QObject):
@@ -190,7 +195,7 @@ class ModelController(QObject):
         self.board.error(
             "model", "No model loaded",
             "squeezeapp needs a SqueezeNet model to classify pictures: download the official "
-            f"one ({_megabytes(ZOO_MODEL.model.size)}) or open a model file you have.\n\n{why}",
+            f"one ({_download_size(ZOO_MODEL)}) or open a model file you have.\n\n{why}",
             (MessageAction("Download", self.download_default_model),
              MessageAction("Open Model File…", self.choose_model)))
         if first_run and self.first_run_box is None:
@@ -203,7 +208,7 @@ class ModelController(QObject):
         box.setIcon(QMessageBox.Icon.Information)
         box.setText("squeezeapp needs a SqueezeNet model to classify pictures.")
         box.setInformativeText(f"Download the official ONNX Model Zoo model "
-                               f"({_megabytes(ZOO_MODEL.model.size)}), or open a model file "
+                               f"({_download_size(ZOO_MODEL)}), or open a model file "
                                "you already have.")
         download = box.addButton("Download", QMessageBox.ButtonRole.AcceptRole)
         open_file = box.addButton("Open Model File…", QMessageBox.ButtonRole.ActionRole)
@@ -226,7 +231,7 @@ class ModelController(QObject):
         models_end = menu.addSeparator()
         menu.addAction("&Open Model File…", self.choose_model)
         download = menu.addAction(
-            f"&Download {ZOO_MODEL.name} ({_megabytes(ZOO_MODEL.model.size)})…",
+            f"&Download {ZOO_MODEL.name} ({_download_size(ZOO_MODEL)})…",
             self.download_default_model)
         download.setToolTip(ZOO_MODEL.description)  # says its accuracy: lower than the others'
         download.setStatusTip(ZOO_MODEL.description)
@@ -243,8 +248,13 @@ class ModelController(QObject):
             lambda: self._request(self._current_model(), "choice", long_run=True))
         self._menu_models = MenuSection(menu, models_end)
         self._model_choices: QActionGroup | None = None
-        menu.aboutToShow.connect(lambda: (self.list_models(), self.fill_menu(menu)))
+        menu.aboutToShow.connect(lambda: self._refresh_menu(menu))
         self.modelsListed.connect(lambda: self.fill_menu(menu))
+        self.list_models()
+        self.fill_menu(menu)
+
+    def _refresh_menu(self, menu: QMenu) -> None:
+        """The Model menu is opening: show what is known now, and look again off the GUI thread."""
         self.list_models()
         self.fill_menu(menu)
 

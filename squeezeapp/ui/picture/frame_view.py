@@ -138,6 +138,8 @@ class FrameView(QWidget):
         width = max(200, min(620, self.width() - 48))
         area.setFixedWidth(width)
         layout = area.layout()
+        if layout is None:
+            return
         height = (layout.heightForWidth(width) if layout.hasHeightForWidth()
                   else layout.sizeHint().height())
         area.setFixedHeight(max(0, height))

@@ -66,7 +66,7 @@ def save_snapshot(folder: Path, picture: QImage, source: str,
     while png.exists() or png.with_suffix(".json").exists():
         counter += 1
         png = folder / f"{stem}-{counter}.png"
-    if not picture.save(str(png), "PNG"):
+    if not picture.save(str(png)):  # PNG, from the suffix
         raise OSError(f"could not write {png}")
     record = {
         "image": png.name,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from PySide6.QtCore import QSortFilterProxyModel
 
 from squeezeapp.core.batch.pipeline import FileResult
-from squeezeapp.ui.results.table_model import SORT_ROLE
+from squeezeapp.ui.results.table_model import SORT_ROLE, ResultsModel
 
 
 class ResultsFilter(QSortFilterProxyModel):
@@ -50,7 +52,7 @@ class ResultsFilter(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
         if not self._text and self._min_confidence <= 0:
             return True  # called for every row of a new batch: 10,000 calls from C++
-        model = self.sourceModel()
+        model = cast(ResultsModel, self.sourceModel())  # set once, by the results view
         result: FileResult | None = model.result(source_row)
         top = result.classification.top if result and result.classification else None
         if self._min_confidence > 0 and (top is None or top.probability < self._min_confidence):

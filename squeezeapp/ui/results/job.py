@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,7 +134,7 @@ class ResultsJob(QObject):
 
 def _classify_in_chunks(token: int, paths: list[Path], model: str | Path | None,
                         settings: SessionSettings, top_k: int, cache: ResultCache,
-                        cancel: threading.Event) -> Iterator[Chunk | str]:
+                        cancel: threading.Event) -> Generator[Chunk | str, None, JobSummary]:
     """The worker's body: cached rows first, then the rest through the pipeline."""
     lower_this_thread_priority()
     started = time.perf_counter()

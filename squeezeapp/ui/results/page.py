@@ -90,7 +90,9 @@ class ResultsPage(QObject):
         if self.stack.currentIndex() != page:
             self.stack.setCurrentIndex(page)
             self.pageChanged.emit(page == RESULTS_PAGE)
-        (self.view.current_view if page == RESULTS_PAGE else self.stack.widget(0)).setFocus()
+        focus = self.view.current_view if page == RESULTS_PAGE else self.stack.widget(0)
+        if focus is not None:
+            focus.setFocus()
 
     def _open_single(self, path: str) -> None:
         """Open one result in the picture view; ←/→ then walk the rows in the order, and with

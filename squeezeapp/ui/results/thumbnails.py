@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,7 +147,7 @@ class ThumbnailCache(QObject):
         self._worker = worker
         self._idle = start_tracked(worker)
 
-    def _decode_pending(self) -> Iterator[tuple[str, QImage | None]]:
+    def _decode_pending(self) -> Generator[tuple[str, QImage | None], None, None]:
         """Runs on a pool thread: newest request first, until none is left."""
         while True:
             with self._lock:

@@ -96,11 +96,11 @@ class SourceOpener(QObject):
     # --- paths ----------------------------------------------------------------------------
     def open_text(self, text: str) -> None:
         """The --source argument or a desktop hand-over: camera:N, a video, an image, a folder."""
-        kind, value = parse_source(text)
-        if kind == "camera":
-            self.open_camera(int(value))
+        _kind, value = parse_source(text)
+        if isinstance(value, int):
+            self.open_camera(value)
         else:
-            self.open_paths([Path(value)])
+            self.open_paths([value])
 
     def open_paths(self, paths: list[Path]) -> None:
         """Files and folders from a dialog, a drop or a paste, scanned off the GUI thread."""

@@ -119,7 +119,8 @@ def _max_rss_mb() -> float | None:
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or [sys.argv[0]])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
@@ -177,7 +178,7 @@ class QuitOnSignals(QObject):
                 self.exit_code = 128 + numbers[0]
                 logger.info("signal %d: quitting", numbers[0])
                 self.window.close()
-                QApplication.instance().exit(self.exit_code)
+                QApplication.exit(self.exit_code)
 
     def restore(self) -> None:
         signal.set_wakeup_fd(self._previous_fd)

@@ -66,8 +66,8 @@ def _menu_paths(window: QWidget) -> dict[QAction, str]:
 
     def walk(menu: QMenu, prefix: str) -> None:
         for action in menu.actions():
-            if action.menu() is not None:
-                walk(action.menu(), f"{prefix}{_plain(action.text())} ▸ ")
+            if isinstance(submenu := action.menu(), QMenu):
+                walk(submenu, f"{prefix}{_plain(action.text())} ▸ ")
             elif not action.isSeparator():
                 found.setdefault(action, f"{prefix}{_plain(action.text())}")
 

@@ -426,8 +426,9 @@ class MainWindow(QMainWindow):
     # --- closing ----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         source = self.session.live_source
-        camera = isinstance(source, CameraSource)
-        self.remember(camera_active=camera, camera=source.index if camera else self.prefs.camera)
+        camera = source if isinstance(source, CameraSource) else None
+        self.remember(camera_active=camera is not None,
+                      camera=camera.index if camera is not None else self.prefs.camera)
         save_geometry(self.store, self.saveGeometry())
         self.store.sync()
         self.models.shutdown()
