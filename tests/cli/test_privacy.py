@@ -134,7 +134,8 @@ def test_the_openvino_plugin_stays_on_this_computer(home, tmp_path, model_dir,
     assert importlib.util.find_spec("openvino_telemetry") is None
     script = ("import sys\n"
               "from squeezeapp.cli.main import main\n"
-              "codes = [main(['info']), main(['classify', '--provider', 'openvino', sys.argv[1]])]\n"
+              "codes = [main(['info']),\n"
+              "         main(['classify', '--provider', 'openvino', sys.argv[1]])]\n"
               "print('telemetry module:', 'openvino_telemetry' in sys.modules, codes)\n")
     trace = tmp_path / "openvino.strace"
     output = _run_traced([sys.executable, "-c", script,

@@ -302,7 +302,8 @@ class ModelController(QObject):
         self._menu_models.replace(entries)
         for action in self._thread_choices.actions():
             action.setChecked(action.data() == self.threads)
-        self.engine_menu.refresh()
+        if self.engine_menu is not None:
+            self.engine_menu.refresh()
 
     # --- download ---------------------------------------------------------------------------
     @property
