@@ -197,3 +197,17 @@ def test_the_window_launched_with_a_photo_never_imports_onnx(model_dir, sample_d
     assert run.returncode == 0, run.stderr
     assert "NO-ONNX" in run.stderr, run.stderr
     assert json.loads(metrics.read_text())["top1_label"].startswith("tench")
+
+
+def test_an_entry_that_checks_out_but_does_not_open_is_rebuilt(model_dir, builds, tench):
+    """Bytes that match their own checksum but are no model (written by a broken build):
+    onnxruntime refuses them, and the load rewrites the model instead of failing."""
+    reference = Classifier.load(model_dir / "squeezenet1.1.onnx")
+    fields = prepared_cache.key_fields(reference.spec.sha256, True)
+    good = prepared_cache.load(fields)
+    assert good is not None
+    prepared_cache.store(fields, prepared_cache.PreparedModel(
+        good.record, good.facts, good.preprocess, b"not an onnx model"))
+    loaded = Classifier.load(model_dir / "squeezenet1.1.onnx")
+    assert len(builds) == 2
+    _same_answers(reference, loaded, tench)

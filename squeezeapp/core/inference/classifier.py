@@ -133,11 +133,18 @@ class Classifier:
         fields = prepared_cache.key_fields(sha256, settings.graph_prologue)
         prepared = prepared_cache.load(fields)
         spec = _spec(path, prepared.record, sha256) if prepared is not None else None
+        session: ort.InferenceSession | None = None
+        graph: GraphFacts | None = None
         if spec is not None and prepared is not None \
                 and spec.preprocess.as_dict() == prepared.preprocess:
-            session = open_session(prepared.model, settings, path.name, engine)
-            graph: GraphFacts | None = prepared.facts
-        else:  # first use, or the file's sidecar changed the pre-processing: rewrite again
+            try:
+                session, graph = open_session(prepared.model, settings, path.name, engine), \
+                    prepared.facts
+            except ModelError:  # an engine that cannot take the rewritten graph: as below
+                logger.info("%s: the prepared model did not open on %s", path.name, engine.name)
+        if spec is None or session is None:
+            # first use, the file's sidecar changed the pre-processing, or the prepared model
+            # did not open: rewrite again (falling back to the file as it is)
             spec, session, graph = _prepare(path, sha256, settings, fields, engine)
         logger.info("loaded %s (%s) on %s; normalisation %s", spec.name, path,
                     session.get_providers()[0], graph.normalisation if graph else "in Python")
