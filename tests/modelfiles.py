@@ -34,8 +34,10 @@ def with_softmax_4d_output(source: Path, target: Path) -> Path:
     return target
 
 
-def tiny_model(target: Path, classes: int = 10, size: int = 224, channels: int = 3) -> Path:
-    """A one-layer 'classifier' with the given input size and class count, plus metadata."""
+def tiny_model(target: Path, classes: int = 10, size: int = 224, channels: int = 3, *,
+               crop: int = 224, output_type: int = TensorProto.FLOAT) -> Path:
+    """A one-layer 'classifier' with the given input size and class count, plus metadata;
+    `crop`: the pre-processing's size; `output_type`: the scores are cast to it."""
     import json
 
     import numpy as np
@@ -45,17 +47,18 @@ def tiny_model(target: Path, classes: int = 10, size: int = 224, channels: int =
     nodes = [
         helper.make_node("Conv", ["data", "w"], ["conv"]),
         helper.make_node("GlobalAveragePool", ["conv"], ["pool"]),
-        helper.make_node("Flatten", ["pool"], ["logits"]),
+        helper.make_node("Flatten", ["pool"], ["flat"]),
+        helper.make_node("Cast", ["flat"], ["logits"], to=output_type),
     ]
     graph = helper.make_graph(
         nodes, "tiny",
         [helper.make_tensor_value_info("data", TensorProto.FLOAT, ["N", channels, size, size])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", classes])],
+        [helper.make_tensor_value_info("logits", output_type, ["N", classes])],
         [weights],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
-    preprocess = {"size": 224, "resize": 256, "color": "RGB", "scale": 1 / 255,
+    preprocess = {"size": crop, "resize": crop * 8 // 7, "color": "RGB", "scale": 1 / 255,
                   "mean": [0.5] * 3, "std": [0.5] * 3, "layout": "NCHW"}
     for key, value in (("labels", [f"class {i}" for i in range(classes)]),
                        ("preprocess", preprocess)):

@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="your images to calibrate on (default: synthetic frames)")
     quantize.add_argument("--output", "-o", type=Path, metavar="FILE",
                           help="where to write (default: <stem>-int8.onnx in the user cache)")
+    quantize.add_argument("--force", action="store_true",
+                          help="replace --output if it exists (otherwise refused)")
 
     bench = commands.add_parser("bench", help="measure latency and throughput")
     _add_model_options(bench)
@@ -118,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None and args.command not in (None, "gui"):
+        _quiet_image_libraries(verbose=args.verbose > 0)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(levelname)s %(name)s: %(message)s",
@@ -152,6 +156,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # so that flushing at exit cannot raise again
         return EXIT_SOME_FAILED
+    except OSError as error:  # a file we write (--output, a folder): one line, no traceback
+        from squeezeapp.core.batch.formats import terminal_text
+        from squeezeapp.core.common.files import describe_os_error
+
+        print(f"squeezeapp: error: {terminal_text(describe_os_error(error))}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _quiet_image_libraries(verbose: bool) -> None:
+    """One line per bad file: the image libraries' own messages only with -v (see quiet.py)."""
+    from squeezeapp.core.imaging.decode import show_library_logs
+
+    show_library_logs(verbose)
+    if not verbose:
+        from squeezeapp.cli.quiet import filter_library_noise
+
+        filter_library_noise()
 
 
 def _session_settings(args: argparse.Namespace):
@@ -222,8 +243,9 @@ def _classify(args: argparse.Namespace) -> int:
         for result in classify_files(paths, classifier, top_k=args.top,
                                      with_cam=heatmaps is not None):
             writer.write(result)
-            if heatmaps is not None and result.ok:
-                heatmaps(result)
+            if heatmaps is not None and result.ok and (problem := heatmaps(result)):
+                failures += 1
+                bar.write(f"squeezeapp: {terminal_text(problem)}", file=sys.stderr)
             if not result.ok:
                 failures += 1
                 if args.format != "table":
@@ -276,19 +298,33 @@ def _model_to_use(requested: str | None) -> Path:
 
 
 def _heatmap_writer(folder: Path | None, classifier):
-    """None, or a function writing one result's heatmap PNG into `folder`."""
+    """None, or a function writing one result's heatmap PNG into `folder` (exclusively: an
+    existing name gets " (2)") and returning why it could not, or None."""
     if folder is None:
         return None
+    from squeezeapp.core.common.errors import SqueezeappError
+    from squeezeapp.core.common.files import describe_os_error, remove_stale_parts
     from squeezeapp.core.inference.class_maps import write_heatmap_png
 
     if not classifier.supports_cam:
         raise _usage(f"--heatmap: {classifier.name} has no class activation maps "
                      f"({classifier.cam_unsupported_reason})")
-    folder.mkdir(parents=True, exist_ok=True)
-    used: set[str] = set()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _usage(f"--heatmap: {describe_os_error(error, folder)}") from None
+    if not folder.is_dir():
+        raise _usage(f"--heatmap: {folder} is not a folder")
+    remove_stale_parts(folder)  # what a killed earlier run left
 
-    def write(result) -> None:
-        write_heatmap_png(result.path, result.classification, folder, used)
+    def write(result) -> str | None:
+        try:
+            write_heatmap_png(result.path, result.classification, folder)
+        except OSError as error:
+            return f"heatmap for {result.path}: {describe_os_error(error)}"
+        except (SqueezeappError, ValueError) as error:
+            return f"heatmap for {result.path}: {error}"
+        return None
 
     return write
 
@@ -318,7 +354,7 @@ def _models(args: argparse.Namespace) -> int:
     from squeezeapp.core.modeltools.quantize import quantize_model
 
     output = quantize_model(args.model, calibration_dir=args.calibrate, output=args.output,
-                            progress=_stderr_progress("calibrating"))
+                            progress=_stderr_progress("calibrating"), force=args.force)
     print(output)
     return EXIT_OK
 

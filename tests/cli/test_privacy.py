@@ -27,10 +27,13 @@ INET_CONNECT = re.compile(r"connect\(\d+, \{sa_family=AF_INET6?\b")
 
 
 def _fresh_user_env(home: Path, model_dir: Path) -> dict[str, str]:
-    """A user's environment: own HOME, no XDG overrides, no telemetry switch, no cache override."""
+    """A user's environment: own HOME, no XDG overrides, no telemetry switch, no cache override,
+    and its own, empty temporary folder (TMPDIR) beside HOME, which must stay empty."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("XDG_", "SQUEEZEAPP_", "ORT_", "QT_QPA_PLATFORM"))}
-    env.update(HOME=str(home), SQUEEZEAPP_MODEL_DIR=str(model_dir))
+           if not k.startswith(("XDG_", "SQUEEZEAPP_", "ORT_", "QT_QPA_PLATFORM", "TMP"))}
+    temp = home.parent / "tmp"
+    temp.mkdir(exist_ok=True)
+    env.update(HOME=str(home), SQUEEZEAPP_MODEL_DIR=str(model_dir), TMPDIR=str(temp))
     return env
 
 
@@ -45,13 +48,14 @@ def _strace_works() -> bool:
 
 
 def _run_traced(command: list[str], env: dict[str, str], trace: Path) -> str:
-    """Run command (under strace where it works, recording every connect); return its output.
+    """Run command (under strace where it works, recording every connect and every file
+    created); return its output.
 
     Without strace only the file checks run, and pytest's warnings summary says so.
     """
     prefix = []
     if _strace_works():
-        prefix = ["strace", "-f", "-qq", "-e", "trace=connect", "-o", str(trace)]
+        prefix = ["strace", "-f", "-qq", "-e", "trace=connect,openat,creat", "-o", str(trace)]
     else:
         warnings.warn("strace unavailable: no connect check, the file checks still run",
                       stacklevel=2)
@@ -65,9 +69,17 @@ def _assert_private(home: Path, trace: Path) -> None:
     assert not (home / ".cache" / "Microsoft").exists(), "onnxruntime telemetry files written"
     written = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
     assert all("squeezeapp" in name for name in written), f"files outside our folders: {written}"
+    temp = home.parent / "tmp"
+    left = sorted(str(p) for p in temp.rglob("*")) if temp.exists() else []
+    assert not left, f"files left in the temporary folder: {left[:5]}"
     if trace.exists():
-        connects = [line for line in trace.read_text().splitlines() if INET_CONNECT.search(line)]
+        lines = trace.read_text(errors="replace").splitlines()
+        connects = [line for line in lines if INET_CONNECT.search(line)]
         assert not connects, f"inet connections: {connects[:5]}"
+        # a copy of a picture in a temporary folder, even one removed again (OpenCV's HDR
+        # reader wrote every picture to /tmp/__opencv_temp.XXXXXX, mode 0644)
+        temp_copies = [line for line in lines if "O_CREAT" in line and "opencv_temp" in line]
+        assert not temp_copies, f"pictures copied to a temporary file: {temp_copies[:5]}"
 
 
 @pytest.fixture
@@ -84,6 +96,35 @@ def test_classify_stays_on_this_computer(home, tmp_path, model_dir, sample_dir) 
                          _fresh_user_env(home, model_dir), trace)
     assert "tench" in output
     _assert_private(home, trace)
+
+
+def test_no_decoder_copies_a_picture_to_a_temporary_file(home, tmp_path, model_dir) -> None:
+    """Radiance HDR (valid and damaged) was decoded by OpenCV from a copy in /tmp."""
+    import cv2
+    import numpy as np
+
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    ok, encoded = cv2.imencode(".hdr", np.random.default_rng(1).random((32, 32, 3), np.float32))
+    assert ok
+    (pictures / "valid.hdr").write_bytes(encoded.tobytes())
+    (pictures / "damaged.hdr").write_bytes(b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\nnonsense")
+    env = _fresh_user_env(home, model_dir)
+    trace = tmp_path / "hdr.strace"
+    prefix = ["strace", "-f", "-qq", "-e", "trace=connect,openat,creat", "-o", str(trace)] \
+        if _strace_works() else []
+    done = subprocess.run([*prefix, sys.executable, "-m", "squeezeapp", "classify", "--format",
+                           "jsonl", *map(str, sorted(pictures.iterdir()))],
+                          capture_output=True, text=True, env=env, timeout=240,
+                          cwd=env["HOME"], check=False)
+    assert done.returncode == 1, done.stderr  # both refused, each with one line
+    assert done.stderr.count("Radiance HDR pictures are not supported") == 2, done.stderr
+    _assert_private(home, trace)
+    if trace.exists():  # classify creates nothing at all in the temporary folder
+        temp = str(home.parent / "tmp")
+        created = [line for line in trace.read_text(errors="replace").splitlines()
+                   if "O_CREAT" in line and temp in line]
+        assert not created, created[:5]
 
 
 def test_offscreen_window_stays_on_this_computer(home, tmp_path, model_dir) -> None:

@@ -211,3 +211,20 @@ def test_an_entry_that_checks_out_but_does_not_open_is_rebuilt(model_dir, builds
     loaded = Classifier.load(model_dir / "squeezenet1.1.onnx")
     assert len(builds) == 2
     _same_answers(reference, loaded, tench)
+
+
+def test_a_prepared_model_is_still_held_to_the_memory_budget(model_dir, builds):
+    """The activation estimate is kept with the entry and checked on every load: a budget
+    lowered since the entry was built refuses the model without rewriting it."""
+    from squeezeapp.core.common.errors import ModelError
+    from squeezeapp.core.common.limits import IMAGE_BUDGET
+
+    Classifier.load(model_dir / "squeezenet1.1.onnx")
+    capacity = IMAGE_BUDGET.capacity
+    try:
+        IMAGE_BUDGET.set_capacity(6 << 20)  # above the 5 MB file, below its activations
+        with pytest.raises(ModelError, match="activations"):
+            Classifier.load(model_dir / "squeezenet1.1.onnx")
+    finally:
+        IMAGE_BUDGET.set_capacity(capacity)
+    assert len(builds) == 1

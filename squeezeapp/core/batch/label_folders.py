@@ -3,21 +3,34 @@ never overwriting one.
 
 Folder names come from labels, which contain characters some file systems refuse ("/" in
 "ski mask/balaclava"-like names, ":" on Windows) or names Windows reserves ("CON", "AUX"), so they
-are sanitised. A name already taken gets " (2)", " (3)", ...; the target is created with O_EXCL,
-so a file that appears meanwhile is never overwritten either.
+are sanitised. A name already taken gets " (2)", " (3)", ...; each copy goes through
+`core.common.files.copy_file_atomic`: written under a unique temporary name in the label folder,
+fsync'd and only then given its name, exclusively, so a crash never leaves a truncated copy that
+looks complete and a file that appears meanwhile is never overwritten. Sources are opened as the
+decoder opens them (regular files only, non-blocking, bounded by their size), so a file that has
+become a FIFO or a link to /dev/zero is reported instead of blocking or filling the disk. Where a
+label folder's name is taken by something that is not a folder (a file, a link), the next free
+name is used and the summary says so.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
-import shutil
+import stat
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from squeezeapp.core.batch.pipeline import FileResult
+from squeezeapp.core.common.files import (
+    copy_file_atomic,
+    describe_os_error,
+    numbered_name,
+    remove_stale_parts,
+)
 from squeezeapp.core.models.spec import short_label
 
 logger = logging.getLogger(__name__)
@@ -28,8 +41,7 @@ _WINDOWS_RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
      *(f"LPT{i}" for i in range(1, 10))}
 )
-_MAX_SUFFIX = 100_000
-_CHUNK = 1 << 20
+_MAX_FOLDER_TRIES = 1_000
 
 
 def folder_name(label: str) -> str:
@@ -51,6 +63,8 @@ class SortSummary:
     folders: tuple[str, ...] = ()
     cancelled: bool = False
     failures: tuple[tuple[Path, str], ...] = field(default=())
+    # (label folder name, the folder used instead): the name was taken by a file or a link
+    moved_folders: tuple[tuple[str, str], ...] = field(default=())
 
     def describe(self) -> str:
         """For people, in the summary dialog."""
@@ -64,30 +78,35 @@ class SortSummary:
         if self.failures:
             lines.append(f"{len(self.failures)} could not be copied: {self.failures[0][1]}"
                          + (" …" if len(self.failures) > 1 else ""))
+        for wanted, used in self.moved_folders:
+            lines.append(f"\"{wanted}\" is a file, not a folder: those copies are in "
+                         f"\"{used}\".")
         if self.cancelled:
             lines.append("Cancelled before the end.")
         lines.append("The original files were not changed.")
         return "\n".join(lines)
 
 
-def _copy_exclusive(source: Path, folder: Path) -> tuple[Path, bool]:
-    """Copy `source` into `folder` under a name nobody uses yet; returns (copy, renamed)."""
-    stem, suffix = source.stem, source.suffix
-    for number in range(1, _MAX_SUFFIX):
-        target = folder / (source.name if number == 1 else f"{stem} ({number}){suffix}")
+def _label_folder(destination: Path, name: str) -> Path:
+    """`destination/name`, created if missing; where that name is a file or a link (which could
+    lead the copies anywhere), the first free `name (2)`, `name (3)`, ... folder instead."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for number in range(1, _MAX_FOLDER_TRIES):
+        folder = destination / name if number == 1 else numbered_name(destination / name, number)
         try:
-            handle = target.open("xb")  # O_CREAT | O_EXCL: never replaces an existing file
-        except FileExistsError:
+            if stat.S_ISDIR(os.lstat(folder).st_mode):
+                return folder
+            continue  # a file, a link or something else owns the name: never write through it
+        except FileNotFoundError:
+            pass
+        try:
+            folder.mkdir()
+        except FileExistsError:  # appeared meanwhile: look at it again
+            if stat.S_ISDIR(os.lstat(folder).st_mode):
+                return folder
             continue
-        try:
-            with handle, source.open("rb") as original:
-                shutil.copyfileobj(original, handle, _CHUNK)
-            shutil.copystat(source, target)
-        except BaseException:
-            target.unlink(missing_ok=True)  # our own partial copy, never a user's file
-            raise
-        return target, number > 1
-    raise OSError(f"{folder}: too many files named like {source.name}")
+        return folder
+    raise FileExistsError(f"{destination}: no free folder name for {name}")
 
 
 def copy_into_label_folders(results: Iterable[FileResult], destination: Path,
@@ -97,6 +116,8 @@ def copy_into_label_folders(results: Iterable[FileResult], destination: Path,
     skipped: list[tuple[Path, str]] = []
     failures: list[tuple[Path, str]] = []
     folders: set[str] = set()
+    resolved: dict[str, Path] = {}
+    moved: list[tuple[str, str]] = []
     renamed = 0
     for result in results:
         if cancel is not None and cancel.is_set():
@@ -105,17 +126,25 @@ def copy_into_label_folders(results: Iterable[FileResult], destination: Path,
             skipped.append((result.path, result.error or "not classified"))
             continue
         name = folder_name(result.classification.top.label)
-        folder = destination / name
+        source = Path(result.path)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            target, was_renamed = _copy_exclusive(Path(result.path), folder)
+            if name not in resolved:
+                resolved[name] = _label_folder(destination, name)
+                remove_stale_parts(resolved[name])  # what a killed earlier run left
+                if resolved[name].name != name:
+                    moved.append((name, resolved[name].name))
+            folder = resolved[name]
+            target = copy_file_atomic(source, folder / source.name, cancel=cancel)
+        except InterruptedError:
+            break
         except OSError as error:
-            logger.warning("could not copy %s: %s", result.path, error)
-            failures.append((result.path, f"{result.path}: {error.strerror or error}"))
+            logger.warning("could not copy %s: %s", source, error)
+            failures.append((result.path, describe_os_error(error)))
             continue
-        folders.add(name)
-        renamed += was_renamed
+        folders.add(folder.name)
+        renamed += target.name != source.name
         copied.append((result.path, target))
     return SortSummary(tuple(copied), renamed, tuple(skipped), tuple(sorted(folders)),
-                       bool(cancel is not None and cancel.is_set()), tuple(failures))
+                       bool(cancel is not None and cancel.is_set()), tuple(failures),
+                       tuple(moved))
 

@@ -17,29 +17,44 @@ from pathlib import Path
 import numpy as np
 
 from squeezeapp.core.common.errors import ImageReadError
+from squeezeapp.core.common.files import short_path
 from squeezeapp.core.common.limits import IMAGE_BUDGET, MEMORY_BUDGET_ENV, ByteBudget
 from squeezeapp.core.imaging.header import ImageHeader, probe, structure_problem
 
 MAX_PIXELS = 100_000_000  # 100 MP: larger images are refused as possible decompression bombs
+# The window's still pictures: a JPEG whose shorter side is at least twice this is decoded
+# reduced (a 10000×10000 photo at 1/4: 2500×2500, 19 MB instead of 300 MB and a refusal).
+DISPLAY_MIN_SIDE = 2160
 os.environ.setdefault("OPENCV_IO_MAX_IMAGE_PIXELS", str(MAX_PIXELS))
-os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+os.environ.setdefault("OPENCV_LOG_LEVEL", "SILENT")
 
 import cv2  # noqa: E402  (the environment above must be set before OpenCV reads it)
 
 # Another module may have imported OpenCV first; every decoder failure is reported by this
-# module in one line, so OpenCV's own warnings about damaged files would only be noise.
-if os.environ["OPENCV_LOG_LEVEL"] == "ERROR":
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+# module in one line, so OpenCV's own errors and warnings about damaged files (up to 6 lines
+# per file, libtiff's among them) would only be noise. `-v` shows them (`show_library_logs`).
+if os.environ["OPENCV_LOG_LEVEL"] == "SILENT":
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
+def show_library_logs(verbose: bool) -> None:
+    """OpenCV's own log lines about damaged files: shown with -v, silent otherwise."""
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_WARNING if verbose
+                                  else cv2.utils.logging.LOG_LEVEL_SILENT)
 
 logger = logging.getLogger(__name__)
 
 IMAGE_EXTENSIONS = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".pbm", ".pgm",
-     ".ppm", ".pnm", ".pxm", ".sr", ".ras", ".jp2", ".avif", ".gif", ".hdr", ".pic", ".exr"}
+     ".ppm", ".pnm", ".pxm", ".sr", ".ras", ".jp2", ".avif", ".gif", ".exr"}
 )
 VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
                               ".wmv", ".flv"})
 _JPEG_MAGIC = b"\xff\xd8\xff"
+# Radiance HDR ("#?RADIANCE", "#?RGBE"): OpenCV decodes it only from a file, so it copies the
+# bytes to /tmp/__opencv_temp.XXXXXX (mode 0644, left there when parsing fails): a copy of the
+# user's picture outside our folders. The format is refused instead (see the README's formats).
+_RADIANCE_MAGIC = b"#?"
 _WHITE = 255.0
 _MB = 1 << 20
 _REDUCED_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2,
@@ -49,6 +64,9 @@ _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINAR
                | getattr(os, "O_CLOEXEC", 0))
 _SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
                   (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+MAX_FOLDER_DEPTH = 256  # --recursive goes no deeper (a loop of bind mounts would never end)
+_TOO_DEEP: set[Path] = set()  # folders the scan did not enter, for their one-line report
+_MAX_TOO_DEEP_REMEMBERED = 10_000
 _OS_ERRORS = {
     errno.ENOENT: "no such file",
     errno.EACCES: "permission denied",
@@ -71,7 +89,9 @@ def read_image(path: Path | str, max_pixels: int = MAX_PIXELS, *, min_side: int 
         data = read_regular_file(path, budget.capacity)
         return decode_image(data, max_pixels, min_side=min_side, budget=budget)
     except ImageReadError as error:
-        raise ImageReadError(f"{path}: {error}", reason=error.reason) from None
+        # a path longer than a line is shortened in the middle (a 5,000-character one filled the
+        # window's card); `reason` is without it, for where the path is shown beside
+        raise ImageReadError(f"{short_path(path)}: {error}", reason=error.reason) from None
 
 
 def read_regular_file(path: Path, max_bytes: int) -> np.ndarray:
@@ -115,8 +135,11 @@ def _describe_os_error(error: OSError) -> str:
 
 
 def _folder_problem(path: Path) -> str:
-    """Why a folder given where an image was expected yields nothing: it cannot be listed, or
-    it is a folder (the scan lists an unreadable folder so that it is reported)."""
+    """Why a folder given where an image was expected yields nothing: it cannot be listed, lies
+    too deep to be searched, or it is a folder (the scan lists such folders so that they are
+    reported)."""
+    if path in _TOO_DEEP:
+        return f"folder not searched: nested more than {MAX_FOLDER_DEPTH} levels deep"
     try:
         os.scandir(path).close()
     except OSError as error:
@@ -135,6 +158,8 @@ def decode_image(data: np.ndarray | bytes, max_pixels: int = MAX_PIXELS, *,
     buffer = np.frombuffer(data, dtype=np.uint8) if isinstance(data, bytes) else data
     if buffer.size == 0:
         raise ImageReadError("empty file")
+    if bytes(buffer[:2]) == _RADIANCE_MAGIC:
+        raise ImageReadError("Radiance HDR pictures are not supported")
     problem = structure_problem(buffer)
     if problem:
         raise ImageReadError(problem)
@@ -286,19 +311,31 @@ def _is_folder(path: Path) -> bool:
 
 
 def _scan_folder(folder: Path, recursive: bool) -> Iterator[Path]:
-    try:
-        with os.scandir(folder) as listing:
-            entries = list(listing)
-    except OSError:
-        yield folder
-        return
-    for entry in entries:
-        entry_path = Path(entry.path)
-        if _entry_is_folder(entry):
-            if recursive and not entry.is_symlink():
-                yield from _scan_folder(entry_path, recursive)
-        elif is_image_path(entry_path):
-            yield entry_path
+    """Iterative (a folder nested 1,500 deep overflowed the recursion and lost every record),
+    depth-bounded, and per folder: one that cannot be listed, or lies too deep, is yielded
+    itself so that reading it says why."""
+    pending = [(folder, 0)]
+    while pending:
+        current, depth = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = list(listing)
+        except OSError:
+            yield current
+            continue
+        for entry in entries:
+            entry_path = Path(entry.path)
+            if _entry_is_folder(entry):
+                if not recursive or entry.is_symlink():
+                    continue
+                if depth + 1 > MAX_FOLDER_DEPTH:
+                    if len(_TOO_DEEP) < _MAX_TOO_DEEP_REMEMBERED:
+                        _TOO_DEEP.add(entry_path)
+                    yield entry_path
+                    continue
+                pending.append((entry_path, depth + 1))
+            elif is_image_path(entry_path):
+                yield entry_path
 
 
 def _entry_is_folder(entry: os.DirEntry[str]) -> bool:

@@ -16,6 +16,7 @@ import numpy as np
 import onnxruntime as ort
 
 from squeezeapp.core.common.errors import ModelError
+from squeezeapp.core.common.limits import IMAGE_BUDGET, MEMORY_BUDGET_ENV
 from squeezeapp.core.inference.postprocess import to_probabilities
 from squeezeapp.core.models.spec import ModelSpec
 
@@ -25,6 +26,11 @@ if TYPE_CHECKING:  # onnx only where a model is rewritten (prepared_cache), neve
 logger = logging.getLogger(__name__)
 
 _SYNTHETIC_SIDE = 320
+_MB = 1 << 20
+# onnx.TensorProto's FLOAT, DOUBLE, FLOAT16, BFLOAT16 (fixed by the ONNX spec; written as numbers
+# so that importing this module does not import onnx)
+_FLOAT_OUTPUTS = {1: "float", 11: "double", 10: "float16", 16: "bfloat16"}
+_MAX_ESTIMATE_NODES = 100_000  # shape inference on more is not attempted (bounded work)
 
 
 def synthetic_frame(side: int = _SYNTHETIC_SIDE) -> np.ndarray:
@@ -48,6 +54,78 @@ def check_input_type(declared: onnx.ValueInfoProto, model_name: str) -> None:
         kind = onnx.TensorProto.DataType.Name(element).lower() if element else "unknown"
         raise ModelError(f"{model_name}: input '{declared.name}' takes {kind} elements; "
                          "squeezeapp feeds float32 (re-export the model with a float32 input)")
+
+
+def check_output_type(proto: onnx.ModelProto, output_name: str, model_name: str) -> None:
+    """Refuse a model whose scores are not floating point (a string, bool or integer tensor
+    cannot be logits or probabilities); raise ModelError with one line."""
+    import onnx
+
+    for output in proto.graph.output:
+        if output.name == output_name:
+            element = output.type.tensor_type.elem_type
+            if element and element not in _FLOAT_OUTPUTS:
+                kind = onnx.TensorProto.DataType.Name(element).lower()
+                raise ModelError(f"{model_name}: output '{output_name}' holds {kind} values; "
+                                 "squeezeapp needs float scores (logits or probabilities)")
+            if not output.type.HasField("tensor_type"):
+                raise ModelError(f"{model_name}: output '{output_name}' is not a tensor; "
+                                 "squeezeapp needs float scores (logits or probabilities)")
+
+
+def activation_bytes(proto: onnx.ModelProto, input_name: str, side: int) -> int | None:
+    """Bytes of every tensor the graph computes for one image at `side`×`side`, from the shapes
+    onnx's shape inference gives (an upper bound: the runtime reuses some buffers). None when
+    the shapes cannot be inferred; a 13 KB model with a 1000-channel 1×1 convolution on a
+    1024×1024 input needs 4 GB, which this finds before anything runs."""
+    import onnx
+
+    if len(proto.graph.node) > _MAX_ESTIMATE_NODES:
+        return None
+    shell = onnx.ModelProto()
+    shell.CopyFrom(proto)
+    for value in shell.graph.input:
+        if value.name == input_name:
+            dims = value.type.tensor_type.shape.dim
+            for index, dim in enumerate(dims):
+                if not dim.HasField("dim_value") or dim.dim_value <= 0:
+                    dim.Clear()
+                    dim.dim_value = 1 if index == 0 else (3 if index == 1 else side)
+    del shell.graph.value_info[:]
+    try:
+        inferred = onnx.shape_inference.infer_shapes(shell, strict_mode=False)
+    except Exception:  # an estimate only: the model is still checked by a run
+        logger.debug("shape inference failed", exc_info=True)
+        return None
+    total = 0
+    for value in [*inferred.graph.value_info, *inferred.graph.output]:
+        tensor = value.type.tensor_type
+        if not tensor.HasField("shape"):
+            continue
+        count = 1
+        for dim in tensor.shape.dim:
+            count *= dim.dim_value if dim.HasField("dim_value") and dim.dim_value > 0 else 1
+        itemsize = onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type).itemsize \
+            if tensor.elem_type and tensor.elem_type != onnx.TensorProto.STRING else 8
+        total += count * itemsize
+    return total
+
+
+def check_activation_memory(proto: onnx.ModelProto, input_name: str, side: int,
+                            model_name: str) -> None:
+    """Refuse, with one line, a model whose activations for one image exceed the memory budget
+    (the one images are held to), before a session is opened or a frame run."""
+    check_activation_budget(activation_bytes(proto, input_name, side), model_name)
+
+
+def check_activation_budget(needed: int | None, model_name: str) -> None:
+    """The check of `check_activation_memory` on an estimate made earlier (a prepared model
+    keeps its own: the budget may have changed since)."""
+    budget = IMAGE_BUDGET.capacity
+    if needed is not None and needed > budget:
+        raise ModelError(f"{model_name}: needs about {needed / _MB:,.0f} MB of activations per "
+                         f"image, above the {budget / _MB:,.0f} MB memory budget (set "
+                         f"{MEMORY_BUDGET_ENV} to allow more)")
 
 
 class LoadedModel(Protocol):

@@ -114,9 +114,11 @@ def report_image(image_bgr: np.ndarray, cam_maps: np.ndarray, crop: CropRect, la
     return picture
 
 
-def write_heatmap_png(path: Path, classification, folder: Path, used: set[str]) -> Path:
-    """Write `folder/<stem>.heatmap.png` for one classified file (its top-1 class); names
-    already written in this run (`used`) get a -2, -3... suffix instead of overwriting."""
+def write_heatmap_png(path: Path, classification, folder: Path) -> Path:
+    """Write `folder/<stem>.heatmap.png` for one classified file (its top-1 class) and return the
+    name it got. Through `core.common.files`: written whole or not at all, never over an existing
+    file or through a link planted under that name ("photo.heatmap (2).png" instead)."""
+    from squeezeapp.core.common.files import write_atomic
     from squeezeapp.core.imaging.decode import read_image
 
     if classification is None or classification.cam is None:
@@ -124,14 +126,8 @@ def write_heatmap_png(path: Path, classification, folder: Path, used: set[str]) 
     image = read_image(path)
     top, cam = classification.top, classification.cam
     picture = report_image(image, cam.maps[0], cam.crop, top.name, top.probability)
-    name, counter = f"{path.stem}.heatmap.png", 1
-    while name in used:
-        counter += 1
-        name = f"{path.stem}-{counter}.heatmap.png"
-    used.add(name)
-    target = folder / name
+    target = folder / f"{path.stem}.heatmap.png"
     ok, encoded = cv2.imencode(".png", picture)
     if not ok:
         raise ValueError(f"{target}: PNG encoding failed")
-    encoded.tofile(str(target))
-    return target
+    return write_atomic(target, encoded.tobytes())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -14,10 +15,13 @@ import numpy as np
 import onnxruntime as ort
 
 from squeezeapp.core.common.errors import ModelError
-from squeezeapp.core.common.hashing import file_sha256
 from squeezeapp.core.common.limits import check_threads
 from squeezeapp.core.inference import prepared_cache
-from squeezeapp.core.inference.check import check_usable, ort_prints_logged
+from squeezeapp.core.inference.check import (
+    check_activation_budget,
+    check_usable,
+    ort_prints_logged,
+)
 from squeezeapp.core.inference.engine_choice import resolve_engine
 from squeezeapp.core.inference.engines import Engine, configure
 from squeezeapp.core.inference.graph_facts import CamSource, GraphFacts
@@ -25,6 +29,7 @@ from squeezeapp.core.inference.postprocess import to_probabilities, top_k_indice
 from squeezeapp.core.inference.preprocess import CropRect, Preprocessor
 from squeezeapp.core.inference.providers import short_name
 from squeezeapp.core.models.lookup import build_spec, resolve_model_path
+from squeezeapp.core.models.model_file import load_model_proto, read_model_bytes
 from squeezeapp.core.models.spec import ModelSpec, short_label
 
 if TYPE_CHECKING:  # onnx is imported only to build a prepared model (see prepared_cache)
@@ -125,10 +130,8 @@ class Classifier:
         otherwise it is built with `onnx` and kept for next time (prepared_cache)."""
         settings = settings or SessionSettings()
         path = resolve_model_path(model)
-        try:
-            sha256 = file_sha256(path)
-        except OSError as error:
-            raise ModelError(f"{path.name}: cannot be read ({error.strerror or error})") from None
+        # size, kind and header checked before the file is read whole (model_file)
+        sha256 = hashlib.sha256(read_model_bytes(path)).hexdigest()
         engine = resolve_engine(settings.provider, sha256, settings.expected_images)
         fields = prepared_cache.key_fields(sha256, settings.graph_prologue)
         prepared = prepared_cache.load(fields)
@@ -137,6 +140,7 @@ class Classifier:
         graph: GraphFacts | None = None
         if spec is not None and prepared is not None \
                 and spec.preprocess.as_dict() == prepared.preprocess:
+            check_activation_budget(prepared.record.activation_bytes, path.name)
             try:
                 session, graph = open_session(prepared.model, settings, path.name, engine), \
                     prepared.facts
@@ -262,18 +266,25 @@ def _spec(path: Path, record: prepared_cache.ModelRecord, sha256: str) -> ModelS
 def _prepare(path: Path, sha256: str, settings: SessionSettings, fields: dict[str, object],
              engine: Engine) -> tuple[ModelSpec, ort.InferenceSession, GraphFacts | None]:
     """Read the file with `onnx`, rewrite it, open it, and keep the result in the cache."""
-    from squeezeapp.core.inference.check import check_input_type
+    from squeezeapp.core.inference.check import (
+        activation_bytes,
+        check_activation_budget,
+        check_input_type,
+        check_output_type,
+    )
     from squeezeapp.core.inference.graph_rewrite import graph_inputs, rewrite
     from squeezeapp.core.models.lookup import model_metadata
 
     proto = _read_model(path)
-    record = prepared_cache.ModelRecord(
-        model_metadata(proto, path),
-        [(i.name, _shape(i)) for i in graph_inputs(proto.graph)],
-        [(o.name, _shape(o)) for o in proto.graph.output],
-    )
-    spec = _spec(path, record, sha256)
+    inputs = [(i.name, _shape(i)) for i in graph_inputs(proto.graph)]
+    outputs = [(o.name, _shape(o)) for o in proto.graph.output]
+    metadata = model_metadata(proto, path)
+    spec = _spec(path, prepared_cache.ModelRecord(metadata, inputs, outputs), sha256)
     check_input_type(graph_inputs(proto.graph)[0], path.name)
+    check_output_type(proto, spec.output_name, path.name)
+    needed = activation_bytes(proto, spec.input_name, spec.preprocess.size)
+    check_activation_budget(needed, path.name)
+    record = prepared_cache.ModelRecord(metadata, inputs, outputs, needed)
     try:
         rewritten = rewrite(proto, spec.preprocess, uint8_input=settings.graph_prologue)
         model = rewritten.model.SerializeToString()
@@ -289,13 +300,8 @@ def _prepare(path: Path, sha256: str, settings: SessionSettings, fields: dict[st
 
 
 def _read_model(path: Path) -> onnx.ModelProto:
-    import onnx
-
-    try:
-        return onnx.load(str(path))
-    except Exception as error:  # protobuf and onnx raise several unrelated exception types
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
-        raise ModelError(f"{path.name}: not a usable ONNX model ({first_line})") from None
+    """Size, kind and header checked before the file is read (`model_file`)."""
+    return load_model_proto(path)
 
 
 def _shape(value: onnx.ValueInfoProto) -> list[int | str | None]:

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from squeezeapp.core.inference.graph_facts import CamSource
+from squeezeapp.core.models.model_file import load_model_proto
 from squeezeapp.core.models.spec import NUM_CLASSES, PreprocessSpec
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ class RewrittenModel:
 
 
 def load_model(path) -> onnx.ModelProto:
-    return onnx.load(str(path))
+    return load_model_proto(Path(path))
 
 
 def rewrite(model: onnx.ModelProto, preprocess: PreprocessSpec, *, uint8_input: bool = True,

@@ -54,9 +54,11 @@ class ModelRecord:
     metadata: dict[str, str]
     inputs: list[tuple[str, Shape]]
     outputs: list[tuple[str, Shape]]
+    activation_bytes: int | None = None  # check.activation_bytes: checked against the budget
 
     def as_dict(self) -> dict[str, Any]:
-        return {"metadata": self.metadata, "inputs": self.inputs, "outputs": self.outputs}
+        return {"metadata": self.metadata, "inputs": self.inputs, "outputs": self.outputs,
+                "activation_bytes": self.activation_bytes}
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> ModelRecord:
@@ -64,7 +66,10 @@ class ModelRecord:
         if not isinstance(metadata, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()):
             raise ValueError("metadata")
-        return cls(metadata, _interface(raw["inputs"]), _interface(raw["outputs"]))
+        needed = raw.get("activation_bytes")
+        if needed is not None and (isinstance(needed, bool) or not isinstance(needed, int)):
+            raise ValueError("activation_bytes")
+        return cls(metadata, _interface(raw["inputs"]), _interface(raw["outputs"]), needed)
 
 
 def _interface(raw: Any) -> list[tuple[str, Shape]]:

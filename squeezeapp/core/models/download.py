@@ -1,4 +1,5 @@
-"""Verified downloads: stream to a temp file beside the target, check size and SHA-256, rename.
+"""Verified downloads: stream to a temp file beside the target, check size and SHA-256, rename
+(through `core.common.files.atomic_writer`: unique temporary name, fsync, then the rename).
 
 Nothing partial or unverified is ever left under the final name: any failure (HTTP error, network
 loss, truncated body, checksum mismatch, cancel) deletes the temp file and raises DownloadError.
@@ -15,7 +16,6 @@ import logging
 import os
 import queue
 import re
-import secrets
 import socket
 import threading
 import time
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from squeezeapp import __version__
+from squeezeapp.core.common import files
 from squeezeapp.core.common.errors import DownloadCancelledError, DownloadError
 from squeezeapp.core.models.paths import user_models_dir
 from squeezeapp.core.models.registry import KnownModel, RemoteFile
@@ -37,7 +38,6 @@ ProgressCallback = Callable[[int, int | None], None]  # (bytes so far, total or 
 _CHUNK = 64 * 1024
 _QUEUED_CHUNKS = 64  # at most 4 MB between the network thread and the file
 STALE_PART_AGE_S = 24 * 3600
-_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 _PART_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.part$")  # .NAME.XXXXXXXX.part
 
 
@@ -71,45 +71,48 @@ def download_file(
     while a read is blocked on a slow server. The file gets the permissions the umask gives.
     """
     url = remote.resolved_url()
-    temp_path = destination.with_name(f".{destination.name}.{secrets.token_hex(4)}.part")
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_parts(destination.parent)
-        handle = os.open(temp_path, _CREATE_FLAGS, 0o666)  # the umask applies, as for any file
     except OSError as error:
         raise DownloadError(f"cannot write in {destination.parent}: "
                             f"{error.strerror or error}") from None
+    remove_stale_parts(destination.parent)
+    files.remove_stale_parts(destination.parent)
     try:
-        with os.fdopen(handle, "wb", buffering=0) as sink:  # unbuffered: close cannot fail
-            digest, received, announced = _stream(url, sink, remote.size, progress, cancel,
-                                                  limits)
-        expected = remote.size if remote.size is not None else announced
-        if expected is not None and received < expected:
-            raise DownloadError(
-                f"{url}: connection closed after {received} of {expected} bytes "
-                "(truncated download)"
-            )
-        if remote.size is not None and received != remote.size:
-            raise DownloadError(f"{url}: got {received} bytes, expected {remote.size}")
-        if digest != remote.sha256:
-            raise DownloadError(
-                f"{url}: SHA-256 mismatch (got {digest[:16]}…, expected {remote.sha256[:16]}…); "
-                "the file was discarded"
-            )
-        try:
-            temp_path.replace(destination)
-        except OSError as error:
-            raise DownloadError(f"cannot save {destination}: {error.strerror or error}") from None
-        logger.info("downloaded %s to %s", url, destination)
-        return destination
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp_path.unlink()
+        # the app's own cache file: replaced whole, once verified (fsync'd, then renamed)
+        with files.atomic_writer(destination, overwrite=True) as pending:
+            digest, received, announced = _stream(url, pending.stream, remote.size, progress,
+                                                  cancel, limits)
+            _verify(url, remote, digest, received, announced)
+    except OSError as error:
+        raise DownloadError(f"cannot save the download: "
+                            f"{files.describe_os_error(error, destination)}") from None
+    logger.info("downloaded %s to %s", url, destination)
+    return destination
+
+
+def _verify(url: str, remote: RemoteFile, digest: str, received: int,
+            announced: int | None) -> None:
+    """Raise DownloadError unless the body is complete and its SHA-256 is the expected one."""
+    expected = remote.size if remote.size is not None else announced
+    if expected is not None and received < expected:
+        raise DownloadError(
+            f"{url}: connection closed after {received} of {expected} bytes "
+            "(truncated download)"
+        )
+    if remote.size is not None and received != remote.size:
+        raise DownloadError(f"{url}: got {received} bytes, expected {remote.size}")
+    if digest != remote.sha256:
+        raise DownloadError(
+            f"{url}: SHA-256 mismatch (got {digest[:16]}…, expected {remote.sha256[:16]}…); "
+            "the file was discarded"
+        )
 
 
 def remove_stale_parts(folder: Path, max_age_s: float = STALE_PART_AGE_S) -> None:
-    """Delete partial downloads left by a killed process (`.NAME.XXXX.part`, older than a day:
-    a younger one may belong to a download running in another process)."""
+    """Delete partial downloads that earlier versions left when killed (`.NAME.XXXX.part`, older
+    than a day: a younger one may belong to a download running in another process); today's
+    temporary files are `core.common.files`' and cleaned by its `remove_stale_parts`."""
     cutoff = time.time() - max_age_s
     for part in folder.glob(".*.part"):
         if not _PART_NAME.match(part.name):  # only names this module gives its temp files

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from squeezeapp.core.common.errors import ModelError
+from squeezeapp.core.common.files import short_path
 from squeezeapp.core.common.hashing import file_sha256
 from squeezeapp.core.common.limits import MAX_JSON_BYTES, load_bounded_json
 from squeezeapp.core.models.labels import read_labels_file
@@ -78,8 +80,11 @@ def find_model(name_or_path: str | os.PathLike[str] | None = None) -> ModelLooku
         return ModelLookup(candidate)
     looks_like_path = (candidate.suffix.lower() == MODEL_SUFFIX
                        or "/" in request or os.sep in request)
-    if looks_like_path:
-        raise ModelError(f"model file not found: {candidate}")
+    # a bare name is looked up in the model folders even where a folder of that name is here
+    if looks_like_path or (candidate.exists() and not candidate.is_dir()):
+        if candidate.exists():  # a FIFO, a device (a link to /dev/zero), a folder
+            raise ModelError(f"{short_path(candidate)}: {_kind(candidate)}, not a model file")
+        raise ModelError(f"model file not found: {short_path(candidate)}")
     for folder in model_search_dirs():
         path = folder / f"{request}{MODEL_SUFFIX}"
         if path.is_file():
@@ -97,6 +102,18 @@ def find_model(name_or_path: str | os.PathLike[str] | None = None) -> ModelLooku
             return ModelLookup(cached, request)
     searched = ", ".join(str(d) for d in model_search_dirs())
     raise ModelError(f"model '{request}' not found (searched {searched}){COMMAND_LINE_ADVICE}")
+
+
+def _kind(path: Path) -> str:
+    """What a path that exists but is not a regular file is, in words."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return f"cannot be read ({error.strerror or error})"
+    kinds = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), "a special file")
 
 
 def cached_registry_model() -> Path | None:

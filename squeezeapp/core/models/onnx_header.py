@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-MAX_FILE_BYTES = 2 << 30  # protobuf's own limit for one message
+from squeezeapp.core.models.model_file import read_model_bytes
 
 _VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
 _MODEL_GRAPH, _MODEL_METADATA = 7, 14
@@ -33,11 +33,9 @@ class OnnxHeader:
 
 
 def read_header(path: Path) -> OnnxHeader:
-    """The metadata and op types of an ONNX file; OSError, or HeaderError when malformed."""
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise HeaderError(f"larger than {MAX_FILE_BYTES >> 30} GiB")
-    return parse_header(path.read_bytes())
+    """The metadata and op types of an ONNX file, read within model_file's bounds (size, kind,
+    start); ModelError from those, HeaderError when the bytes are malformed."""
+    return parse_header(read_model_bytes(path))
 
 
 def parse_header(data: bytes) -> OnnxHeader:

@@ -98,7 +98,7 @@ def model_profile(path: Path, measure: bool = False) -> ModelProfile:
     Read without `onnx` (onnx_header): the window lists models while its first one loads."""
     try:
         header = read_header(path)
-    except (OSError, HeaderError) as error:
+    except (ModelError, HeaderError) as error:  # size, kind and start checked (model_file)
         return ModelProfile(path.stem, display_name(path), path, "?",
                             error=f"not readable ({error})")
     meta = header.metadata

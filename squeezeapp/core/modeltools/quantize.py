@@ -21,7 +21,7 @@ import io
 import json
 import logging
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from onnxruntime.quantization import (
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
 from squeezeapp.core.common.errors import ImageReadError, SqueezeappError
-from squeezeapp.core.common.files import atomic_writer
+from squeezeapp.core.common.files import atomic_writer, short_path
 from squeezeapp.core.imaging.decode import expand_image_paths, read_image
 from squeezeapp.core.inference.classifier import Classifier, SessionSettings
 from squeezeapp.core.measure.timing import interleave
@@ -51,46 +51,71 @@ logger = logging.getLogger(__name__)
 MAX_CALIBRATION_IMAGES = 200
 MIN_CALIBRATION_IMAGES = 10
 # Bump when the recipe changes (calibration, split, layers, metadata): packaging caches a built
-# fast model under a key that includes it. 3: display names follow core.model_names.
-RECIPE_VERSION = 3
+# fast model under a key that includes it. 3: display names follow core.model_names. 4: the
+# histograms are built range by range (bounded memory).
+RECIPE_VERSION = 4
 FAST_QUALIFIER = "fast, int8"  # the fast model's display name: "SqueezeNet 1.1 (fast, int8)"
 
 Progress = Callable[[int, int | None], None]
 
 
+CALIBRATION_STRIDE = 8  # tensors whose activations are held at once (4 photos, each mirrored)
+
+
 class _Reader(CalibrationDataReader):
-    """Feeds the float model's input for each calibration photo, and its mirror image."""
+    """Feeds the float model's input for each calibration photo, and its mirror image, in ranges
+    of CALIBRATION_STRIDE tensors: onnxruntime keeps every activation of the tensors it has been
+    fed (about 36 MB each for SqueezeNet) until the reader runs dry, so feeding all 200 at once
+    peaked at 7 GB; by ranges ("CalibStridedMinMax") it folds each range into its histograms and
+    drops it. The photos are decoded once, up front (their input tensors are small)."""
 
     def __init__(self, classifier: Classifier, paths: list[Path], progress: Progress | None):
         self.input_name = classifier.spec.input_name
-        self.tensors = self._tensors(classifier, paths, progress)
+        self.photos = self._tensors(classifier, paths, progress)
+        self.start, self.end = 0, 0
 
     @staticmethod
     def _tensors(classifier: Classifier, paths: list[Path],
-                 progress: Progress | None) -> Iterator[np.ndarray]:
-        read = 0
+                 progress: Progress | None) -> list[np.ndarray]:
+        tensors = []
         for done, path in enumerate(paths, start=1):
             try:
-                tensor = classifier.preprocess(read_image(path))
+                tensors.append(classifier.preprocess(read_image(path)))
             except ImageReadError as error:
                 logger.warning("calibration: skipping %s", error)
-                continue
-            read += 1
             if progress:
                 progress(done, len(paths))
-            yield tensor[None]
-            yield np.ascontiguousarray(tensor[None, :, :, ::-1])
-        if not read:
+        if not tensors:
             raise SqueezeappError(f"none of the {len(paths)} calibration images could be read")
+        return tensors
+
+    def __len__(self) -> int:
+        """A multiple of the stride (as onnxruntime requires); the padding yields nothing, and
+        the last range always holds at least one real tensor."""
+        real = 2 * len(self.photos)
+        return -(-real // CALIBRATION_STRIDE) * CALIBRATION_STRIDE
+
+    def set_range(self, start_index: int, end_index: int) -> None:
+        self.start, self.end = start_index, min(end_index, 2 * len(self.photos))
 
     def get_next(self) -> dict[str, np.ndarray] | None:
-        tensor = next(self.tensors, None)
-        return None if tensor is None else {self.input_name: tensor}
+        if self.start >= self.end:
+            return None
+        index, self.start = self.start, self.start + 1
+        tensor = self.photos[index // 2]
+        if index % 2:
+            tensor = np.ascontiguousarray(tensor[:, :, ::-1])
+        return {self.input_name: tensor[None]}
 
 
 def quantize_model(model: str | None, calibration_dir: Path | None, output: Path | None = None,
-                   progress: Progress | None = None) -> Path:
-    """`squeezeapp models quantize`: an int8 copy calibrated on the user's own photos."""
+                   progress: Progress | None = None, *, force: bool = False) -> Path:
+    """`squeezeapp models quantize`: an int8 copy calibrated on the user's own photos. An
+    `output` that exists is replaced only with `force` (like `cp -n`); the default name in the
+    user cache is the app's own and is replaced."""
+    if output is not None and not force and (output.exists() or output.is_symlink()):
+        raise SqueezeappError(f"{short_path(output)} exists; give --force to replace it, or "
+                              "another --output")
     if calibration_dir is None or not calibration_dir.is_dir():
         raise SqueezeappError("give --calibrate DIR: a folder of your own photos (50-200 typical "
                               "of what you will classify) to measure activation ranges on")
@@ -100,7 +125,7 @@ def quantize_model(model: str | None, calibration_dir: Path | None, output: Path
                               f"at least {MIN_CALIBRATION_IMAGES}")
     source = Classifier.load(model, SessionSettings(provider="cpu", graph_prologue=False))
     target = output or user_models_dir() / f"{source.spec.path.stem}{FAST_SUFFIX}.onnx"
-    _quantize(source, paths, target, {}, progress)
+    target = _quantize(source, paths, target, {}, progress, overwrite=output is None or force)
     logger.info("wrote %s (calibrated on %d images)", target, len(paths))
     return target
 
@@ -191,7 +216,9 @@ def evaluate(model: Classifier, reference: Classifier,
 
 
 def _quantize(source: Classifier, photos: list[Path], target: Path, metadata: dict[str, str],
-              progress: Progress | None) -> None:
+              progress: Progress | None, *, overwrite: bool = True) -> Path:
+    """Returns the name written: `target`, or "target (2)" where it appeared meanwhile and
+    `overwrite` is False."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="squeezeapp-quant-") as scratch:
         prepared = Path(scratch) / "prepared.onnx"
@@ -204,13 +231,15 @@ def _quantize(source: Classifier, photos: list[Path], target: Path, metadata: di
                 quant_format=QuantFormat.QDQ, per_channel=True,
                 activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                 calibrate_method=CalibrationMethod.Percentile,
+                extra_options={"CalibStridedMinMax": CALIBRATION_STRIDE},
             )
         logger.debug("calibration: %s", chatter.getvalue().strip())
-        _copy_metadata(source, quantized, target, f"{source.spec.name}{FAST_SUFFIX}", metadata)
+        return _copy_metadata(source, quantized, target, f"{source.spec.name}{FAST_SUFFIX}",
+                              metadata, overwrite)
 
 
 def _copy_metadata(source: Classifier, quantized: Path, target: Path, name: str,
-                   extra: dict[str, str]) -> None:
+                   extra: dict[str, str], overwrite: bool = True) -> Path:
     spec = source.spec
     result = onnx.load(str(quantized))
     original = onnx.load(str(spec.path), load_external_data=False)
@@ -223,7 +252,7 @@ def _copy_metadata(source: Classifier, quantized: Path, target: Path, name: str,
                               "(percentile 99.999, photos also mirrored); every layer int8")
     values[SOURCE_SHA256_KEY] = spec.sha256
     values.update(extra)
-    _write(result, values, target)
+    return _write(result, values, target, overwrite)
 
 
 def _set_metadata(target: Path, values: dict[str, str]) -> None:
@@ -233,13 +262,15 @@ def _set_metadata(target: Path, values: dict[str, str]) -> None:
     _write(model, merged, target)
 
 
-def _write(model: onnx.ModelProto, values: dict[str, str], target: Path) -> None:
+def _write(model: onnx.ModelProto, values: dict[str, str], target: Path,
+           overwrite: bool = True) -> Path:
     del model.metadata_props[:]
     for key, value in values.items():
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
-    with atomic_writer(target, overwrite=True) as pending:
+    with atomic_writer(target, overwrite=overwrite) as pending:
         pending.stream.write(model.SerializeToString())
+    return pending.path
 
 
 def _speedup(source: Classifier, fast: Classifier, rounds: int = 8, block: int = 20) -> float:

@@ -17,6 +17,8 @@ import numpy as np
 import onnx
 from onnx import numpy_helper, shape_inference
 
+from squeezeapp.core.models.model_file import load_model_proto
+
 _QDQ = {"QuantizeLinear", "DequantizeLinear"}
 _PASS_THROUGH = {"Relu", "Clip", "BatchNormalization", "Dropout", "Identity", *_QDQ}
 _WEIGHTED = {"Conv", "Gemm", "MatMul"}
@@ -64,7 +66,7 @@ class ModelSummary:
 
 
 def summarize(path: Path) -> ModelSummary:
-    model = onnx.load(str(path))
+    model = load_model_proto(Path(path))
     _fix_batch_to_one(model)
     inferred = shape_inference.infer_shapes(model)
     graph = inferred.graph

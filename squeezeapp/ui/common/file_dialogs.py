@@ -29,8 +29,8 @@ class DialogFolders:
 
     def _get(self, key: str) -> str:
         value = self.store.value(key, "") if self.store is not None else self._memory.get(key)
-        text = str(value or "")
-        return text if len(text) <= MAX_STORED_PATH_CHARS else ""
+        text = value if isinstance(value, str) else ""  # a hand-edited list or number: ignored
+        return text if len(text) <= MAX_STORED_PATH_CHARS and "\0" not in text else ""
 
     def _put(self, key: str, value: str) -> None:
         if self.store is not None:

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from PySide6.QtCore import QSettings
 
+from squeezeapp.ui.common.settings import SettingsReader
+
 PREDICTION_COUNTS = (1, 3, 5)
 DEFAULT_UNSURE_THRESHOLD = 0.3  # top-1 below this is marked "unsure"
 
@@ -52,29 +54,23 @@ class ViewOptions:
 
     @classmethod
     def load(cls, store: QSettings) -> ViewOptions:
-        """What was saved; each value that is missing or unreadable falls back on its default."""
+        """What was saved; each value that is missing, of the wrong type or out of range falls
+        back on its default (with a logged line, `SettingsReader`)."""
         default = cls()
-        visible = _flag(store, "overlay/visible", default.overlay_visible)
-        try:
-            corner = Corner(str(store.value("overlay/corner", default.corner.value)))
-        except ValueError:
-            corner = default.corner
-        try:
-            count = int(str(store.value("overlay/count", default.count)))
-        except (TypeError, ValueError):
+        read = SettingsReader(store)
+        corner = read.choice("overlay/corner", default.corner.value, [c.value for c in Corner])
+        count = read.integer("overlay/count", default.count, 1, max(PREDICTION_COUNTS))
+        if count not in PREDICTION_COUNTS:
+            read.ignore("overlay/count", count, f"one of {PREDICTION_COUNTS}")
             count = default.count
-        try:
-            threshold = float(str(store.value("overlay/unsure_threshold",
-                                              default.unsure_threshold)))
-        except (TypeError, ValueError):
-            threshold = default.unsure_threshold
         return cls(
-            overlay_visible=visible,
-            corner=corner,
-            count=count if count in PREDICTION_COUNTS else default.count,
-            unsure_threshold=threshold if 0.0 <= threshold <= 1.0 else default.unsure_threshold,
-            show_heatmap=_flag(store, "overlay/heatmap", default.show_heatmap),
-            show_crop=_flag(store, "overlay/crop", default.show_crop),
+            overlay_visible=read.boolean("overlay/visible", default.overlay_visible),
+            corner=Corner(corner),
+            count=count,
+            unsure_threshold=read.number("overlay/unsure_threshold", default.unsure_threshold,
+                                         0.0, 1.0),
+            show_heatmap=read.boolean("overlay/heatmap", default.show_heatmap),
+            show_crop=read.boolean("overlay/crop", default.show_crop),
         )
 
     def save(self, store: QSettings) -> None:
@@ -88,8 +84,3 @@ class ViewOptions:
     def is_unsure(self, top_probability: float) -> bool:
         return top_probability < self.unsure_threshold
 
-
-def _flag(store: QSettings, key: str, default: bool) -> bool:
-    """A saved boolean: QSettings gives bools back as strings from INI files."""
-    value = store.value(key, default)
-    return value if isinstance(value, bool) else str(value).lower() in ("1", "true")

@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 
 from squeezeapp.core.common.errors import ImageReadError
-from squeezeapp.core.imaging.decode import read_image
+from squeezeapp.core.imaging.decode import DISPLAY_MIN_SIDE, read_image
 from squeezeapp.core.imaging.sources import Frame
 from squeezeapp.ui.common.convert import bgr_to_qimage
 from squeezeapp.ui.common.loop_worker import LoopWorker
@@ -42,7 +42,9 @@ class ImageLoader(LoopWorker):
         while (request := self._requests.take()) is not None:
             path = request.path
             try:
-                image = read_image(path)
+                # as classify does: a huge JPEG decoded reduced (libjpeg scales while it
+                # decodes), here only down to what a 4K screen shows
+                image = read_image(path, min_side=DISPLAY_MIN_SIDE)
             except ImageReadError as error:
                 self.imageFailed.emit(request.token, str(path), str(error))
                 continue

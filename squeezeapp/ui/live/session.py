@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 
+from squeezeapp.core.common.files import short_path
 from squeezeapp.core.imaging.sources import Frame, FrameSource
 from squeezeapp.core.measure.metrics import LatencyStats, RateMeter
 from squeezeapp.ui.common.canvas_message import Level, MessageAction, MessageBoard
@@ -277,7 +278,7 @@ class LiveSession(QObject):
         self._veil.stop()
         self.replacingChanged.emit("")
         self._live, self._ended = None, False
-        self.board.error("source", f"Could not play {self._pending}", message)
+        self.board.error("source", f"Could not play {short_path(self._pending)}", message)
         self.liveChanged.emit()
 
     def _on_ended(self, token: int, description: str) -> None:

@@ -3,7 +3,8 @@ predictions as JSON beside it.
 
 The picture is rendered from the frame itself, not grabbed from the window, so it has no
 letterbox bars and keeps every source pixel; the overlay is laid out for the frame's size (see
-`overlay.overlay_scale`). Names carry the time and never overwrite an existing file.
+`overlay.overlay_scale`). Names carry the time; both files are written through
+`core.common.files.write_atomic`: whole or not at all, never over an existing file or link.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QRectF, QStandardPaths
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QStandardPaths
 from PySide6.QtGui import QImage, QPainter
 
 from squeezeapp import APP_NAME
+from squeezeapp.core.common.files import write_atomic
 from squeezeapp.ui.common.convert import bgr_to_qimage
 from squeezeapp.ui.common.view_options import ViewOptions
 from squeezeapp.ui.picture.overlay import ShownResult, paint_overlay
@@ -63,11 +65,16 @@ def save_snapshot(folder: Path, picture: QImage, source: str,
     stem = time.strftime(f"{APP_NAME}-%Y%m%d-%H%M%S")
     png = folder / f"{stem}.png"
     counter = 1
-    while png.exists() or png.with_suffix(".json").exists():
+    while any(p.exists() or p.is_symlink() for p in (png, png.with_suffix(".json"))):
         counter += 1
         png = folder / f"{stem}-{counter}.png"
-    if not picture.save(str(png)):  # PNG, from the suffix
-        raise OSError(f"could not write {png}")
+    encoded = QByteArray()
+    buffer = QBuffer(encoded)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not picture.save(buffer, "PNG"):  # type: ignore[call-overload]  # the stubs want bytes
+        raise OSError(f"could not encode {png.name} as PNG")
+    buffer.close()
+    png = write_atomic(png, bytes(encoded.data()))
     record = {
         "image": png.name,
         "width": picture.width(),
@@ -82,8 +89,7 @@ def save_snapshot(folder: Path, picture: QImage, source: str,
         "smoothed": result.smoothed if result else False,
         "predictions": [p.as_dict() for p in result.predictions] if result else [],
     }
-    png.with_suffix(".json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
+    write_atomic(png.with_suffix(".json"), json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     return png
 
 

@@ -16,14 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-import imagesize
-import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 from superqt.utils import GeneratorWorker, create_worker
 
 from squeezeapp.core.common.errors import ImageReadError
-from squeezeapp.core.imaging.decode import MAX_PIXELS, read_image, to_bgr8
+from squeezeapp.core.imaging.decode import read_image
 from squeezeapp.ui.common.convert import bgr_to_qimage
 from squeezeapp.ui.common.jobs import start_tracked, wait_all
 
@@ -34,39 +32,14 @@ MAX_CACHE_BYTES = 48 << 20
 MAX_PENDING = 256
 
 
-_JPEG_MAGIC = b"\xff\xd8\xff"
-_REDUCED_JPEG = ((8, cv2.IMREAD_REDUCED_COLOR_8), (4, cv2.IMREAD_REDUCED_COLOR_4),
-                 (2, cv2.IMREAD_REDUCED_COLOR_2))
-
-
-def _reduced_jpeg(path: Path, size: int) -> np.ndarray | None:
-    """A JPEG decoded at 1/8, 1/4 or 1/2 scale where that still covers `size`: libjpeg scales
-    while decoding, several times faster than a full decode of a phone photo. EXIF orientation
-    is applied as in a full decode. None where this does not apply (then decode in full)."""
-    try:
-        width, height = imagesize.get(str(path))
-        with path.open("rb") as stream:
-            magic = stream.read(3)
-    except (OSError, ValueError):
-        return None
-    if magic != _JPEG_MAGIC or width <= 0 or height <= 0 or width * height > MAX_PIXELS:
-        return None  # the full decoder reports a refused or broken file with its own message
-    flag = next((flag for factor, flag in _REDUCED_JPEG if max(width, height) // factor >= size),
-                None)
-    if flag is None:
-        return None
-    try:
-        image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), flag)
-    except (OSError, cv2.error):
-        return None
-    return None if image is None or image.size == 0 else to_bgr8(image)
-
 
 def make_thumbnail(path: Path, size: int = THUMBNAIL_PX) -> QImage:
-    """A deep-copied QImage no larger than size×size, aspect kept; raises ImageReadError."""
-    image = _reduced_jpeg(path, size)
-    if image is None:
-        image = read_image(path)
+    """A deep-copied QImage no larger than size×size, aspect kept; raises ImageReadError.
+
+    Read as every picture is (`read_image`: a regular file only, never blocking on a FIFO, within
+    the memory budget); a large JPEG is decoded at 1/2, 1/4 or 1/8 scale by libjpeg itself,
+    several times faster than a full decode of a phone photo."""
+    image = read_image(path, min_side=size)
     height, width = image.shape[:2]
     scale = min(1.0, size / max(height, width))
     if scale < 1.0:

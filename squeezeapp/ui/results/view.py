@@ -49,6 +49,7 @@ from superqt.utils import create_worker
 from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
 from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.core.batch.result_cache import ResultCache
+from squeezeapp.core.common.files import describe_os_error
 from squeezeapp.core.inference.classifier import SessionSettings
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
 from squeezeapp.ui.common.jobs import start_tracked, wait_all
@@ -437,7 +438,8 @@ class ResultsView(QWidget):
         worker = create_worker(
             export_results, path, kind, results, _start_thread=False,
             _connect={"returned": lambda count: self.exported.emit(str(path), count),
-                      "errored": lambda error: self.show_error(f"Export failed: {error}")})
+                      "errored": lambda error: self.show_error(
+                          f"Export failed: {_in_words(error)}")})
         return self._run(worker)
 
     def _run(self, worker):
@@ -461,8 +463,8 @@ class ResultsView(QWidget):
             copy_into_label_folders, list(results), destination, self._sort_cancel,
             _start_thread=False,
             _connect={"returned": self._on_sorted,
-                      "errored": lambda error: self.show_error(f"Sort into folders failed: "
-                                                               f"{error}")})
+                      "errored": lambda error: self.show_error(
+                          f"Sort into folders failed: {_in_words(error)}")})
         return self._run(worker)
 
     def _on_sorted(self, summary: SortSummary) -> None:
@@ -472,3 +474,8 @@ class ResultsView(QWidget):
                               summary.describe(), QMessageBox.StandardButton.Ok, self)
             box.open()
             self.summary_box = box
+
+
+def _in_words(error: BaseException) -> str:
+    """A failure for the status line: the user's file and why, never a raw "[Errno 30]"."""
+    return describe_os_error(error) if isinstance(error, OSError) else str(error)

@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 MAX_RECENT = 10
 KINDS = ("image", "folder", "video")
 SETTINGS_KEY = "recent/entries"
+MAX_STORED_TEXT_CHARS = 8 << 20  # the JSON parsed at most (a few ms per MB); longer is ignored
 
 
 @dataclass(frozen=True)
@@ -51,22 +52,36 @@ def with_entry(entries: list[RecentEntry], entry: RecentEntry) -> list[RecentEnt
 
 
 def load_recent(store: QSettings) -> list[RecentEntry]:
-    """The stored entries; anything malformed is skipped, never fatal."""
+    """The stored entries; anything malformed is skipped, never fatal. Bounded before any other
+    work: the text's length, then the list (a hand-edited file with 10^5 entries kept the window
+    from appearing while a quadratic de-duplication ran on the GUI thread)."""
+    stored = store.value(SETTINGS_KEY, "")
+    if not stored:
+        return []
+    if not isinstance(stored, str) or len(stored) > MAX_STORED_TEXT_CHARS:
+        logger.warning("ignoring %s in the settings: not a list of at most %d characters",
+                       SETTINGS_KEY, MAX_STORED_TEXT_CHARS)
+        return []
     try:
-        raw = json.loads(str(store.value(SETTINGS_KEY, "") or "[]"))
+        raw = json.loads(stored)
     except ValueError:
         logger.warning("ignoring unreadable %s in the settings", SETTINGS_KEY)
         return []
     entries: list[RecentEntry] = []
-    for item in raw if isinstance(raw, list) else []:
+    seen: set[Path] = set()
+    for item in raw[:MAX_RECENT * 4] if isinstance(raw, list) else []:
         if not isinstance(item, dict):
             continue
         path, kind = item.get("path"), item.get("kind")
-        if isinstance(path, str) and 0 < len(path) <= MAX_STORED_PATH_CHARS and kind in KINDS:
+        if isinstance(path, str) and 0 < len(path) <= MAX_STORED_PATH_CHARS and kind in KINDS \
+                and "\0" not in path:
             entry = RecentEntry(normalised(Path(path)), kind)
-            if entry.path not in (e.path for e in entries):
+            if entry.path not in seen:
+                seen.add(entry.path)
                 entries.append(entry)
-    return entries[:MAX_RECENT]
+                if len(entries) == MAX_RECENT:
+                    break
+    return entries
 
 
 def save_recent(store: QSettings, entries: list[RecentEntry]) -> None:

@@ -13,11 +13,20 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QSocketNotifier, QTimer
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QEvent,
+    QIODevice,
+    QObject,
+    QSocketNotifier,
+    QTimer,
+)
 from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication
 
 from squeezeapp import APP_NAME, __version__
+from squeezeapp.core.common.files import describe_os_error, write_atomic
 from squeezeapp.core.measure.metrics import GapTracker, process_age_s
 from squeezeapp.core.models.paths import resources_dir
 from squeezeapp.ui.common.options import GuiOptions
@@ -253,9 +262,17 @@ def _finish(window: MainWindow, recorder: MetricsRecorder, metrics_json: Path | 
             screenshot: Path | None) -> None:
     recorder.heartbeat.stop()
     metrics = recorder.snapshot()
-    if screenshot is not None:
-        window.grab().save(str(screenshot), "PNG")
-    if metrics_json is not None:
-        metrics_json.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    try:  # files the user named on the command line: replaced, but whole or not at all
+        if screenshot is not None:
+            encoded = QByteArray()
+            buffer = QBuffer(encoded)
+            buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+            window.grab().save(buffer, "PNG")
+            buffer.close()
+            write_atomic(screenshot, bytes(encoded.data()), overwrite=True)
+        if metrics_json is not None:
+            write_atomic(metrics_json, json.dumps(metrics, indent=2) + "\n", overwrite=True)
+    except OSError as error:  # the window still closes
+        logger.error("could not write %s", describe_os_error(error))
     logger.info("metrics: %s", metrics)
     window.close()

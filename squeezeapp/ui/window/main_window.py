@@ -23,9 +23,15 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMainWindow, QMenu
 
 from squeezeapp import APP_NAME
+from squeezeapp.core.common.files import describe_os_error
 from squeezeapp.core.imaging.decode import is_video_path
 from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, list_cameras
-from squeezeapp.ui.common.canvas_message import CanvasMessage, MessageBoard, MessagesDialog
+from squeezeapp.ui.common.canvas_message import (
+    CanvasMessage,
+    Level,
+    MessageBoard,
+    MessagesDialog,
+)
 from squeezeapp.ui.common.elided_label import ElidedLabel
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_folder, ask_images, ask_video
 from squeezeapp.ui.common.options import GuiOptions
@@ -80,6 +86,8 @@ class MainWindow(QMainWindow):
         self.models = ModelController(self.session, self.board, self.prefs, self.remember,
                                       self.options, self)
         self.models.dialog_folders = self.dialog_folders
+        for line in self.prefs.ignored:
+            self.board.note(Level.INFO, f"Settings: ignored {line}")
         self.opener = SourceOpener(self.session, self.board, camera_lister, self)
         self.opener.resolution = self.prefs.resolution
         self._build_status_bar()
@@ -371,7 +379,7 @@ class MainWindow(QMainWindow):
                                        caption=self.view.caption_text(),
                                        video_timestamp_s=frame.position_s)
         except OSError as error:
-            self.board.error("snapshot", "Snapshot not saved", str(error))
+            self.board.error("snapshot", "Snapshot not saved", describe_os_error(error))
             return None
         self.board.clear("snapshot")
         self.show_status(f"Saved {path} (and .json)")
@@ -384,7 +392,8 @@ class MainWindow(QMainWindow):
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            self.board.error("snapshot-folder", "Cannot open the snapshot folder", str(error))
+            self.board.error("snapshot-folder", "Cannot open the snapshot folder",
+                             describe_os_error(error))
             return False
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
             self.board.error("snapshot-folder", "Cannot open the snapshot folder",
@@ -425,12 +434,15 @@ class MainWindow(QMainWindow):
 
     # --- closing ----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        source = self.session.live_source
-        camera = source if isinstance(source, CameraSource) else None
-        self.remember(camera_active=camera is not None,
-                      camera=camera.index if camera is not None else self.prefs.camera)
-        save_geometry(self.store, self.saveGeometry())
-        self.store.sync()
+        try:  # saving must never keep the shutdown below from running (threads left: exit 139)
+            source = self.session.live_source
+            camera = source if isinstance(source, CameraSource) else None
+            self.remember(camera_active=camera is not None,
+                          camera=camera.index if camera is not None else self.prefs.camera)
+            save_geometry(self.store, self.saveGeometry())
+            self.store.sync()
+        except Exception:  # logged; quitting goes on
+            logger.exception("could not save the settings at quit")
         self.models.shutdown()
         self.results.shutdown()
         took = self.session.shutdown()
