@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Regenerate docs/screenshot-*.png and print live metrics: the real window under Xvfb, on a real
 # photo and on a 30 fps 1280x720 clip made from the shared photos; the results view of the shared
-# photos' folder and the heatmap on a still and on the clip. Then the pictures of every window
-# state and their gallery, docs/state-*.png and docs/states.md. Last, the figures: the live
+# photos' folder, the heatmap on a still and on the clip, and the teach panel. Then the pictures
+# of every window state and their gallery, docs/state-*.png and docs/states.md. Last, the figures: the live
 # metrics, and the largest GUI stall while folders of 2,000 and 10,000 links are classified.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,8 @@ run --source "$images/n02007558_flamingo.JPEG" --exit-after 3 --screenshot docs/
 run --source "$work/clip.mp4" --exit-after 5 --screenshot docs/screenshot-live.png
 xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m scripts.window_screenshots "$work/clip.mp4"
 xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m scripts.state_screenshots
+XDG_DATA_HOME="$work/data" xvfb-run -a -s "-screen 0 1280x800x24" \
+  .venv/bin/python -m scripts.teach_screenshots
 QT_QPA_PLATFORM=offscreen .venv/bin/squeezeapp gui --source "$work/clip.mp4" --exit-after 20 \
   --metrics-json "$work/metrics.json"
 # keep the committed pictures small (a 256-colour palette is plenty for a UI screenshot); the

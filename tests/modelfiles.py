@@ -35,9 +35,11 @@ def with_softmax_4d_output(source: Path, target: Path) -> Path:
 
 
 def tiny_model(target: Path, classes: int = 10, size: int = 224, channels: int = 3, *,
-               crop: int = 224, output_type: int = TensorProto.FLOAT) -> Path:
+               crop: int = 224, output_type: int = TensorProto.FLOAT,
+               labels: int | None = None) -> Path:
     """A one-layer 'classifier' with the given input size and class count, plus metadata;
-    `crop`: the pre-processing's size; `output_type`: the scores are cast to it."""
+    `crop`: the pre-processing's size; `output_type`: the scores are cast to it; `labels`:
+    how many labels (as many as classes unless given)."""
     import json
 
     import numpy as np
@@ -60,7 +62,8 @@ def tiny_model(target: Path, classes: int = 10, size: int = 224, channels: int =
     model.ir_version = 8
     preprocess = {"size": crop, "resize": crop * 8 // 7, "color": "RGB", "scale": 1 / 255,
                   "mean": [0.5] * 3, "std": [0.5] * 3, "layout": "NCHW"}
-    for key, value in (("labels", [f"class {i}" for i in range(classes)]),
+    names = [f"class {i}" for i in range(classes if labels is None else labels)]
+    for key, value in (("labels", names),
                        ("preprocess", preprocess)):
         entry = model.metadata_props.add()
         entry.key, entry.value = key, json.dumps(value)

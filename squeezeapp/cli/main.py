@@ -1,4 +1,4 @@
-"""The `squeezeapp` command: classify, info, models, bench, gui (the default)."""
+"""The `squeezeapp` command: classify, info, models, bench, teach, gui (the default)."""
 
 from __future__ import annotations
 
@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--folder-rounds", type=int, default=3, metavar="N",
                        help="interleaved passes over --images per contender (default 3)")
 
+    from squeezeapp.cli import teach
+
+    teach.add_parser(commands)
+
     gui = commands.add_parser("gui", help="open the window (the default)")
     _add_model_options(gui)
     gui.set_defaults(provider=None)  # unset: the provider remembered from the Model menu
@@ -138,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "info": _info,
         "models": _models,
         "bench": _bench,
+        "teach": _teach,
         "gui": _gui,
     }
     from squeezeapp.core.common.errors import SqueezeappError
@@ -461,6 +466,12 @@ def _bench(args: argparse.Namespace) -> int:
                                          folder_rounds=max(1, args.folder_rounds)))
     print(render_json(result) if args.format == "json" else render_table(result))
     return EXIT_OK
+
+
+def _teach(args: argparse.Namespace) -> int:
+    from squeezeapp.cli.teach import run
+
+    return run(args)
 
 
 def _gui(args: argparse.Namespace) -> int:

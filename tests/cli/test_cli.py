@@ -90,12 +90,12 @@ def test_usage_and_model_errors_exit_2(model_dir, args, fragment) -> None:
     assert result.stderr.strip().count("\n") == 0
 
 
-def test_model_that_is_not_a_classifier(tmp_path) -> None:
+def test_model_whose_output_does_not_match_its_labels(tmp_path) -> None:
     from tests.modelfiles import tiny_model
 
-    path = tiny_model(tmp_path / "ten.onnx", classes=10)
+    path = tiny_model(tmp_path / "ten.onnx", classes=10, labels=12)
     result = run_cli("classify", "--model", str(path), str(tmp_path))
-    assert result.returncode == 2 and "only 1000-class" in result.stderr
+    assert result.returncode == 2 and "has 10 classes but there are 12 labels" in result.stderr
 
 
 def test_empty_folder(tmp_path, model_dir) -> None:

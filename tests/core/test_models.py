@@ -137,9 +137,22 @@ def test_probability_output_with_4d_shape(model_dir, classifier, sample_images, 
         np.testing.assert_allclose(got, expected, atol=1e-5)  # not softmaxed twice
 
 
-def test_wrong_class_count_is_refused(tmp_path) -> None:
-    with pytest.raises(ModelError, match="10 classes; only 1000-class"):
-        Classifier.load(tiny_model(tmp_path / "ten.onnx", classes=10))
+def test_output_and_label_counts_must_agree(tmp_path) -> None:
+    with pytest.raises(ModelError, match="has 10 classes but there are 12 labels"):
+        Classifier.load(tiny_model(tmp_path / "ten.onnx", classes=10, labels=12))
+    with pytest.raises(ModelError, match="1 labels found; a classifier needs 2"):
+        Classifier.load(tiny_model(tmp_path / "one.onnx", classes=1))
+
+
+def test_a_model_with_any_number_of_classes_loads_and_classifies(tmp_path) -> None:
+    """No 1000-class assumption: ten classes and ten labels classify (a taught model's maps
+    are checked in test_teach)."""
+    classifier = Classifier.load(tiny_model(tmp_path / "ten.onnx", classes=10))
+    image = np.full((300, 400, 3), 90, np.uint8)
+    result = classifier.classify(image, top_k=3)
+    assert len(classifier.spec.labels) == 10 and len(result.predictions) == 3
+    assert result.top.label.startswith("class ")
+    assert classifier.probabilities(image).shape == (10,)
 
 
 def test_wrong_input_size_is_refused(tmp_path) -> None:

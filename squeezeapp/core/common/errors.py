@@ -17,7 +17,7 @@ class ImageReadError(SqueezeappError):
 
 
 class ModelError(SqueezeappError):
-    """A model could not be found, loaded, or does not look like a 1000-class classifier."""
+    """A model could not be found, loaded, or does not look like a classifier."""
 
 
 class DownloadError(SqueezeappError):

@@ -157,7 +157,7 @@ def check_usable(classifier: LoadedModel) -> None:
         classifier.prepare(synthetic_frame(), batch[0])
         (output,) = classifier.session.run([spec.output_name], {classifier.input_name: batch},
                                            quiet)
-        probabilities = to_probabilities(np.asarray(output), spec.output_kind)
+        probabilities = to_probabilities(np.asarray(output), spec.output_kind, len(spec.labels))
     except Exception as error:  # onnxruntime raises several unrelated exception types
         text = str(error).strip()
         first_line = text.splitlines()[0][:300] if text else type(error).__name__

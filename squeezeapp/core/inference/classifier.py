@@ -24,7 +24,7 @@ from squeezeapp.core.inference.check import (
 )
 from squeezeapp.core.inference.engine_choice import resolve_engine
 from squeezeapp.core.inference.engines import Engine, configure
-from squeezeapp.core.inference.graph_facts import CamSource, GraphFacts
+from squeezeapp.core.inference.graph_facts import CamSource, FeatureSource, GraphFacts
 from squeezeapp.core.inference.postprocess import to_probabilities, top_k_indices
 from squeezeapp.core.inference.preprocess import CropRect, Preprocessor
 from squeezeapp.core.inference.providers import short_name
@@ -81,6 +81,16 @@ class Classification:
         return self.predictions[0]
 
 
+@dataclass(frozen=True, eq=False)  # holds arrays: compared and hashed by identity
+class FeatureBatch:
+    """What one inference gives for teaching: probabilities [N,C], logits [N,C] (the scores
+    before softmax) and the backbone's pooled features [N,F], all float32."""
+
+    probabilities: np.ndarray
+    logits: np.ndarray
+    features: np.ndarray
+
+
 @dataclass(frozen=True)
 class SessionSettings:
     """How to run a model: thread count (None: onnxruntime's default) and provider request."""
@@ -117,6 +127,8 @@ class Classifier:
         self.uint8_input = bool(graph and graph.uint8_input)
         self.normalisation = graph.normalisation if graph else "in Python (float NCHW input)"
         self.cam_source = graph.cam if graph else CamSource(None, "the graph was not rewritten")
+        self.feature_source = graph.features if graph else \
+            FeatureSource(None, None, None, "the graph was not rewritten")
         self._outputs = [spec.output_name]
         self._outputs_with_cam = [spec.output_name, self.cam_source.tensor or ""]
         self._single = self.new_batch(1)
@@ -178,6 +190,34 @@ class Classifier:
         """Why there are no maps (for a disabled action's tooltip); empty when there are."""
         return self.cam_source.reason
 
+    @property
+    def supports_features(self) -> bool:
+        """Whether `run_features` can give pooled features and logits (teaching needs them)."""
+        return self.feature_source.supported
+
+    def run_features(self, batch: np.ndarray) -> FeatureBatch:
+        """Probabilities, logits and pooled features for a batch, from one inference."""
+        source = self.feature_source
+        if not source.supported or source.features is None or source.logits is None:
+            raise ModelError(f"{self.spec.path.name}: no features to teach with "
+                             f"({source.reason})")
+        if self.max_batch is not None and batch.shape[0] > self.max_batch:
+            parts = [self.run_features(batch[i:i + self.max_batch])
+                     for i in range(0, batch.shape[0], self.max_batch)]
+            return FeatureBatch(*(np.concatenate([getattr(p, field) for p in parts])
+                                  for field in ("probabilities", "logits", "features")))
+        output, logits, features = self.session.run(
+            [self.spec.output_name, source.logits, source.features], {self.input_name: batch})
+        count = batch.shape[0]
+        try:
+            probabilities = to_probabilities(np.asarray(output), self.spec.output_kind,
+                                             len(self.spec.labels))
+        except ValueError as error:
+            raise ModelError(f"{self.spec.path.name}: {error}") from None
+        return FeatureBatch(probabilities,
+                            np.asarray(logits, np.float32).reshape(count, -1),
+                            np.asarray(features, np.float32).reshape(count, -1))
+
     def crop_rect(self, height: int, width: int) -> CropRect:
         """The square of a height×width image that the model sees."""
         return self.preprocess.crop_rect(height, width)
@@ -197,12 +237,12 @@ class Classifier:
         return self.preprocess(image, out)
 
     def infer(self, batch: np.ndarray) -> np.ndarray:
-        """Probabilities [N,1000] for a batch made by `new_batch`/`prepare`."""
+        """Probabilities [N,C] for a batch made by `new_batch`/`prepare`."""
         return self.run(batch, with_cam=False)[0]
 
     def run(self, batch: np.ndarray, with_cam: bool = False
             ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Probabilities [N,1000] and, with_cam (where supported), all class maps [N,C,h,w]."""
+        """Probabilities [N,C] and, with_cam (where supported), all class maps [N,C,h,w]."""
         with_cam = with_cam and self.supports_cam
         if self.max_batch is not None and batch.shape[0] > self.max_batch:
             parts = [self.run(batch[i:i + self.max_batch], with_cam)
@@ -212,13 +252,14 @@ class Classifier:
         wanted = self._outputs_with_cam if with_cam else self._outputs
         try:
             outputs = self.session.run(wanted, {self.input_name: batch})
-            probabilities = to_probabilities(np.asarray(outputs[0]), self.spec.output_kind)
-        except ValueError as error:  # output shape turned out not to be 1000 classes
+            probabilities = to_probabilities(np.asarray(outputs[0]), self.spec.output_kind,
+                                             len(self.spec.labels))
+        except ValueError as error:  # output shape turned out not to match the labels
             raise ModelError(f"{self.spec.path.name}: {error}") from None
         return probabilities, (outputs[1] if with_cam else None)
 
     def probabilities(self, image: np.ndarray) -> np.ndarray:
-        """Probabilities [1000] for one BGR uint8 image."""
+        """Probabilities [C] for one BGR uint8 image."""
         self.prepare(image, out=self._single[0])
         return self.infer(self._single)[0]
 

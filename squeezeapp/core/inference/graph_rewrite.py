@@ -16,6 +16,11 @@ would not be exact:
   network (GlobalAveragePool, or ReduceMean over H and W) is found from the graph, not by name,
   and added as a second output: for SqueezeNet it is conv10's [N,1000,h,w] per-class map, so the
   map of any class costs no second inference.
+- **Feature outputs** (for teaching new classes). From the class-map tensor the graph is walked
+  back through activations to the 1×1 convolution that makes one map per class; its input is the
+  backbone's last feature tensor (SqueezeNet: the last Fire module's [N,512,h,w]). Its global
+  average (`FEATURES_OUTPUT`, [N,512,1,1]) and the pooled class scores before any softmax (the
+  logits) are added as outputs, so one inference gives probabilities, logits and features.
 """
 
 from __future__ import annotations
@@ -28,9 +33,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from squeezeapp.core.inference.graph_facts import CamSource
+from squeezeapp.core.inference.graph_facts import NO_FEATURES, CamSource, FeatureSource
 from squeezeapp.core.models.model_file import load_model_proto
-from squeezeapp.core.models.spec import NUM_CLASSES, PreprocessSpec
+from squeezeapp.core.models.spec import PreprocessSpec
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +44,12 @@ UINT8_INPUT = "image_uint8_nhwc"
 # QuantizeLinear/DequantizeLinear pair, which keeps one value per class)
 _PASS_THROUGH = {"Flatten", "Reshape", "Squeeze", "Softmax", "Identity", "LogSoftmax",
                  "QuantizeLinear", "DequantizeLinear"}
+
+
+FEATURES_OUTPUT = "squeezeapp_pooled_features"
+# between the per-class maps and the 1×1 convolution that makes them, and between that
+# convolution and the feature tensor, only these element-wise layers may sit
+_ACTIVATIONS = {"Relu", "LeakyRelu", "Clip", "Identity", "Dropout"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,7 @@ class RewrittenModel:
     uint8_input: bool  # True: the input is the BGR uint8 crop [N,size,size,3]
     normalisation: str  # how the normalisation is done, for logs and `info`
     cam: CamSource
+    features: FeatureSource = NO_FEATURES
 
 
 def load_model(path) -> onnx.ModelProto:
@@ -57,12 +69,18 @@ def load_model(path) -> onnx.ModelProto:
 
 
 def rewrite(model: onnx.ModelProto, preprocess: PreprocessSpec, *, uint8_input: bool = True,
-            cam_output: bool = True) -> RewrittenModel:
+            cam_output: bool = True, feature_outputs: bool = True) -> RewrittenModel:
     """A rewritten copy of `model`; the original is not modified."""
     model = _copy(model)
     graph = model.graph
     input_name = graph_inputs(graph)[0].name
-    cam = find_cam_tensor(model) if cam_output else CamSource(None, "not requested")
+    cam = find_cam_tensor(model) if cam_output or feature_outputs \
+        else CamSource(None, "not requested")
+    features = FeatureSource(None, None, None, "not requested")
+    if feature_outputs:
+        features = add_feature_outputs(model, cam)
+    if not cam_output:
+        cam = CamSource(None, "not requested")
     if cam.tensor is not None:
         _add_output(graph, cam.tensor)
     normalisation = "in Python (float NCHW input)"
@@ -71,7 +89,8 @@ def rewrite(model: onnx.ModelProto, preprocess: PreprocessSpec, *, uint8_input: 
         if done is not None:
             input_name, normalisation = UINT8_INPUT, done
     logger.debug("graph rewrite: normalisation %s; CAM %s", normalisation, cam.tensor or cam.reason)
-    return RewrittenModel(model, input_name, input_name == UINT8_INPUT, normalisation, cam)
+    return RewrittenModel(model, input_name, input_name == UINT8_INPUT, normalisation, cam,
+                          features)
 
 
 def _copy(model: onnx.ModelProto) -> onnx.ModelProto:
@@ -104,7 +123,7 @@ def _attribute(node: onnx.NodeProto, name: str, default=None):
 # --- class activation map -------------------------------------------------------------------
 
 def find_cam_tensor(model: onnx.ModelProto) -> CamSource:
-    """The [N,1000,h,w] tensor whose spatial mean is the model's output, if there is one."""
+    """The [N,C,h,w] tensor whose spatial mean is the model's output (C scores), if any."""
     graph = model.graph
     if len(graph.output) != 1:
         return CamSource(None, f"the model has {len(graph.output)} outputs, expected 1")
@@ -125,9 +144,69 @@ def find_cam_tensor(model: onnx.ModelProto) -> CamSource:
         current = consumers[0].output[0]
     tensor = pool.input[0]
     channels = _channel_count(model, tensor)
-    if channels is not None and channels != NUM_CLASSES:
+    classes = _per_image_count(graph.output[0])
+    if channels is not None and classes is not None and channels != classes:
         return CamSource(None, f"the pooled tensor has {channels} channels, not one per class")
     return CamSource(tensor, "")
+
+
+def _per_image_count(value: onnx.ValueInfoProto) -> int | None:
+    """The number of values per image a declared output holds, where its shape is fixed."""
+    dims = value.type.tensor_type.shape.dim[1:]
+    if not dims or not all(d.HasField("dim_value") and d.dim_value > 0 for d in dims):
+        return None
+    return int(np.prod([d.dim_value for d in dims]))
+
+
+# --- feature outputs --------------------------------------------------------------------------
+
+def _map_convolution(graph: onnx.GraphProto, cam_tensor: str) -> onnx.NodeProto | None:
+    """The 1×1 convolution that makes the per-class maps (through activations), or None."""
+    node = _producer(graph, cam_tensor)
+    while node is not None and node.op_type in _ACTIVATIONS:
+        node = _producer(graph, node.input[0])
+    if node is None or node.op_type != "Conv" or _attribute(node, "group", 1) != 1:
+        return None
+    weight = _initialiser(graph, node.input[1]) if len(node.input) > 1 else None
+    if weight is None or list(weight.dims[2:]) != [1, 1]:
+        return None
+    return node
+
+
+def find_feature_tensor(graph: onnx.GraphProto, cam_tensor: str) -> str | None:
+    """The tensor the per-class maps are made from by one 1×1 convolution (through activations),
+    or None when the maps come from anything else."""
+    conv = _map_convolution(graph, cam_tensor)
+    if conv is None:
+        return None
+    tensor = conv.input[0]
+    producer = _producer(graph, tensor)
+    while producer is not None and producer.op_type in {"Dropout", "Identity"}:
+        tensor = producer.input[0]
+        producer = _producer(graph, tensor)
+    return tensor
+
+
+def add_feature_outputs(model: onnx.ModelProto, cam: CamSource) -> FeatureSource:
+    """Add the pooled features and the logits as outputs of `model` (changed in place)."""
+    graph = model.graph
+    if not cam.supported or cam.tensor is None:
+        return FeatureSource(None, None, None, f"no per-class maps: {cam.reason}")
+    feature_tensor = find_feature_tensor(graph, cam.tensor)
+    if feature_tensor is None:
+        return FeatureSource(None, None, None, "the per-class maps are not one 1×1 convolution "
+                                               "of a feature tensor")
+    pool = next(node for node in graph.node
+                if _is_spatial_mean(graph, node) and node.input[0] == cam.tensor)
+    conv = _map_convolution(graph, cam.tensor)
+    weight = _initialiser(graph, conv.input[1]) if conv is not None else None
+    dimension = int(weight.dims[1]) if weight is not None else None  # no shape inference: fast
+    graph.node.append(helper.make_node("GlobalAveragePool", [feature_tensor], [FEATURES_OUTPUT]))
+    _add_output(graph, FEATURES_OUTPUT)
+    logits = pool.output[0]
+    if logits not in {o.name for o in graph.output}:
+        _add_output(graph, logits)
+    return FeatureSource(FEATURES_OUTPUT, logits, dimension, "")
 
 
 def _is_spatial_mean(graph: onnx.GraphProto, node: onnx.NodeProto) -> bool:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from squeezeapp.core.models.spec import NUM_CLASSES, OutputKind
+from squeezeapp.core.models.spec import OutputKind
 
 _PROBABILITY_TOLERANCE = 1e-3
 
 
-def flatten_scores(output: np.ndarray) -> np.ndarray:
-    """[N,1000] or [N,1000,1,1] → [N,1000] float32."""
+def flatten_scores(output: np.ndarray, classes: int | None = None) -> np.ndarray:
+    """[N,C] or [N,C,1,1] → [N,C] float32; C must be `classes` (the label count) when given."""
     batch = output.shape[0]
     scores = output.reshape(batch, -1)
-    if scores.shape[1] != NUM_CLASSES:
-        raise ValueError(f"model output has {scores.shape[1]} values per image, expected 1000")
+    if classes is not None and scores.shape[1] != classes:
+        raise ValueError(f"model output has {scores.shape[1]} values per image, "
+                         f"expected {classes} (one per label)")
     return scores.astype(np.float32, copy=False)
 
 
@@ -32,9 +33,10 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return shifted
 
 
-def to_probabilities(output: np.ndarray, kind: OutputKind | None) -> np.ndarray:
-    """Probabilities [N,1000] from a model's output, whatever it declares or looks like."""
-    scores = flatten_scores(output)
+def to_probabilities(output: np.ndarray, kind: OutputKind | None,
+                     classes: int | None = None) -> np.ndarray:
+    """Probabilities [N,C] from a model's output, whatever it declares or looks like."""
+    scores = flatten_scores(output, classes)
     if kind == "probabilities" or (kind is None and looks_like_probabilities(scores)):
         return scores
     return softmax(scores.copy())

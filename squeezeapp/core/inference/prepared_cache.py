@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when graph_rewrite changes what it produces (the source's own hash is added where the
 # source file exists, so a change in a source tree is never missed; bundles rely on the number).
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2  # 2: pooled-feature outputs (teach)
 MAGIC = b"squeezeapp prepared model 1\n"
 SUFFIX = ".prepared"
 MAX_HEADER_BYTES = 1 << 20  # metadata with 1000 labels and wnids takes about 40 KB

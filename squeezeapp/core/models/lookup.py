@@ -29,7 +29,13 @@ from squeezeapp.core.models.paths import (
     user_models_dir,
 )
 from squeezeapp.core.models.registry import KNOWN_MODELS, known_by_sha256
-from squeezeapp.core.models.spec import NUM_CLASSES, ModelSpec, OutputKind, PreprocessSpec
+from squeezeapp.core.models.spec import (
+    MAX_CLASSES,
+    MIN_CLASSES,
+    ModelSpec,
+    OutputKind,
+    PreprocessSpec,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -186,10 +192,11 @@ def build_spec(
 
     preprocess, source = _preprocess(path, metadata, sidecar, known)
     _check_input_shape(path, input_shape, preprocess)
-    _check_output_shape(path, output_shape)
     labels, wnids = _labels(path, metadata, sidecar)
-    if len(labels) != NUM_CLASSES:
-        raise ModelError(f"{path.name}: {len(labels)} labels found, expected {NUM_CLASSES}")
+    if not MIN_CLASSES <= len(labels) <= MAX_CLASSES:
+        raise ModelError(f"{path.name}: {len(labels)} labels found; a classifier needs "
+                         f"{MIN_CLASSES}…{MAX_CLASSES:,}")
+    _check_output_shape(path, output_shape, len(labels))
     if len(wnids) != len(labels):
         wnids = ("",) * len(labels)
     name = metadata.get(MODEL_NAME_KEY) or sidecar.get(MODEL_NAME_KEY) or path.stem
@@ -301,16 +308,18 @@ def _check_input_shape(path: Path, shape: list[Any], preprocess: PreprocessSpec)
             raise ModelError(f"{path.name}: input shape {shape} does not match {expected}")
 
 
-def _check_output_shape(path: Path, shape: list[Any]) -> None:
+def _check_output_shape(path: Path, shape: list[Any], classes: int) -> None:
+    """The output must hold one score per label (where its shape says; else checked on the
+    first inference)."""
     per_image = shape[1:]
     if not per_image:
-        raise ModelError(f"{path.name}: output shape {shape} is not [N,1000]")
+        raise ModelError(f"{path.name}: output shape {shape} is not [N,{classes}]")
     if all(isinstance(d, int) and d > 0 for d in per_image):
         count = 1
         for dim in per_image:
             count *= dim
-        if count != NUM_CLASSES:
+        if count != classes:
             raise ModelError(
-                f"{path.name}: output shape {shape} has {count} classes; only 1000-class "
-                "ImageNet classifiers are supported"
+                f"{path.name}: output shape {shape} has {count} classes but there are "
+                f"{classes} labels"
             )

@@ -11,7 +11,9 @@ from typing import Any, Literal
 
 from squeezeapp.core.common.errors import ModelError
 
-NUM_CLASSES = 1000
+# A model may have any number of classes, as many as its labels; the bounds keep the result
+# arrays and the label list small (ImageNet has 1000; a taught model a handful).
+MIN_CLASSES, MAX_CLASSES = 2, 100_000
 MIN_SIZE, MAX_SIZE = 16, 1024  # the model's input crop, pixels
 MAX_RESIZE = 4096  # the shorter side before cropping
 MIN_STD = 1e-6

@@ -23,7 +23,7 @@ from squeezeapp.ui.common.settings import MAX_STORED_PATH_CHARS
 logger = logging.getLogger(__name__)
 
 MAX_RECENT = 10
-KINDS = ("image", "folder", "video")
+KINDS = ("image", "folder", "video", "project")  # project: a teach project folder
 SETTINGS_KEY = "recent/entries"
 MAX_STORED_TEXT_CHARS = 8 << 20  # the JSON parsed at most (a few ms per MB); longer is ignored
 

@@ -47,6 +47,8 @@ from squeezeapp.ui.sources.camera_menu import CameraMenu
 from squeezeapp.ui.sources.image_list import ImageList
 from squeezeapp.ui.sources.opener import SourceOpener
 from squeezeapp.ui.sources.recent import RecentEntry, RecentMenu
+from squeezeapp.ui.teach.engine import TAUGHT_FILE
+from squeezeapp.ui.teach.panel import TeachPanel
 from squeezeapp.ui.window.help_dialogs import ModelFacts, build_about_dialog, build_shortcuts_dialog
 
 logger = logging.getLogger(__name__)
@@ -232,6 +234,10 @@ class MainWindow(QMainWindow):
                      QKeySequence.StandardKey.FullScreen)
         self.model_menu = bar.addMenu("&Model")
         self.models.attach_menu(self.model_menu)
+        self.model_menu.addSeparator()
+        self._action(self.model_menu, "&Teach New Classes…", self.teach_new_classes,
+                     "Ctrl+Shift+T")
+        self._action(self.model_menu, "Open Teach &Project…", self.choose_teach_project)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard Shortcuts", self.show_shortcuts,
                      QKeySequence.StandardKey.HelpContents)
@@ -322,9 +328,64 @@ class MainWindow(QMainWindow):
         if files := ask_video(self, self.dialog_folders):
             self.opener.open_video(files[0])
 
+    # --- teaching ---------------------------------------------------------------------------
+    teach_panel: TeachPanel | None = None
+
+    def teach_new_classes(self, folder: Path | None = None) -> TeachPanel | None:
+        """Model ▸ Teach New Classes…: the teach panel beside the picture, on a new project
+        (a numbered folder in the user's data folder) or on `folder`."""
+        if folder is None or not isinstance(folder, Path):
+            folder = self._new_project_folder()
+        panel = self._ensure_teach_panel()
+        if panel is None:
+            return None
+        if panel.open_project(folder):
+            self.recent_menu.add(folder, "project")
+        panel.show()
+        return panel
+
+    def choose_teach_project(self) -> None:
+        folders = ask_folder(self, self.dialog_folders)
+        if folders:
+            self.teach_new_classes(folders[0])
+
+    def _new_project_folder(self) -> Path:
+        import platformdirs
+
+        base = platformdirs.user_data_path(APP_NAME) / "teach"
+        number = 1
+        while (base / f"Project {number}").exists() and number < 10_000:
+            number += 1
+        return base / f"Project {number}"
+
+    def _ensure_teach_panel(self) -> TeachPanel | None:
+        if self.teach_panel is not None:
+            return self.teach_panel
+        loaded = self.models.loaded
+        if loaded is None:
+            self.board.error("teach", "No model to teach from",
+                             "Teaching needs the ImageNet model loaded first.")
+            return None
+        base = Path(loaded.path)
+        if base.name == TAUGHT_FILE:  # a taught model is live: teach from the default one
+            from squeezeapp.core.models.lookup import resolve_model_path
+
+            base = resolve_model_path(None)
+        panel = self.teach_panel = TeachPanel(self.board, base, self)
+        self._base_model = base
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
+        self.session.frameShown.connect(panel.set_frame)
+        self.session.pictureCleared.connect(panel.clear_frame)
+        panel.modelReady.connect(lambda path: self.models.load_model(str(path)))
+        panel.imagenetWanted.connect(lambda: self.models.load_model(str(self._base_model)))
+        return panel
+
     def open_recent(self, entry: RecentEntry) -> None:
         """File ▸ Open Recent: opened like a drop (a video the scan would not know by its
-        name goes straight to the player)."""
+        name goes straight to the player); a teach project opens the teach panel."""
+        if entry.kind == "project":
+            self.teach_new_classes(entry.path)
+            return
         if entry.kind == "video" and not is_video_path(entry.path):
             self.opener.open_video(entry.path)
         else:
@@ -445,6 +506,8 @@ class MainWindow(QMainWindow):
             logger.exception("could not save the settings at quit")
         self.models.shutdown()
         self.results.shutdown()
+        if self.teach_panel is not None:
+            self.teach_panel.shutdown()
         took = self.session.shutdown()
         logger.info("threads stopped in %.0f ms", took * 1000)
         super().closeEvent(event)

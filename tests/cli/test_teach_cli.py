@@ -1,0 +1,56 @@
+"""`squeezeapp teach DIR`: cross-validated report, JSON, export, evaluation, bad folders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.conftest import run_cli
+
+
+def _image_folder(root: Path, sample_images: list[Path], classes: int = 2,
+                  per_class: int = 6, offset: int = 0) -> Path:
+    for label in range(classes):
+        folder = root / f"kind {label}"
+        folder.mkdir(parents=True)
+        start = offset + label * 30
+        for path in sample_images[start:start + per_class]:
+            shutil.copy(path, folder)
+    return root
+
+
+def test_teach_prints_accuracy_and_confusion_and_exports(tmp_path, model_dir,
+                                                         sample_images) -> None:
+    train = _image_folder(tmp_path / "train", sample_images)
+    test = _image_folder(tmp_path / "test", sample_images, per_class=3, offset=10)
+    (train / "kind 0" / "notes.jpg").write_bytes(b"not a picture")
+    output = tmp_path / "pets.onnx"
+    result = run_cli("teach", str(train), "--output", str(output), "--evaluate", str(test))
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "Cross-validated accuracy (leave-one-out)" in text
+    assert "Confusion matrix" in text and "kind 0" in text and "kind 1" in text
+    assert "Left out: notes.jpg" in text and "On the test folder" in text
+    assert output.is_file()
+    # the exported model classifies with its own labels; same top-1 as the head says
+    classified = run_cli("classify", "--model", str(output), "--format", "jsonl", "-k", "2",
+                         str(test / "kind 1"))
+    assert classified.returncode == 0, classified.stderr
+    rows = [json.loads(line) for line in classified.stdout.splitlines()]
+    assert rows and all(r["predictions"][0]["label"] in ("kind 0", "kind 1") for r in rows)
+    # an existing output is never overwritten
+    again = run_cli("teach", str(train), "--output", str(output), "--format", "json")
+    data = json.loads(again.stdout)
+    assert Path(data["output"]).name == "pets (2).onnx"
+    assert data["classes"][0]["examples"] == 6 and len(data["confusion"]) == 2
+
+
+def test_teach_bad_folders_give_one_line(tmp_path, model_dir, sample_images) -> None:
+    missing = run_cli("teach", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "is not a folder" in missing.stderr
+    one_class = _image_folder(tmp_path / "one", sample_images, classes=1)
+    (one_class / "empty").mkdir()
+    result = run_cli("teach", str(one_class), "--output", str(tmp_path / "x.onnx"))
+    assert result.returncode == 2 and "Add examples to 'empty'" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "x.onnx").exists()
