@@ -32,12 +32,20 @@ SAMPLE_IMAGE := $(SQUEEZEAPP_SAMPLE_IMAGES)/n01440764_tench.JPEG
 
 setup: $(STAMP)
 
+# One line of progress per step; pip's own output only when a step fails.
 $(STAMP): pyproject.toml scripts/install-system-deps.sh
-	./scripts/install-system-deps.sh
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,package,openvino]'
-	touch $(STAMP)
+	@echo "setup 1/4: system packages (Qt's display libraries, Xvfb)"
+	@./scripts/install-system-deps.sh
+	@echo "setup 2/4: Python virtual environment in $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@echo "setup 3/4: pip"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip \
+		> $(VENV)/pip-install.log 2>&1 || { cat $(VENV)/pip-install.log; exit 1; }
+	@echo "setup 4/4: squeezeapp and its dependencies (a minute the first time)"
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,package,openvino]' \
+		> $(VENV)/pip-install.log 2>&1 || { cat $(VENV)/pip-install.log; exit 1; }
+	@touch $(STAMP)
+	@echo "setup: done (.venv/bin/squeezeapp is the app)"
 
 run: setup
 	@# exit status 3 means "no display": the message already names the headless commands

@@ -2,7 +2,8 @@
 # Install the Debian/Ubuntu packages Qt's xcb/Wayland plugins and the tests need (binutils:
 # objdump and strip for the .deb's Depends and the bundle; patchelf: drops the build machine's
 # RUNPATH; desktop-file-utils, appstream, man-db: validators of the desktop entry, metainfo and
-# man page; strace: the privacy tests watch for network connections; xz-utils: the tarball).
+# man page; strace: the privacy tests watch for network connections; xz-utils: the tarball;
+# libimage-exiftool-perl: test-only, the XMP sidecar tests read what was written with exiftool).
 # Runs apt-get only for missing packages, and only as root with apt available; otherwise it
 # prints the command to run and carries on (the CLI works without them).
 set -euo pipefail
@@ -13,6 +14,7 @@ packages=(
   libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 libxcb-image0 libxcb-xkb1 libx11-xcb1
   libwayland-client0 libwayland-cursor0 libwayland-egl1
   xvfb xauth binutils patchelf desktop-file-utils appstream man-db strace xz-utils
+  libimage-exiftool-perl
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -123,8 +123,10 @@ def main() -> int:
         shots.take(window, "nothing-to-open", "Nothing to open in a drop",
                    "What was dropped, and why each part was ignored.")
 
+        window.opener.open_paths([flamingo])  # the picture first: the next one clears errors
+        wait_until(lambda: window.view.result is not None
+                   and window.view.result.source == str(flamingo))
         window.models.load_model(str(scratch / "notes.txt"))
-        window.opener.open_paths([flamingo])
         wait_until(lambda: any(t.startswith("Could not load") for t in texts(window)))
         shots.take(window, "model-failed", "A model that fails to load",
                    "Why, what is still in use, and what to do.")

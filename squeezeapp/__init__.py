@@ -10,6 +10,10 @@
 import os
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+# Windows: Media Foundation opens some webcams in seconds, not tens of seconds, with its hardware
+# transforms off; OpenCV reads this when cv2 loads (core/imaging/camera_setup.py says why).
+if os.name == "nt":
+    os.environ.setdefault("OPENCV_VIDEOIO_MSMF_ENABLE_HW_TRANSFORMS", "0")
 
 APP_NAME = "squeezeapp"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import ClassVar
 
 import cv2
 import numpy as np
@@ -28,6 +30,51 @@ def make_video(path: Path, photos: list[Path], size: tuple[int, int] = (640, 360
             writer.write(canvas)
     writer.release()
     return path
+
+
+MJPG = cv2.VideoWriter_fourcc(*"MJPG")
+YUYV = cv2.VideoWriter_fourcc(*"YUYV")
+
+
+class FakeCapture:
+    """A USB webcam as OpenCV sees it: YUYV by default at 640×480 30 fps; MJPG (if it has it)
+    for the large sizes, which in YUYV it only gives at 5 fps."""
+
+    made: ClassVar[list[FakeCapture]] = []
+
+    def __init__(self, index: int, backend: int, *, opens: bool = True, has_mjpg: bool = True):
+        self.index, self.backend, self.opens, self.has_mjpg = index, backend, opens, has_mjpg
+        self.props = {cv2.CAP_PROP_FRAME_WIDTH: 640.0, cv2.CAP_PROP_FRAME_HEIGHT: 480.0,
+                      cv2.CAP_PROP_FOURCC: float(YUYV), cv2.CAP_PROP_FPS: 30.0}
+        self.calls: list[tuple[int, float]] = []
+        self.released = False
+        self.frame_s = 0.0  # a test of the window paces it like a real camera
+        FakeCapture.made.append(self)
+
+    def isOpened(self) -> bool:
+        return self.opens
+
+    def set(self, prop: int, value: float) -> bool:
+        self.calls.append((prop, value))
+        self.props[prop] = float(value)
+        large = self.props[cv2.CAP_PROP_FRAME_WIDTH] >= 1280
+        mjpg = int(self.props[cv2.CAP_PROP_FOURCC]) == MJPG
+        self.props[cv2.CAP_PROP_FPS] = 30.0 if (mjpg or not large) else 5.0
+        return True
+
+    def get(self, prop: int) -> float:
+        return self.props.get(prop, 0.0)
+
+    def read(self):
+        time.sleep(self.frame_s)
+        if int(self.props[cv2.CAP_PROP_FOURCC]) == MJPG and not self.has_mjpg:
+            return False, None  # the driver accepted the request, then gives nothing
+        return True, np.zeros((int(self.props[cv2.CAP_PROP_FRAME_HEIGHT]),
+                               int(self.props[cv2.CAP_PROP_FRAME_WIDTH]), 3), np.uint8)
+
+    def release(self) -> None:
+        self.released = True
+
 
 
 class FakeCamera(VideoFileSource):

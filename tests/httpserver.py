@@ -29,6 +29,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._trickle(body, 64 * 1024 if mode == "endless" else 1,
                           0.0 if mode == "endless" else 0.5)
             return
+        if mode == "stall":  # promise the whole body, send a little, then nothing for 30 s
+            self.wfile.write(body[:1000])
+            self.wfile.flush()
+            time.sleep(30)
+            return
         if mode == "truncate":  # promise the whole body, send a third, hang up
             self.wfile.write(body[: len(body) // 3])
             self.wfile.flush()
@@ -57,7 +62,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def serve(routes: dict[str, tuple[str, bytes]]) -> Iterator[str]:
-    """Serve `routes` ({path: (mode, body)}, mode "ok", "truncate", "endless" or "drip");
+    """Serve `routes` ({path: (mode, body)}, mode "ok", "truncate", "endless", "drip" or
+    "stall");
     yield the base URL."""
     handler = type("Handler", (_Handler,), {"routes": routes})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)

@@ -5,6 +5,12 @@ Test modules import the fixtures by name (`from tests.ui_helpers import window`)
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,3 +88,35 @@ def file_mime(*paths: Path) -> QMimeData:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     return mime
+
+
+@contextmanager
+def gui_process(args: list[str], config_dir: Path,
+                ready: str = "Loaded SqueezeNet 1.1") -> Iterator[tuple[subprocess.Popen, list]]:
+    """`python -m squeezeapp -v gui ARGS` offscreen in a subprocess, yielded (with the stderr
+    lines read so far) once a line says `ready`; killed afterwards if still running."""
+    from tests.conftest import REPO
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(config_dir)}
+    process = subprocess.Popen([sys.executable, "-m", "squeezeapp", "-v", "gui", *args],
+                               cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    seen = threading.Event()
+
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            if ready in line:
+                seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert seen.wait(60), "".join(lines)
+        yield process, lines
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(15)
+        reader.join(5)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import platform
 import sys
+from collections.abc import Callable
 
 from squeezeapp import __version__
+from squeezeapp.core.imaging.sources import CameraInfo, list_cameras
 from squeezeapp.core.inference.classifier import Classifier
 from squeezeapp.core.modeltools.summary import ModelSummary, summarize
 
@@ -25,8 +27,12 @@ def environment_lines() -> list[str]:
     import numpy
     import onnxruntime
 
+    from squeezeapp.core.imaging import heif, raw
+    from squeezeapp.core.imaging.formats import OPTIONAL_FORMATS, optional_extensions
     from squeezeapp.core.inference.engines import available_engines
     from squeezeapp.core.inference.providers import available_providers, short_name
+
+    missing = sorted(set(OPTIONAL_FORMATS) - optional_extensions())
 
     return [
         f"squeezeapp     {__version__}",
@@ -34,6 +40,10 @@ def environment_lines() -> list[str]:
         f"platform       {platform.platform()}",
         f"onnxruntime    {onnxruntime.__version__}",
         f"OpenCV         {cv2.__version__}",
+        f"HEIC/HEIF      {heif.version()}",
+        f"camera RAW     {raw.version()}",
+        *([f"not readable   {', '.join(missing)} (this OpenCV build lacks "
+           f"{', '.join(OPTIONAL_FORMATS[ext] for ext in missing)})"] if missing else []),
         f"NumPy          {numpy.__version__}",
         f"Qt             {qt_version()}",
         f"providers      {', '.join(short_name(p) for p in available_providers())}",
@@ -120,6 +130,19 @@ def _count_line(summary: ModelSummary) -> str:
 
 def _shape(shape: tuple[int, ...]) -> str:
     return "×".join(str(d) for d in shape[1:]) if shape else "?"
+
+
+def camera_lines(resolution: tuple[int, int] | None = None,
+                 lister: Callable[..., list[CameraInfo]] = list_cameras) -> list[str]:
+    """`info --cameras`: each camera that answers and what it agreed to deliver."""
+    asked = f"{resolution[0]}×{resolution[1]}" if resolution else "its default size"
+    cameras = lister(resolution=resolution)
+    lines = [f"Cameras (asked for {asked})"]
+    if not cameras:
+        lines.append("  none answered")
+    for camera in cameras:
+        lines.append(f"  {camera.label}" + (f"  —  {camera.mode}" if camera.mode else ""))
+    return lines
 
 
 def info_report(classifier: Classifier | None, model_error: str | None) -> str:

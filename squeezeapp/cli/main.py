@@ -69,12 +69,37 @@ def build_parser() -> argparse.ArgumentParser:
                           help="memory for decoding images, shared by the decoding threads; an "
                                "image that needs more is refused (default: "
                                "$SQUEEZEAPP_MEMORY_BUDGET_MB or 512)")
+    tags = classify.add_argument_group(
+        "XMP sidecars", "labels as keywords where photo managers read them (the photos are "
+        "never changed): dc:subject and lr:hierarchicalSubject 'squeezeapp|<label>'")
+    tags.add_argument("--write-xmp", action="store_true",
+                      help="write the labels into each photo's XMP sidecar (merged into an "
+                           "existing one, which is backed up once)")
+    tags.add_argument("--remove-xmp", action="store_true",
+                      help="remove the keywords squeezeapp wrote from the sidecars (no "
+                           "classification is run)")
+    tags.add_argument("--min-confidence", type=float, default=0.3, metavar="P",
+                      help="keywords only for predictions at least this likely, 0-1 "
+                           "(default 0.3, the window's unsure threshold)")
+    tags.add_argument("--tag-top", type=int, default=1, metavar="K",
+                      help="keywords from the K best predictions above --min-confidence "
+                           "(default 1)")
+    tags.add_argument("--xmp-name", choices=("photo.jpg.xmp", "photo.xmp"),
+                      default="photo.jpg.xmp",
+                      help="sidecar naming: photo.jpg.xmp (darktable, digiKam, Immich; the "
+                           "default) or photo.xmp (Lightroom, Capture One, exiftool %%f.xmp)")
     classify.add_argument("--heatmap", type=Path, metavar="DIR",
                           help="also write DIR/<name>.heatmap.png per image: the picture with "
                                "where the model saw its top-1 class, and the crop it saw")
 
     info = commands.add_parser("info", help="versions, providers and the model's layers")
     _add_model_options(info)
+    info.add_argument("--cameras", action="store_true",
+                      help="list the cameras that answer, with the size, format and fps each "
+                           "agreed to (opens each camera briefly)")
+    info.add_argument("--camera-resolution", metavar="WxH", type=_resolution,
+                      help="with --cameras: ask each camera for this size (1280x720 or more "
+                           "asks for MJPG, as the window does)")
 
     models = commands.add_parser("models", help="list, download or quantise models")
     model_commands = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
@@ -218,13 +243,20 @@ def _classify(args: argparse.Namespace) -> int:
     from squeezeapp.core.batch.formats import make_writer, terminal_text
     from squeezeapp.core.batch.pipeline import classify_files, pipeline_session
     from squeezeapp.core.common.hashing import file_sha256
-    from squeezeapp.core.imaging.decode import expand_image_paths
+    from squeezeapp.core.imaging.scan import scan_images
     from squeezeapp.core.inference.classifier import Classifier
 
     if args.top < 1:
         raise _usage("--top must be at least 1")
+    if not 0.0 <= args.min_confidence <= 1.0:
+        raise _usage("--min-confidence must lie between 0 and 1")
+    if args.write_xmp and args.remove_xmp:
+        raise _usage("--write-xmp and --remove-xmp cannot be used together")
+    if args.remove_xmp:
+        return _remove_xmp(args)
     _configure_memory_budget(args)
-    paths = list(expand_image_paths(args.paths, recursive=args.recursive))
+    scan = scan_images(args.paths, recursive=args.recursive)
+    paths = list(scan.images)
     settings = replace(_session_settings(args), expected_images=len(paths))
     model = _model_to_use(args.model)
     try:
@@ -232,6 +264,7 @@ def _classify(args: argparse.Namespace) -> int:
     except OSError:  # Classifier.load says what is wrong with the file
         digest = None
     classifier = Classifier.load(model, pipeline_session(settings, model_sha256=digest))
+    _report_left_out(scan, args.verbose)
     if not paths:
         print("squeezeapp: no image files found in " + terminal_text(", ".join(args.paths)),
               file=sys.stderr)
@@ -243,6 +276,7 @@ def _classify(args: argparse.Namespace) -> int:
 
     writer = make_writer(args.format, sys.stdout, emit)
     heatmaps = _heatmap_writer(args.heatmap, classifier)
+    sidecars = _sidecar_writer(args) if args.write_xmp else None
     failures = 0
     with bar:
         for result in classify_files(paths, classifier, top_k=args.top,
@@ -251,12 +285,18 @@ def _classify(args: argparse.Namespace) -> int:
             if heatmaps is not None and result.ok and (problem := heatmaps(result)):
                 failures += 1
                 bar.write(f"squeezeapp: {terminal_text(problem)}", file=sys.stderr)
+            if sidecars is not None and result.ok:
+                sidecars.write(result, bar)
             if not result.ok:
                 failures += 1
                 if args.format != "table":
                     bar.write(f"squeezeapp: {terminal_text(f'{result.path}: {result.error}')}",
                               file=sys.stderr)
             bar.update()
+    if sidecars is not None:
+        sidecars.finish()
+        print(f"squeezeapp: {sidecars.summary()}", file=sys.stderr)
+        failures += sidecars.failed
     if failures:
         print(f"squeezeapp: {failures} of {len(paths)} files failed", file=sys.stderr)
     return EXIT_SOME_FAILED if failures else EXIT_OK
@@ -286,6 +326,75 @@ def _progress_bar(total: int) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, unit="img", file=sys.stderr)
+
+
+class _SidecarWriter:
+    """classify --write-xmp: the results' labels into their sidecars, written together at the
+    end (in parallel: see xmp._in_parallel); a failure is said on stderr, the rest go on."""
+
+    def __init__(self, rule, naming) -> None:
+        self.rule, self.naming = rule, naming
+        self.pending: list = []
+        self.results: list = []
+
+    def write(self, result, _bar) -> None:
+        self.pending.append((result.path, result.classification))
+
+    def finish(self) -> None:
+        from squeezeapp.core.batch.formats import terminal_text
+        from squeezeapp.core.batch.xmp import tag_results
+
+        self.results = tag_results(self.pending, self.rule, naming=self.naming)
+        for outcome in self.results:
+            if outcome.error:
+                print(f"squeezeapp: {terminal_text(outcome.error)}", file=sys.stderr)
+
+    @property
+    def failed(self) -> int:
+        return sum(outcome.error is not None for outcome in self.results)
+
+    def summary(self) -> str:
+        from squeezeapp.core.batch.xmp import describe
+
+        return describe(self.results)
+
+
+def _sidecar_writer(args: argparse.Namespace) -> _SidecarWriter:
+    from squeezeapp.core.batch.xmp import SidecarNaming, TagRule
+
+    if args.tag_top < 1:
+        raise _usage("--tag-top must be at least 1")
+    return _SidecarWriter(TagRule(args.min_confidence, args.tag_top),
+                          SidecarNaming(args.xmp_name))
+
+
+def _remove_xmp(args: argparse.Namespace) -> int:
+    """classify --remove-xmp: take squeezeapp's keywords out of the photos' sidecars."""
+    from squeezeapp.core.batch.formats import terminal_text
+    from squeezeapp.core.batch.xmp import SidecarNaming, describe, untag_photos
+    from squeezeapp.core.imaging.scan import scan_images
+
+    scan = scan_images(args.paths, recursive=args.recursive)
+    outcomes = untag_photos(scan.images, naming=SidecarNaming(args.xmp_name))
+    for outcome in outcomes:
+        if outcome.error:
+            print(f"squeezeapp: {terminal_text(outcome.error)}", file=sys.stderr)
+    print(f"squeezeapp: {describe(outcomes, removing=True)}", file=sys.stderr)
+    return EXIT_SOME_FAILED if any(outcome.error for outcome in outcomes) else EXIT_OK
+
+
+def _report_left_out(scan, verbose: int) -> None:
+    """One line on stderr for what the folders held besides pictures; -v lists them."""
+    from squeezeapp.core.batch.formats import terminal_text
+    from squeezeapp.core.imaging.scan import describe_left_out
+
+    summary = scan.summary()
+    if not summary:
+        return
+    print(f"squeezeapp: {summary}" + ("" if verbose else " (-v lists them)"), file=sys.stderr)
+    if verbose:
+        for line in describe_left_out(scan.left_out, scan.left_out_total).splitlines():
+            print(f"  {terminal_text(line)}", file=sys.stderr)
 
 
 def _model_to_use(requested: str | None) -> Path:
@@ -334,8 +443,20 @@ def _heatmap_writer(folder: Path | None, classifier):
     return write
 
 
+def _resolution(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()) or not (0 < int(width) <= 16384
+                                                          and 0 < int(height) <= 16384):
+        raise argparse.ArgumentTypeError(f"not a size like 1280x720: {text!r}")
+    return int(width), int(height)
+
+
 def _info(args: argparse.Namespace) -> int:
-    from squeezeapp.cli.info import info_report
+    from squeezeapp.cli.info import camera_lines, info_report
+
+    if args.cameras:
+        print("\n".join(camera_lines(args.camera_resolution)))
+        return EXIT_OK
     from squeezeapp.core.common.errors import ModelError
     from squeezeapp.core.inference.classifier import Classifier
 
@@ -478,11 +599,12 @@ def _gui(args: argparse.Namespace) -> int:
     if args.threads is not None and args.threads < 1:
         raise _usage("--threads must be at least 1")
     if not _display_available():
+        command = _command_name()
         print(
             "squeezeapp: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window "
             "cannot open.\n"
-            "  Headless alternatives:  squeezeapp classify PATH...   squeezeapp info\n"
-            "  Or on a virtual screen: xvfb-run squeezeapp",
+            f"  Headless alternatives:  {command} classify PATH...   {command} info\n"
+            f"  Or on a virtual screen: xvfb-run -a {command}",
             file=sys.stderr,
         )
         return EXIT_NO_DISPLAY
@@ -499,6 +621,26 @@ def _gui(args: argparse.Namespace) -> int:
 def gui_main() -> int:
     """Entry point of the windowed executable (`squeezeapp-gui`)."""
     return main(["gui", *sys.argv[1:]])
+
+
+def _command_name() -> str:
+    """How to run this program again from here: `squeezeapp` when that is what PATH finds,
+    else the path it was started by (`.venv/bin/squeezeapp` in a checkout, where `make run`
+    starts it), or `python -m squeezeapp`."""
+    import shutil
+
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path("squeezeapp")
+    if started.name == "__main__.py":
+        python = Path(sys.executable)
+        with contextlib.suppress(ValueError):
+            python = python.relative_to(Path.cwd())
+        return f"{python} -m squeezeapp"
+    found = shutil.which(started.name)
+    if found is not None and Path(found).resolve() == started.resolve():
+        return started.name
+    with contextlib.suppress(ValueError, OSError):
+        return str(started.resolve().relative_to(Path.cwd().resolve()))
+    return str(started)
 
 
 def _display_available() -> bool:

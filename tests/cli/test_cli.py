@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 
 
 def _accuracy(records: list[dict]) -> tuple[int, int]:
@@ -113,6 +116,9 @@ def test_info_shows_fire_modules(model_dir) -> None:
                      "squeeze 1×1 (16) → expand 1×1 (64) + 3×3 (64) → concat 128"):
         assert fragment in out, fragment
     assert len(re.findall(r"^  fire\d+ +Fire ", out, flags=re.MULTILINE)) == 8
+    # the photo formats beyond OpenCV, with the libraries that read them
+    assert re.search(r"HEIC/HEIF +libheif [\d.]+ \(pi-heif", out)
+    assert re.search(r"camera RAW +LibRaw [\d.]+ \(rawpy", out)
 
 
 def test_models_list(model_dir) -> None:
@@ -138,6 +144,24 @@ def test_no_display_message(model_dir) -> None:
     result = run_cli("gui", env={"DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": ""})
     assert result.returncode == 3
     assert "no display" in result.stderr and "squeezeapp classify" in result.stderr
+
+
+def test_no_display_message_names_commands_that_work_from_here(model_dir) -> None:
+    """`make run` starts .venv/bin/squeezeapp, which is not on PATH: the message says that."""
+    script = Path(sys.executable).parent / "squeezeapp"
+    if not script.is_file():
+        pytest.skip("no squeezeapp script beside this Python")
+    env = {**os.environ, "DISPLAY": "", "WAYLAND_DISPLAY": "", "QT_QPA_PLATFORM": "",
+           "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([str(script), "gui"], capture_output=True, text=True, cwd=REPO,
+                            env=env, timeout=60, check=False)
+    assert result.returncode == 3
+    try:
+        command = str(script.relative_to(REPO))
+    except ValueError:
+        command = str(script)
+    assert f"{command} classify PATH" in result.stderr, result.stderr
+    assert f"xvfb-run -a {command}" in result.stderr
 
 
 def test_models_list_goes_on_past_an_unreadable_model(model_dir, tmp_path) -> None:
@@ -203,3 +227,55 @@ def test_models_download_says_how_to_use_the_model(model_dir, sample_images, iso
     assert main(["classify", str(sample_images[0])]) == 0
     said = capsys.readouterr()
     assert "tench" in said.out and "using squeezenet1.1-zoo" in said.err
+
+
+def test_classify_a_phone_folder_says_what_it_left_out(model_dir, tmp_path) -> None:
+    """HEIC photos are classified (upright), and the video and text file are named on stderr."""
+    from tests.core.test_left_out import mixed_folder
+
+    folder = mixed_folder(tmp_path / "phone")
+    result = run_cli("classify", "--format", "jsonl", str(folder))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    classified = {Path(r["path"]).name for r in records if "predictions" in r}
+    assert {"IMG_0100.HEIC", "IMG_0101.heic"} <= classified
+    assert ("squeezeapp: 5 items left out: 1 video, 1 sidecar file, 1 text file, "
+            "1 unsupported format, 1 subfolder (-v lists them)") in result.stderr
+    verbose = run_cli("-v", "classify", "--format", "csv", str(folder))
+    assert f"{folder / 'notes.txt'}: a text file" in verbose.stderr
+
+
+def test_classify_writes_and_removes_xmp_keywords(model_dir, sample_images, tmp_path) -> None:
+    """The issue's acceptance: --write-xmp, read back with exiftool, twice changes nothing,
+    --remove-xmp gives the sidecars their keywords back."""
+    import subprocess
+
+    exiftool = shutil.which("exiftool")
+    if exiftool is None:
+        pytest.skip("exiftool (libimage-exiftool-perl) is installed by make test")
+    photos = [Path(shutil.copy(p, tmp_path / p.name)) for p in sample_images[:4]]
+    before = {p: p.read_bytes() for p in photos}
+    mine = tmp_path / f"{photos[0].name}.xmp"
+    subprocess.run([exiftool, "-q", "-o", str(mine), "-XMP:Subject=family", "-XMP:Rating=5",
+                    str(photos[0])], check=True)
+
+    def subjects() -> dict[str, list[str]]:
+        out = subprocess.run([exiftool, "-j", "-XMP:Subject", "-ext", "xmp", str(tmp_path)],
+                             capture_output=True, text=True, check=False).stdout
+        return {Path(r["SourceFile"]).name: r.get("Subject") for r in json.loads(out or "[]")}
+
+    first = run_cli("classify", "--write-xmp", "--min-confidence", "0.3", "-f", "csv",
+                    str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    assert "Wrote tags to" in first.stderr
+    tagged = subjects()
+    assert "family" in tagged[mine.name]
+    assert any(len(list(v)) > (1 if k == mine.name else 0) for k, v in tagged.items())
+    written = {p: p.read_bytes() for p in tmp_path.glob("*.xmp")}
+    second = run_cli("classify", "--write-xmp", "--min-confidence", "0.3", "-f", "csv",
+                     str(tmp_path))
+    assert "already up to date" in second.stderr
+    assert {p: p.read_bytes() for p in tmp_path.glob("*.xmp")} == written
+    removed = run_cli("classify", "--remove-xmp", str(tmp_path))
+    assert removed.returncode == 0, removed.stderr
+    assert subjects()[mine.name] in ("family", ["family"])
+    assert {p: p.read_bytes() for p in photos} == before  # the photos were never touched

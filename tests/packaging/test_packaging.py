@@ -139,6 +139,31 @@ def test_frozen_classify_matches_the_source_install(built, sample_dir, tmp_path)
     assert not (tmp_path / ".cache" / "Microsoft").exists(), "onnxruntime telemetry files"
 
 
+def test_frozen_classify_reads_phone_and_camera_photos(built, sample_dir, tmp_path) -> None:
+    """HEIC (libheif through pi-heif, which needs Pillow in the bundle) and DNG (LibRaw) are
+    read by the bundle as by the source install, upright, and the rest is named as left out."""
+    import cv2
+
+    from tests.photos import write_photo
+    from tests.rawfiles import write_dng
+
+    photo = cv2.imread(str(sample_dir / "n04562935_water_tower.JPEG"))
+    photo = photo[: photo.shape[0] // 2 * 2, : photo.shape[1] // 2 * 2]
+    sideways = cv2.rotate(photo, cv2.ROTATE_90_COUNTERCLOCKWISE)  # shown turned clockwise
+    folder = tmp_path / "phone"
+    folder.mkdir()
+    write_photo(folder / "IMG_0001.HEIC", sideways, 6)
+    write_dng(folder / "DSC_0001.DNG", sideways[:, :, ::-1].copy(), orientation=6)
+    (folder / "notes.txt").write_text("x")
+    frozen = _run([built.executable, "classify", "--format", "jsonl", folder],
+                  _user_env(tmp_path))
+    assert frozen.returncode == 0, frozen.stderr
+    assert "1 file left out: 1 text file" in frozen.stderr
+    tops = _top1(frozen.stdout)
+    assert {name: index for name, (index, _p) in tops.items()} == {
+        "DSC_0001.DNG": 900, "IMG_0001.HEIC": 900}  # water tower, upright
+
+
 def test_frozen_models_list_shows_both_models_side_by_side(built, tmp_path) -> None:
     done = _run([built.executable, "models", "list"], _user_env(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr

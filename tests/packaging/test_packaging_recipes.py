@@ -198,3 +198,20 @@ def test_fast_model_staging_without_photos_follows_the_policy(tmp_path, monkeypa
     monkeypatch.setenv(prepare.SAMPLE_IMAGES_ENV, str(empty))
     monkeypatch.setenv(prepare.CALIBRATION_ENV, str(tmp_path))
     assert prepare.calibration_photos_dir() == tmp_path  # the explicit one wins
+
+
+def test_make_run_is_quiet_the_licence_is_an_spdx_string_and_setup_says_each_step() -> None:
+    """`make run` on a fresh clone: no wall of setuptools licence deprecation warnings (the
+    `license = {text = …}` table), and one line per set-up step instead of pip's output."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["license"] == "BSD-3-Clause"
+    requires = project["build-system"]["requires"]
+    assert any(re.fullmatch(r"setuptools>=(\d+)", r) and int(r.split(">=")[1]) >= 77
+               for r in requires), requires  # PEP 639 strings need setuptools 77
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("$(STAMP): pyproject.toml", 1)[1].split("\n\n", 1)[0]
+    steps = re.findall(r'@echo "setup (\d)/(\d):', recipe)
+    assert [int(n) for n, _ in steps] == list(range(1, len(steps) + 1)) and len(steps) >= 3
+    commands = [line.strip() for line in recipe.splitlines()[1:]
+                if line.startswith("\t") and not line.startswith("\t\t")]
+    assert all(line.startswith("@") for line in commands), commands  # nothing echoed raw

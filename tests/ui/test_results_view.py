@@ -208,7 +208,7 @@ def test_cancel_stops_a_batch(qtbot, view, model_dir, sample_images, tmp_path) -
     assert summary.cancelled and summary.done < 2000
     assert view.job.wait(5.0)
     assert "(cancelled)" in view.status_label.text()
-    assert not view.cancel_button.isEnabled()
+    assert view.cancel_button.text() == "Resume"  # (test_results_feedback: Resume goes on)
 
 
 def test_export_equals_the_cli_byte_for_byte(qtbot, view, model_dir, sample_images,
@@ -584,3 +584,153 @@ def test_a_batch_leaves_pool_threads_for_other_jobs(qtbot, view, model_dir, samp
     finally:
         with qtbot.waitSignal(download.finished, timeout=5000):  # connected before it can fire
             release.set()
+
+
+def test_a_phone_folder_opens_with_heic_and_says_what_it_left_out(qtbot, window, model_dir,
+                                                                   tmp_path) -> None:
+    """The issue's folder: HEIC photos are in the list (and the title's count), the video, the
+    text file and the rest are named in one line whose list is a click away."""
+    from tests.core.test_left_out import mixed_folder
+
+    folder = mixed_folder(tmp_path / "phone")
+    results = window.results.view
+    results.show_summaries = False
+    _drop_batch(qtbot, window, folder)
+    names = [path.name for path in results.model.paths]
+    assert "IMG_0100.HEIC" in names and "IMG_0101.heic" in names and len(names) == 8
+    assert results.model.failed == 1  # the broken JPEG, in the list with its reason
+    assert "8 images" in window.windowTitle()
+    label = results.left_out_label
+    assert label.isVisible()
+    assert ("5 items left out: 1 video, 1 sidecar file, 1 text file, 1 unsupported format, "
+            "1 subfolder") in label.text()
+    label.linkActivated.emit("list")
+    box = results.left_out_box
+    assert box is not None and box.isVisible()
+    assert f"{folder / 'notes.txt'}: a text file" in box.detailedText()
+    assert "OpenEXR" in box.detailedText()
+    box.close()
+
+
+def test_write_and_remove_tags_from_the_results_view(qtbot, view, model_dir, sample_images,
+                                                     tmp_path) -> None:
+    """Export ▸ Write Tags… writes the labels into sidecars (selected rows, else all) and says
+    how many in the status line; Remove Tags… takes them out again after a confirmation."""
+    import shutil
+    import subprocess
+
+    from PySide6.QtWidgets import QMessageBox
+
+    exiftool = shutil.which("exiftool")
+    if exiftool is None:
+        pytest.skip("exiftool (libimage-exiftool-perl) is installed by make test")
+    source = tmp_path / "photos"
+    source.mkdir()
+    copies = [Path(shutil.copy(photo, source / photo.name)) for photo in sample_images[:5]]
+    broken = _corrupt(source)
+    before = {p: p.read_bytes() for p in copies}
+    _run(qtbot, view, [*copies, broken], model_dir / "squeezenet1.1.onnx")
+    menu = [a for a in view.export_button.menu().actions() if not a.isSeparator()]
+    assert menu[-2:] == [view.write_tags_action, view.remove_tags_action]  # Export ▸ …
+
+    view.table.selectRow(0)
+    view.write_tags_action.trigger()
+    dialog = view.tags_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.confidence.value() == round(view.model.unsure_threshold * 100)
+    dialog.confidence.setValue(0)  # every top-1 becomes a keyword
+    with qtbot.waitSignal(view.tagsFinished, timeout=WAIT_MS) as selected_only:
+        dialog.accept()
+    assert selected_only.args[0] == "Wrote tags to 1 sidecar"
+    assert "Wrote tags to 1 sidecar" in view.status_label.text()
+    first = view.model.result(0)
+    sidecar = first.path.with_name(first.path.name + ".xmp")
+    out = subprocess.run([exiftool, "-s3", "-XMP:Subject", str(sidecar)], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == first.classification.top.name
+
+    view.table.clearSelection()
+    view.write_tags_action.trigger()
+    assert view.tags_dialog.confidence.value() == 0  # remembered
+    with qtbot.waitSignal(view.tagsFinished, timeout=WAIT_MS) as everything:
+        view.tags_dialog.accept()
+    assert everything.args[0] == "Wrote tags to 4 sidecars (1 already up to date)"
+    assert len(list(source.glob("*.xmp"))) == 5  # none for the unreadable file
+
+    view.remove_tags_action.trigger()
+    box = view.tags_box
+    assert box is not None and "6 photos" in box.text()
+    remove = next(b for b in box.buttons()
+                  if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole)
+    with qtbot.waitSignal(view.tagsFinished, timeout=WAIT_MS) as removed:
+        remove.click()
+    assert removed.args[0].startswith("Removed tags from 5 sidecars")
+    assert list(source.glob("*.xmp")) == []  # they were squeezeapp's alone: gone again
+    assert {p: p.read_bytes() for p in copies} == before  # photos never touched
+
+
+def test_photos_of_every_kind_open_upright_and_classified(qtbot, window, model_dir,
+                                                          sample_dir, tmp_path) -> None:
+    """The issue's acceptance: HEIC, DNG, JPEG, PNG, WebP and AVIF, stored sideways with the
+    turn in their metadata, open in the results view upright and classified. A water tower
+    on its side is an "electric fan" to SqueezeNet, so a photo read sideways would show."""
+    import cv2
+
+    from tests.photos import write_photo
+    from tests.rawfiles import write_dng
+
+    upright = cv2.imread(str(sample_dir / "n04562935_water_tower.JPEG"))
+    upright = upright[: upright.shape[0] // 2 * 2, : upright.shape[1] // 2 * 2]
+    turned = {6: cv2.rotate(upright, cv2.ROTATE_90_COUNTERCLOCKWISE),  # shown turned clockwise
+              8: cv2.rotate(upright, cv2.ROTATE_90_CLOCKWISE)}
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for name, orientation in [("a.jpg", 6), ("b.png", 8), ("c.webp", 6), ("d.avif", 8),
+                              ("e.heic", 6), ("f.HEIC", 8)]:
+        write_photo(folder / name, turned[orientation], orientation)
+    rgb = turned[6][:, :, ::-1].copy()
+    write_dng(folder / "g.dng", rgb, orientation=6, preview=rgb)  # the preview JPEG
+    write_dng(folder / "h.dng", turned[8][:, :, ::-1].copy(), orientation=8)  # demosaiced
+    (folder / "clip.mov").write_bytes(b"\0\0\0\x14ftypqt  ")
+    sideways = tmp_path / "control"
+    sideways.mkdir()
+    cv2.imwrite(str(sideways / "sideways.png"), turned[6])  # no metadata: really sideways
+
+    results = window.results.view
+    results.show_summaries = False
+    _drop_batch(qtbot, window, folder)
+    assert results.model.failed == 0
+    tops = {path.name: results.model.result(row).classification.top.wnid
+            for row, path in enumerate(results.model.paths)}
+    assert tops == dict.fromkeys(["a.jpg", "b.png", "c.webp", "d.avif", "e.heic", "f.HEIC",
+                                  "g.dng", "h.dng"], "n04562935"), tops
+    assert results.left_out_label.text().startswith("1 file left out: 1 video")
+    assert "8 images" in window.windowTitle()
+
+    from squeezeapp.core.imaging.decode import read_image
+    from squeezeapp.core.inference.classifier import Classifier
+
+    control = Classifier.load(model_dir / "squeezenet1.1.onnx").classify(
+        read_image(sideways / "sideways.png"))
+    assert control.top.wnid != "n04562935"  # the test would see a sideways photo
+
+
+@pytest.mark.parametrize("name", ["IMG_0001.HEIC", "photo.avif", "photo.png", "photo.webp"])
+def test_thumbnails_of_turned_photos_are_upright(qtbot, tmp_path, name) -> None:
+    """Thumbnails go through the same decoder and orientation as everything else."""
+    import cv2
+    import numpy as np
+
+    from squeezeapp.core.imaging.decode import read_image
+    from squeezeapp.ui.common.convert import qimage_to_bgr
+    from squeezeapp.ui.results.thumbnails import make_thumbnail
+    from tests.images import gradient_bgr
+    from tests.photos import write_photo
+
+    photo = write_photo(tmp_path / name, gradient_bgr(300, 400), orientation=6)
+    thumbnail = qimage_to_bgr(make_thumbnail(photo, 160))
+    assert thumbnail.shape[:2] == (160, 120)  # portrait: turned clockwise
+    full = read_image(photo)
+    assert full.shape[:2] == (400, 300)
+    small = cv2.resize(full, (120, 160), interpolation=cv2.INTER_AREA)
+    assert np.abs(thumbnail.astype(int) - small.astype(int)).mean() < 4

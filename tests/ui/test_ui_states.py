@@ -23,7 +23,6 @@ from PySide6.QtWidgets import QMenu, QPushButton
 from squeezeapp.core.imaging.sources import CameraInfo
 from squeezeapp.ui.common.options import GuiOptions
 from tests import ui_helpers
-from tests.conftest import REPO
 from tests.fakes import make_video
 from tests.httpserver import unused_port
 from tests.ui_helpers import canvas_texts, click_canvas_button, make_window
@@ -345,29 +344,10 @@ def test_an_info_never_hides_an_error_and_the_log_keeps_both(qtbot, window, tmp_
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_quits_cleanly(model_dir, sample_images, tmp_path, signum, status) -> None:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "squeezeapp", "-v", "gui", "--source", str(sample_images[0])],
-        cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    ready = threading.Event()
-
-    def read() -> None:
-        for line in process.stderr:
-            lines.append(line)
-            if "Loaded SqueezeNet 1.1" in line:
-                ready.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        assert ready.wait(60), "".join(lines)
+    with ui_helpers.gui_process(["--source", str(sample_images[0])], tmp_path) as (process,
+                                                                                  lines):
         process.send_signal(signum)
         assert process.wait(15) == status, "".join(lines)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    reader.join(5)
     output = "".join(lines)
     assert "Traceback" not in output and "KeyboardInterrupt" not in output
     assert "threads stopped" in output

@@ -172,7 +172,8 @@ def test_file_dialogs_start_where_the_last_choice_was(qtbot, window, sample_imag
     photo = next(photos.iterdir())
 
     window.choose_images()  # cancelled: nothing opens, nothing is remembered
-    assert dialog.starts == [""] and window.dialog_folders.start("images") == ""
+    assert dialog.starts == [file_dialogs.first_folder("images")]  # Pictures or home
+    assert window.dialog_folders.start("images") == file_dialogs.first_folder("images")
     dialog.answer = str(photo)
     window.choose_images()
     _wait_result(qtbot, window, photo)
@@ -212,7 +213,7 @@ def test_file_dialogs_start_where_the_last_choice_was(qtbot, window, sample_imag
 def test_a_dialog_answer_remembers_its_folder_in_one_place(tmp_path) -> None:
     folders = DialogFolders()  # for this run only
     assert folders.chosen("images", "") is None  # Cancel: nothing remembered
-    assert folders.start("images") == ""
+    assert folders.start("images") == file_dialogs.first_folder("images")
     photo = tmp_path / "photos" / "tench.jpg"
     assert folders.chosen("images", str(photo)) == photo
     assert folders.start("images") == str(photo.parent)
@@ -346,13 +347,13 @@ def test_home_end_page_keys_move_in_the_results_lists(qtbot, window, sample_imag
         assert window.opener.images.index == 0 and window.results.showing_results
 
 
-def test_tab_hides_the_overlay_only_from_the_picture(qtbot, window, sample_images,
+def test_o_hides_the_overlay_and_tab_moves_the_focus(qtbot, window, sample_images,
                                                      tmp_path) -> None:
     shown = window.view.view_options.overlay_visible
     window.view.setFocus()
-    qtbot.keyClick(window.view, Qt.Key.Key_Tab)
+    qtbot.keyClick(window.view, Qt.Key.Key_O)
     assert window.view.view_options.overlay_visible is not shown
-    qtbot.keyClick(window.view, Qt.Key.Key_Tab)
+    qtbot.keyClick(window.view, Qt.Key.Key_O)
     assert window.view.view_options.overlay_visible is shown
 
     _drop(window, _album(tmp_path, sample_images, 3))

@@ -1,8 +1,10 @@
 """Reading images from disk or memory into BGR uint8 arrays, refusing bad input with one line.
 
 `cv2.imdecode(np.fromfile(...))` rather than `cv2.imread` so that non-ASCII paths work on Windows.
-JPEG is decoded with IMREAD_COLOR, which applies the EXIF orientation and converts CMYK/greyscale;
-other formats are decoded unchanged so that alpha, palette and 16-bit data can be handled here.
+JPEG is decoded with IMREAD_COLOR, which converts CMYK/greyscale; other formats are decoded
+unchanged so that alpha, palette and 16-bit data can be handled here. HEIC/HEIF goes to libheif
+(heif.py), camera RAW to LibRaw (raw.py); every format's orientation is applied in one place
+afterwards (orientation.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ import numpy as np
 from squeezeapp.core.common.errors import ImageReadError
 from squeezeapp.core.common.files import short_path
 from squeezeapp.core.common.limits import IMAGE_BUDGET, MEMORY_BUDGET_ENV, ByteBudget
+from squeezeapp.core.imaging import formats
+from squeezeapp.core.imaging.formats import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
 from squeezeapp.core.imaging.header import ImageHeader, probe, structure_problem
+from squeezeapp.core.imaging.heif import DECODE_BYTES_PER_PIXEL, decode_heif
+from squeezeapp.core.imaging.orientation import apply_transforms, display_transforms
+from squeezeapp.core.imaging.raw import decode_raw, looks_raw
+from squeezeapp.core.imaging.scan import MAX_FOLDER_DEPTH, scan_images, too_deep
 
 MAX_PIXELS = 100_000_000  # 100 MP: larger images are refused as possible decompression bombs
 # The window's still pictures: a JPEG whose shorter side is at least twice this is decoded
@@ -44,12 +52,7 @@ def show_library_logs(verbose: bool) -> None:
 
 logger = logging.getLogger(__name__)
 
-IMAGE_EXTENSIONS = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".dib", ".tif", ".tiff", ".webp", ".pbm", ".pgm",
-     ".ppm", ".pnm", ".pxm", ".sr", ".ras", ".jp2", ".avif", ".gif", ".exr"}
-)
-VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg",
-                              ".wmv", ".flv"})
+__all__ = ["IMAGE_EXTENSIONS", "VIDEO_EXTENSIONS"]  # their home is formats.py
 _JPEG_MAGIC = b"\xff\xd8\xff"
 # Radiance HDR ("#?RADIANCE", "#?RGBE"): OpenCV decodes it only from a file, so it copies the
 # bytes to /tmp/__opencv_temp.XXXXXX (mode 0644, left there when parsing fails): a copy of the
@@ -57,16 +60,15 @@ _JPEG_MAGIC = b"\xff\xd8\xff"
 _RADIANCE_MAGIC = b"#?"
 _WHITE = 255.0
 _MB = 1 << 20
-_REDUCED_FLAGS = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2,
-                  4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
+# EXIF orientation is applied by orientation.py for every format, so OpenCV must not apply it too
+_REDUCED_FLAGS = {factor: flag | cv2.IMREAD_IGNORE_ORIENTATION for factor, flag in
+                  {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2,
+                   4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}.items()}
 # Non-blocking: opening a FIFO for reading would otherwise wait for a writer, for ever.
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
                | getattr(os, "O_CLOEXEC", 0))
 _SPECIAL_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
                   (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-MAX_FOLDER_DEPTH = 256  # --recursive goes no deeper (a loop of bind mounts would never end)
-_TOO_DEEP: set[Path] = set()  # folders the scan did not enter, for their one-line report
-_MAX_TOO_DEEP_REMEMBERED = 10_000
 _OS_ERRORS = {
     errno.ENOENT: "no such file",
     errno.EACCES: "permission denied",
@@ -87,7 +89,8 @@ def read_image(path: Path | str, max_pixels: int = MAX_PIXELS, *, min_side: int 
     path = Path(path)
     try:
         data = read_regular_file(path, budget.capacity)
-        return decode_image(data, max_pixels, min_side=min_side, budget=budget)
+        return decode_image(data, max_pixels, min_side=min_side, budget=budget,
+                            suffix=path.suffix)
     except ImageReadError as error:
         # a path longer than a line is shortened in the middle (a 5,000-character one filled the
         # window's card); `reason` is without it, for where the path is shown beside
@@ -138,7 +141,7 @@ def _folder_problem(path: Path) -> str:
     """Why a folder given where an image was expected yields nothing: it cannot be listed, lies
     too deep to be searched, or it is a folder (the scan lists such folders so that they are
     reported)."""
-    if path in _TOO_DEEP:
+    if too_deep(path):
         return f"folder not searched: nested more than {MAX_FOLDER_DEPTH} levels deep"
     try:
         os.scandir(path).close()
@@ -148,8 +151,10 @@ def _folder_problem(path: Path) -> str:
 
 
 def decode_image(data: np.ndarray | bytes, max_pixels: int = MAX_PIXELS, *,
-                 min_side: int | None = None, budget: ByteBudget = IMAGE_BUDGET) -> np.ndarray:
-    """Decode encoded image bytes (any format OpenCV reads) to BGR uint8 (H, W, 3).
+                 min_side: int | None = None, budget: ByteBudget = IMAGE_BUDGET,
+                 suffix: str | None = None) -> np.ndarray:
+    """Decode encoded image bytes (any format OpenCV reads, HEIF, camera RAW) to BGR uint8
+    (H, W, 3), upright. `suffix`: the file name's, which tells RAW formats that start like TIFF.
 
     The memory the decode and the conversions will take is estimated from the header and
     refused above the budget before anything is allocated; within it, decodes running in
@@ -163,6 +168,11 @@ def decode_image(data: np.ndarray | bytes, max_pixels: int = MAX_PIXELS, *,
     problem = structure_problem(buffer)
     if problem:
         raise ImageReadError(problem)
+    if looks_raw(buffer, suffix):
+        return decode_raw(buffer, max_pixels=max_pixels, min_side=min_side, budget=budget,
+                          decode_preview=lambda jpeg: decode_image(jpeg, max_pixels,
+                                                                   min_side=min_side,
+                                                                   budget=budget))
     header = probe(buffer)
     if header is not None and header.pixels > max_pixels:
         raise ImageReadError(
@@ -171,7 +181,11 @@ def decode_image(data: np.ndarray | bytes, max_pixels: int = MAX_PIXELS, *,
         )
     is_jpeg = bytes(buffer[:3]) == _JPEG_MAGIC
     reduction = jpeg_reduction(header, min_side) if is_jpeg else 1
-    need = buffer.nbytes + (decode_peak_bytes(header, reduction) if header is not None else 0)
+    is_heif = header is not None and header.format == "heif"
+    transforms = display_transforms(buffer, decoder_applies_boxes=is_heif)
+    need = buffer.nbytes * (2 if is_heif else 1) + (
+        decode_peak_bytes(header, reduction, rotated=bool(transforms)) if header is not None
+        else 0)
     if need > budget.capacity:
         size = f"is {header.width}×{header.height} and " if header is not None else ""
         raise ImageReadError(
@@ -182,7 +196,7 @@ def decode_image(data: np.ndarray | bytes, max_pixels: int = MAX_PIXELS, *,
     flags = _REDUCED_FLAGS[reduction] if is_jpeg else cv2.IMREAD_UNCHANGED
     with budget.reserve(need):
         try:
-            image = cv2.imdecode(buffer, flags)
+            image = decode_heif(buffer) if is_heif else cv2.imdecode(buffer, flags)
         except cv2.error as error:  # OpenCV raises for some malformed headers
             logger.debug("imdecode raised: %s", error)
             image = None
@@ -194,7 +208,7 @@ def decode_image(data: np.ndarray | bytes, max_pixels: int = MAX_PIXELS, *,
             raise ImageReadError(f"image is above the {max_pixels / 1e6:.0f} MP limit or the "
                                  "memory budget")
         try:
-            return to_bgr8(image)
+            return apply_transforms(to_bgr8(image), transforms)
         except MemoryError:
             raise ImageReadError("not enough memory to convert this image") from None
 
@@ -207,20 +221,24 @@ def jpeg_reduction(header: ImageHeader | None, min_side: int | None) -> int:
     return next((factor for factor in (8, 4, 2) if shorter // factor >= min_side), 1)
 
 
-def decode_peak_bytes(header: ImageHeader, reduction: int = 1) -> int:
+def decode_peak_bytes(header: ImageHeader, reduction: int = 1, *, rotated: bool = False) -> int:
     """Peak memory of decoding an image and converting it to BGR uint8, from its header.
 
     The decoded array, plus the uint8 copy a 16-bit or float image needs, plus the BGR array an
     image with other than three channels is converted into (alpha is blended in strips, so its
-    temporaries are small). JPEG: decoded BGR plus one more for the EXIF rotation.
+    temporaries are small), plus the turned copy an image with an orientation needs. JPEG:
+    decoded BGR plus one more for the turned copy. HEIF: libheif's planes and its RGB(A) result.
     """
     pixels = -(-header.width // reduction) * -(-header.height // reduction)
-    if header.format == "jpeg":
+    turned = pixels * 3 if rotated else 0
+    if header.format == "jpeg":  # the turned copy is always counted: kept as measured before
         return pixels * (max(3, header.channels) + 3)
+    if header.format == "heif":
+        return pixels * (DECODE_BYTES_PER_PIXEL + 3) + turned
     decoded = pixels * header.channels * header.bytes_per_sample
     narrowed = pixels * header.channels if header.bytes_per_sample > 1 else 0
     converted = pixels * 3 if header.channels != 3 else 0
-    return decoded + narrowed + converted
+    return decoded + narrowed + converted + turned
 
 
 def to_bgr8(image: np.ndarray) -> np.ndarray:
@@ -280,66 +298,13 @@ def _strips(height: int, rows: int = 256) -> Iterator[slice]:
 
 
 def is_image_path(path: Path) -> bool:
-    return path.suffix.lower() in IMAGE_EXTENSIONS
+    return formats.is_image_path(path.name)
 
 
 def is_video_path(path: Path) -> bool:
-    return path.suffix.lower() in VIDEO_EXTENSIONS
+    return formats.is_video_path(path.name)
 
 
 def expand_image_paths(paths: Iterable[Path | str], recursive: bool = False) -> Iterator[Path]:
-    """Files as given (whatever their extension), and images found in folders, sorted by name.
-
-    A file given explicitly is always yielded so that a bad one is reported rather than skipped;
-    inside folders only names with an image extension are taken (FIFOs and broken links too, to
-    be reported as such). A folder that cannot be listed is yielded itself: reading it reports
-    why, so an unreadable folder is never skipped in silence.
-    """
-    for item in paths:
-        path = Path(item)
-        if _is_folder(path):
-            yield from sorted(_scan_folder(path, recursive), key=lambda p: str(p).lower())
-        else:
-            yield path
-
-
-def _is_folder(path: Path) -> bool:
-    try:
-        return stat.S_ISDIR(path.stat().st_mode)
-    except (OSError, ValueError):  # missing, name too long, link loop: reported when read
-        return False
-
-
-def _scan_folder(folder: Path, recursive: bool) -> Iterator[Path]:
-    """Iterative (a folder nested 1,500 deep overflowed the recursion and lost every record),
-    depth-bounded, and per folder: one that cannot be listed, or lies too deep, is yielded
-    itself so that reading it says why."""
-    pending = [(folder, 0)]
-    while pending:
-        current, depth = pending.pop()
-        try:
-            with os.scandir(current) as listing:
-                entries = list(listing)
-        except OSError:
-            yield current
-            continue
-        for entry in entries:
-            entry_path = Path(entry.path)
-            if _entry_is_folder(entry):
-                if not recursive or entry.is_symlink():
-                    continue
-                if depth + 1 > MAX_FOLDER_DEPTH:
-                    if len(_TOO_DEEP) < _MAX_TOO_DEEP_REMEMBERED:
-                        _TOO_DEEP.add(entry_path)
-                    yield entry_path
-                    continue
-                pending.append((entry_path, depth + 1))
-            elif is_image_path(entry_path):
-                yield entry_path
-
-
-def _entry_is_folder(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
+    """The pictures to read: see `scan.scan_images` (which also says what was left out)."""
+    yield from scan_images(paths, recursive).images

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from squeezeapp.core.imaging.isobmff import read_item_info
+
 _HEAD = 1 << 20  # headers, including a JPEG's EXIF block before its frame header, fit in 1 MB
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 4, 4: 2, 6: 4}  # palette may carry tRNS: decoded as BGRA
 _JPEG_FRAMES = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE,
@@ -43,7 +45,7 @@ def probe(buffer: np.ndarray) -> ImageHeader | None:
     """The header of an encoded image, or None when its size cannot be read without decoding."""
     head = buffer[:_HEAD].tobytes()
     try:
-        for parser in (_png, _jpeg, _bmp, _tiff, _webp, _gif, _netpbm):
+        for parser in (_png, _jpeg, _bmp, _tiff, _webp, _gif, _netpbm, _isobmff):
             header = parser(head)
             if header is not None:
                 return header if header.width > 0 and header.height > 0 else None
@@ -170,3 +172,14 @@ def _netpbm(head: bytes) -> ImageHeader | None:
         return None
     depth = 1 if bitmap or fields[2] < 256 else 2
     return ImageHeader("netpbm", fields[0], fields[1], channels, depth)
+
+
+def _isobmff(head: bytes) -> ImageHeader | None:
+    """HEIF/AVIF: the primary image's `ispe` (HEIF is decoded to 8 bits; AVIF may be 16)."""
+    info = read_item_info(head)
+    if info is None:
+        return None
+    if info.width is None or info.height is None:
+        return ImageHeader(info.brand, 0, 0, 4, 2, exact=False)
+    return ImageHeader(info.brand, info.width, info.height, 4,
+                       1 if info.brand == "heif" else 2, exact=False)

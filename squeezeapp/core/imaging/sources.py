@@ -17,6 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from squeezeapp.core.common.errors import SqueezeappError
+from squeezeapp.core.imaging.camera_setup import (
+    CameraMode,
+    Capture,
+    CaptureFactory,
+    not_opened_message,
+    open_camera,
+)
 from squeezeapp.core.imaging.decode import to_bgr8
 
 import cv2  # isort: skip
@@ -52,6 +59,7 @@ class Frame:
 class CameraInfo:
     index: int
     name: str
+    mode: str = ""  # what it agreed to when probed, e.g. "1280×720 MJPG 30 fps"
 
     @property
     def label(self) -> str:
@@ -75,6 +83,11 @@ class FrameSource(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def skip(self) -> bool:
+        """Pass over the next frame without converting it (a player keeping time); False when
+        this source cannot (cameras: every frame read is the newest)."""
+        return False
+
     @property
     def fps(self) -> float | None:
         return None
@@ -84,32 +97,39 @@ class FrameSource(ABC):
         """Where the frame last read lies in its file (seconds); None for cameras."""
         return None
 
+    @property
+    def details(self) -> str:
+        """What it delivers, for people (a camera's negotiated mode), once open."""
+        return ""
+
 
 class CameraSource(FrameSource):
     paced_by_device = True
     reconnects = True
 
     def __init__(self, index: int, resolution: tuple[int, int] | None = None,
-                 mirror: bool = False, name: str | None = None) -> None:
+                 mirror: bool = False, name: str | None = None,
+                 factory: CaptureFactory | None = None, platform: str = sys.platform) -> None:
         self.index = index
         self.resolution = resolution
         self.mirror = mirror
         self.key = f"camera:{index}"
         self.description = f"Camera {index}" + (f" ({name})" if name else "")
-        self._capture: cv2.VideoCapture | None = None
+        self.mode: CameraMode | None = None  # what the camera agreed to, once open
+        self._factory: CaptureFactory = factory or cv2.VideoCapture
+        self._platform = platform
+        self._capture: Capture | None = None
 
-    def _open_capture(self) -> cv2.VideoCapture:
-        return cv2.VideoCapture(self.index)
+    @property
+    def details(self) -> str:
+        return self.mode.text if self.mode is not None else ""
 
     def open(self) -> None:
-        capture = self._open_capture()
-        if not capture.isOpened():
-            capture.release()
-            raise SourceError(f"{self.description} could not be opened")
-        if self.resolution:
-            capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.resolution[0])
-            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.resolution[1])
-        self._capture = capture
+        opened = open_camera(self.index, self.resolution, self._factory, self._platform)
+        if opened is None:
+            raise SourceError(not_opened_message(self.description, self._platform))
+        self._capture, self.mode = opened
+        logger.info("%s: %s", self.description, self.mode.text)
 
     def read(self) -> np.ndarray | None:
         if self._capture is None:
@@ -140,6 +160,7 @@ class VideoFileSource(FrameSource):
         self._capture: cv2.VideoCapture | None = None
         self._fps: float | None = None
         self._position_s: float | None = None
+        self._index = 0  # frames read or skipped since the start (the loop's start)
 
     def open(self) -> None:
         if not self.path.is_file():
@@ -150,7 +171,7 @@ class VideoFileSource(FrameSource):
             raise SourceError(f"{self.path.name}: not a video OpenCV can play")
         fps = capture.get(cv2.CAP_PROP_FPS)
         self._fps = fps if 1.0 <= fps <= 240.0 else 30.0
-        self._capture = capture
+        self._capture, self._index, self._position_s = capture, 0, None
 
     @property
     def fps(self) -> float | None:
@@ -166,13 +187,28 @@ class VideoFileSource(FrameSource):
         ok, image = self._capture.read()
         if not ok and self.loop:
             self._capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            self._index = 0
             ok, image = self._capture.read()
         if not ok or image is None:
             return None
-        # the decoder's time stamp of the frame just read (0 when the container has none)
-        milliseconds = self._capture.get(cv2.CAP_PROP_POS_MSEC)
-        self._position_s = milliseconds / 1000 if milliseconds >= 0 else None
+        self._note_position()
         return to_bgr8(image)
+
+    def skip(self) -> bool:
+        """Decode the next frame without converting it (`grab`); False at the end."""
+        if self._capture is None or not self._capture.grab():
+            return False
+        self._note_position()
+        return True
+
+    def _note_position(self) -> None:
+        """The decoder's time stamp of the frame just read; the frame count over the rate
+        when the container has none (it then says 0 past the first frame)."""
+        self._index += 1
+        milliseconds = self._capture.get(cv2.CAP_PROP_POS_MSEC) if self._capture else -1.0
+        if milliseconds <= 0 and self._index > 1 and self._fps:
+            milliseconds = (self._index - 1) * 1000 / self._fps
+        self._position_s = milliseconds / 1000 if milliseconds >= 0 else None
 
     def close(self) -> None:
         if self._capture is not None:
@@ -199,14 +235,21 @@ def candidate_camera_indices(limit: int = 8) -> list[int]:
     return list(range(4))
 
 
-def list_cameras(limit: int = 8) -> list[CameraInfo]:
-    """Cameras that actually open and deliver a frame. Slow (opens devices): call off the GUI."""
+def list_cameras(limit: int = 8, resolution: tuple[int, int] | None = None,
+                 factory: CaptureFactory | None = None,
+                 platform: str = sys.platform) -> list[CameraInfo]:
+    """Cameras that actually open and deliver a frame, with the mode they agreed to for
+    `resolution`. Slow (opens devices): call off the GUI thread."""
     found = []
     for index in candidate_camera_indices(limit):
-        capture = cv2.VideoCapture(index)
+        opened = open_camera(index, resolution, factory or cv2.VideoCapture, platform)
+        if opened is None:
+            continue
+        capture, mode = opened
         try:
-            if capture.isOpened() and capture.read()[0]:
-                found.append(CameraInfo(index, camera_name(index) or f"Camera {index}"))
+            if capture.read()[0]:
+                found.append(CameraInfo(index, camera_name(index) or f"Camera {index}",
+                                        mode.text))
         finally:
             capture.release()
     return found

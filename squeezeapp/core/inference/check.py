@@ -167,6 +167,35 @@ def check_usable(classifier: LoadedModel) -> None:
                          "test frame")
 
 
+def plain_words(path: str | None, technical: str) -> str:
+    """What a model that failed to load is, in words for people (the technical message goes
+    behind Details): not ONNX at all, not an image classifier, or which part is missing.
+    Reads only the file's graph, never its weights."""
+    if path is None:
+        return "The model could not be loaded."
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:  # protobuf raises several unrelated exception types
+        return ("This file is not an ONNX model, or it is damaged (squeezeapp opens .onnx "
+                "image classification models).")
+    initializers = {tensor.name for tensor in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in initializers]
+    shapes = [len(i.type.tensor_type.shape.dim) for i in inputs]
+    if len(inputs) != 1 or shapes[0] != 4:
+        return ("This file is not an image classification model (it has no image input): "
+                "squeezeapp needs a model that takes one picture and gives class scores.")
+    outputs = [len(o.type.tensor_type.shape.dim) for o in model.graph.output]
+    if not outputs or all(rank not in (0, 2) for rank in outputs):
+        return ("This file is not an image classification model (it gives no list of class "
+                "scores).")
+    if "pre-processing" in technical:
+        return ("This model does not say how pictures are to be prepared for it (size, colour "
+                "order, scaling), so its answers could not be trusted.")
+    if "labels" in technical or "class names" in technical:
+        return "This model comes without its class names (labels)."
+    return "This model could not be used here."
+
+
 class _LogStream(io.TextIOBase):
     """A text stream whose lines become log records."""
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,9 +63,13 @@ class ModelProfile:
         parts = []
         if self.top1 is not None:
             parts.append(f"{_percent(self.top1)} top-1 held-out")
+        elif self.ms_per_image is not None:  # timed here: say that accuracy is not known
+            parts.append("accuracy not stated")
         if self.speedup is not None:
             parts.append("reference speed" if self.speedup == 1.0
                          else f"{speedup_text(self.speedup)} faster")
+        if self.ms_per_image is not None:
+            parts.append(f"{self.ms_per_image:.1f} ms/image here")
         return f"{self.display_name} — {' · '.join(parts)}" if parts else self.display_name
 
     @property
@@ -128,12 +133,17 @@ def model_profile(path: Path, measure: bool = False) -> ModelProfile:
 
 
 def side_by_side(paths: list[Path], measure: bool = False,
-                 cache: ProfileCache | None = None) -> list[ModelProfile]:
+                 cache: ProfileCache | None = None,
+                 stop: threading.Event | None = None) -> list[ModelProfile]:
     """Profiles of `paths`, in order; a float model that an int8 copy among them was made from
     gets that copy's held-out figures for the float model (`float_top1`, same photos) and
     speed-up 1.0, so a menu or listing compares the two on the same terms (each keeps its own
     name: the one rule). A `cache` reads only changed files (and does not measure)."""
-    profiles = [cache(path) if cache else model_profile(path, measure) for path in paths]
+    def timing() -> bool:  # a window that is closing stops timing (profiles stay quick)
+        return measure and not (stop is not None and stop.is_set())
+
+    profiles = [(cache.measured(path) if timing() else cache(path)) if cache
+                else model_profile(path, timing()) for path in paths]
     copies = {p.source_sha256: p for p in profiles if p.source_sha256 and p.top1 is not None}
     if not copies:
         return profiles
@@ -141,10 +151,11 @@ def side_by_side(paths: list[Path], measure: bool = False,
     return [_with_copy_figures(profile, copies, digest) for profile in profiles]
 
 
-def local_profiles(cache: ProfileCache | None = None) -> list[ModelProfile]:
-    """Every local model (the Model menu's list), side by side; reads files: not on a GUI
-    thread."""
-    return side_by_side(local_model_paths(), cache=cache)
+def local_profiles(cache: ProfileCache | None = None, measure: bool = False,
+                   stop: threading.Event | None = None) -> list[ModelProfile]:
+    """Every local model (the Model menu's list), side by side; `measure` also times each
+    here (once per file with a cache). Reads files: not on a GUI thread."""
+    return side_by_side(local_model_paths(), measure=measure, cache=cache, stop=stop)
 
 
 class ProfileCache:
@@ -153,10 +164,15 @@ class ProfileCache:
 
     def __init__(self) -> None:
         self._known: dict[Path, tuple[tuple[int, int], ModelProfile]] = {}
+        self._timed: dict[Path, tuple[tuple[int, int], ModelProfile]] = {}
         self._digests: dict[Path, tuple[tuple[int, int], str]] = {}
 
     def __call__(self, path: Path) -> ModelProfile:
         return self._get(self._known, path, model_profile)
+
+    def measured(self, path: Path) -> ModelProfile:
+        """The profile with the time per image measured here (about 0.3 s, once per file)."""
+        return self._get(self._timed, path, lambda p: model_profile(p, measure=True))
 
     def sha256(self, path: Path) -> str:
         return self._get(self._digests, path, file_sha256)

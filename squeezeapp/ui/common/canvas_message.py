@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -43,6 +44,7 @@ class Level(enum.IntEnum):
 class MessageAction:
     label: str
     run: Callable[[], None]
+    enabled: bool = True  # False: shown greyed (e.g. Download while downloading)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,20 @@ class MessageBoard(QObject):
         if keys:
             self.changed.emit()
 
+    def clear_errors(self) -> None:
+        """The next picture on screen: the errors shown over the one before are the past."""
+        self.clear_level(Level.ERROR)
+
+    def clear_level(self, level: Level) -> None:
+        keys = [k for k in self._shown if k[1] is level]
+        for key in keys:
+            del self._shown[key]
+        if keys:
+            self.changed.emit()
+
+    def shown(self, topic: str, level: Level) -> CanvasMessage | None:
+        return self._shown.get((topic, level))
+
     def is_shown(self, message: CanvasMessage) -> bool:
         return self._shown.get((message.topic, message.level)) is message
 
@@ -124,6 +140,22 @@ class MessageBoard(QObject):
         """What the canvas shows: errors first, newest first within a level."""
         newest_first = list(reversed(self._shown.values()))
         return sorted(newest_first, key=lambda m: -m.level)[:MAX_CARDS]
+
+
+class CardButton(QPushButton):
+    """A card's button, pressed from the keyboard with Space or Enter once Tab reaches it (the
+    window's own Space, Pause, does not take the key from it)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setAutoDefault(True)  # Enter presses it too
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            return True
+        return super().event(event)
 
 
 class _Card(QFrame):
@@ -156,7 +188,7 @@ class _Card(QFrame):
         title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top.addWidget(title, 1)
         if error:
-            close = QPushButton("✕")
+            close = CardButton("✕")
             close.setObjectName("dismiss")
             close.setToolTip("Dismiss")
             close.setAccessibleName("Dismiss")
@@ -176,7 +208,8 @@ class _Card(QFrame):
             buttons = QHBoxLayout()
             buttons.addStretch(1)
             for action in message.actions:
-                button = QPushButton(action.label)
+                button = CardButton(action.label)
+                button.setEnabled(action.enabled)
                 button.clicked.connect(action.run)
                 buttons.addWidget(button)
             layout.addLayout(buttons)

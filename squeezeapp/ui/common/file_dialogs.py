@@ -3,17 +3,18 @@ folder where the user last chose something of its kind (kept in the app's settin
 
 A folder is remembered only after a choice was made in the dialog (Cancel changes nothing). Each
 kind (images, folder, video, model, export, sort) has its own; a kind never used yet starts where
-the last dialog of any kind ended.
+the last dialog of any kind ended, and the very first in the user's Pictures folder (Videos for a
+video, home for the rest), never the working directory a launcher happened to use.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from squeezeapp.core.imaging.decode import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS
+from squeezeapp.core.imaging.formats import VIDEO_EXTENSIONS, dialog_patterns
 from squeezeapp.ui.common.settings import MAX_STORED_PATH_CHARS
 
 DIALOG_KINDS = ("images", "folder", "video", "model", "export", "sort")
@@ -39,8 +40,9 @@ class DialogFolders:
             self._memory[key] = value
 
     def start(self, kind: str) -> str:
-        """The folder a `kind` dialog opens in ("" lets Qt choose: the working directory)."""
-        return self._get(f"dialogs/{kind}") or self._get(_LAST_ANY)
+        """The folder a `kind` dialog opens in: its own last, the last of any kind, else the
+        user's own folder for it."""
+        return self._get(f"dialogs/{kind}") or self._get(_LAST_ANY) or first_folder(kind)
 
     def remember(self, kind: str, folder: Path) -> None:
         """After a choice: the next `kind` dialog (and any kind not used yet) starts here."""
@@ -58,13 +60,31 @@ class DialogFolders:
         return path
 
 
-def _filters(kind: str, extensions) -> str:
-    return f"{kind} ({' '.join(f'*{ext}' for ext in sorted(extensions))});;All files (*)"
+_VIDEO_PATTERNS = [f"*{ext}" for ext in sorted(VIDEO_EXTENSIONS)]
+_FIRST = {"images": QStandardPaths.StandardLocation.PicturesLocation,
+          "folder": QStandardPaths.StandardLocation.PicturesLocation,
+          "sort": QStandardPaths.StandardLocation.PicturesLocation,
+          "video": QStandardPaths.StandardLocation.MoviesLocation}
+
+
+def first_folder(kind: str) -> str:
+    """Where a first-ever dialog of `kind` opens: Pictures (Videos) when it exists, else home."""
+    home = Path.home()
+    location = _FIRST.get(kind)
+    if location is not None:
+        for folder in QStandardPaths.standardLocations(location):
+            if folder and Path(folder).is_dir() and Path(folder) != home:
+                return folder
+    return str(home)
+
+
+def _filters(kind: str, patterns: list[str]) -> str:
+    return f"{kind} ({' '.join(patterns)});;All files (*)"
 
 
 def ask_images(parent: QWidget, folders: DialogFolders) -> list[Path]:
     files, _ = QFileDialog.getOpenFileNames(parent, "Open Images", folders.start("images"),
-                                            _filters("Images", IMAGE_EXTENSIONS))
+                                            _filters("Images", dialog_patterns()))
     folders.chosen("images", files[0] if files else "")
     return [Path(f) for f in files]
 
@@ -77,7 +97,7 @@ def ask_folder(parent: QWidget, folders: DialogFolders) -> list[Path]:
 
 def ask_video(parent: QWidget, folders: DialogFolders) -> list[Path]:
     file, _ = QFileDialog.getOpenFileName(parent, "Open Video", folders.start("video"),
-                                          _filters("Videos", VIDEO_EXTENSIONS))
+                                          _filters("Videos", _VIDEO_PATTERNS))
     video = folders.chosen("video", file)
     return [video] if video else []
 

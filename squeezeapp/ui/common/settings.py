@@ -131,7 +131,8 @@ class AppSettings:
     model: str | None = None
     camera: int = 0
     resolution: tuple[int, int] | None = None
-    mirror: bool = True
+    mirror: bool = True  # cameras: a selfie view, as in every video-call app
+    mirror_video: bool = False  # video files play as recorded
     smoothing: bool = True
     loop_video: bool = True
     threads: int | None = None
@@ -148,6 +149,7 @@ class AppSettings:
             camera=read.integer("camera/index", 0, 0, MAX_CAMERA_INDEX),
             resolution=_resolution(read),
             mirror=read.boolean("camera/mirror", True),
+            mirror_video=read.boolean("video/mirror", False),
             smoothing=read.boolean("view/smoothing", True),
             loop_video=read.boolean("video/loop", True),
             threads=read.integer("inference/threads", 0, 0, thread_limit()) or None,
@@ -162,6 +164,7 @@ class AppSettings:
         store.setValue("camera/resolution",
                        f"{self.resolution[0]}x{self.resolution[1]}" if self.resolution else "")
         store.setValue("camera/mirror", self.mirror)
+        store.setValue("video/mirror", self.mirror_video)
         store.setValue("view/smoothing", self.smoothing)
         store.setValue("video/loop", self.loop_video)
         store.setValue("inference/threads", self.threads or 0)

@@ -10,10 +10,12 @@ stays alive for the next one.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
 import cv2
+import numpy as np
 from PySide6.QtCore import Signal
 
 from squeezeapp.core.imaging.sources import Frame, FrameSource, SourceError, VideoFileSource
@@ -21,6 +23,28 @@ from squeezeapp.ui.common.convert import bgr_to_qimage
 from squeezeapp.ui.common.loop_worker import LoopWorker
 
 logger = logging.getLogger(__name__)
+
+MAX_UNSHOWN = 2  # frames emitted but not yet taken by the GUI thread: more, and the next waits
+
+
+class PlaybackClock:
+    """Maps a video file's time stamps to the wall clock, as a player does: the frame at
+    position p is due `p - p0` seconds after the frame at p0 was. It starts again after a pause
+    (`reset`) and when the position goes back (a loop)."""
+
+    def __init__(self) -> None:
+        self._anchor: tuple[float, float] | None = None  # (monotonic time, position)
+        self._last = 0.0  # the position asked about last: one before it means a loop
+
+    def reset(self) -> None:
+        self._anchor = None
+
+    def due(self, position: float) -> float:
+        if self._anchor is None or position < self._last:
+            self._anchor = (time.monotonic(), position)
+        self._last = position
+        wall, start = self._anchor
+        return wall + (position - start)
 
 
 @dataclass(frozen=True)
@@ -43,6 +67,24 @@ class CaptureWorker(LoopWorker):
         super().__init__("capture", parent)
         self.retry_interval_s = retry_interval_s
         self._requests = self.slot()
+        self._skipped = 0  # video frames passed over to keep time (decode or display behind)
+        self._unshown = 0  # frames emitted that the GUI thread has not taken yet
+        self._count_lock = threading.Lock()
+
+    @property
+    def skipped(self) -> int:
+        """Video frames passed over to keep real time, since the start."""
+        with self._count_lock:
+            return self._skipped
+
+    def frame_taken(self) -> None:
+        """GUI thread: a `frameReady` arrived (current or stale), so one fewer is queued."""
+        with self._count_lock:
+            self._unshown = max(0, self._unshown - 1)
+
+    def _count_skipped(self, frames: int) -> None:
+        with self._count_lock:
+            self._skipped += frames
 
     def request(self, request: CaptureRequest) -> None:
         """Any thread: the state wanted from now on."""
@@ -106,12 +148,42 @@ class CaptureWorker(LoopWorker):
             self.opened.emit(request.token, source.description)
             return request, True
 
+    def _emit(self, request: CaptureRequest, source: FrameSource, image: np.ndarray,
+              position: float | None) -> bool:
+        """Send a frame to the window and the model; False (nothing sent) while the window
+        still has MAX_UNSHOWN frames to take: queued frames would play in slow motion."""
+        with self._count_lock:
+            if self._unshown >= MAX_UNSHOWN:
+                return False
+            self._unshown += 1
+        if request.mirror:
+            image = cv2.flip(image, 1)
+        frame = Frame.capture(image, source.key, live=True, position_s=position)
+        self.frameReady.emit(request.token, frame, bgr_to_qimage(image))
+        return True
+
+    def _catch_up(self, source: FrameSource, clock: PlaybackClock, interval: float) -> None:
+        """A file whose next frame is more than a frame late (slow decoding, a busy machine)
+        passes over frames, decoded but never converted or shown, until it is on time again:
+        at most a second's worth, so that a frame is still shown when even skipping is slow."""
+        position, skipped = source.position_s, 0
+        while position is not None and skipped < max(1, round(1 / interval)):
+            if time.monotonic() - clock.due(position + interval) <= interval:
+                break
+            if not source.skip():
+                break
+            skipped += 1
+            position = source.position_s
+        if skipped:
+            self._count_skipped(skipped)
+
     def _play(self, first: CaptureRequest, source: FrameSource) -> CaptureRequest | None:
         request, opened = self._open(first, source, lost=False)
         if request is None or not opened:
             return request
         interval = 1.0 / source.fps if source.fps and not source.paced_by_device else 0.0
         due = time.monotonic()
+        clock = PlaybackClock()
         while True:
             if request.paused:
                 new = self._next(request, None)
@@ -119,9 +191,12 @@ class CaptureWorker(LoopWorker):
                     source.close()
                     return new
                 request, due = new, time.monotonic()
+                clock.reset()
                 continue
             if isinstance(source, VideoFileSource):
                 source.loop = request.loop
+            if interval:
+                self._catch_up(source, clock, interval)
             image = source.read()
             if image is None:
                 if not source.reconnects:
@@ -137,12 +212,13 @@ class CaptureWorker(LoopWorker):
                     return reopened
                 request = reopened
                 continue
-            if request.mirror:
-                image = cv2.flip(image, 1)
-            frame = Frame.capture(image, source.key, live=True, position_s=source.position_s)
-            self.frameReady.emit(request.token, frame, bgr_to_qimage(image))
+            position = source.position_s
+            if not self._emit(request, source, image, position):
+                self._count_skipped(1)  # the window has not shown the last ones: keep time
             delay = 0.0
-            if interval:
+            if interval and position is not None:  # a file: its time stamps set the pace
+                delay = clock.due(position + interval) - time.monotonic()
+            elif interval:  # no time stamps (a test's fake camera): the frame rate does
                 due += interval
                 delay = due - time.monotonic()
                 if delay < -interval:  # fell behind (slow decode): do not try to catch up

@@ -43,6 +43,7 @@ class InferenceWorker(LoopWorker):
         self._classifier: Classifier | None = None
         self._smoothing = True
         self._smoother = ProbabilitySmoother()
+        self._last_token = -1
 
     # --- any thread --------------------------------------------------------------------
     def submit(self, frame: Frame, token: int = 0) -> None:
@@ -70,6 +71,11 @@ class InferenceWorker(LoopWorker):
                 self._smoothing = smoothing
             if self._classifier is None:
                 continue  # no model yet: the session submits the picture again once one loads
+            if job.token != self._last_token or not job.frame.live:
+                # a new request (a Replay of the same video too) or a frozen still between
+                # live frames (a pause): the frames after it start a clean average
+                self._smoother.reset()
+                self._last_token = job.token
             try:
                 self.resultReady.emit(self._classify(self._classifier, job))
             except Exception as error:  # one bad frame must not end the thread

@@ -47,3 +47,14 @@ class LiveStats:
     inference_fps: float
     latency_ms: float
     dropped: int
+
+
+@dataclass(frozen=True)
+class ModelFailure:
+    """Why a model did not load: in words for people, and the technical detail (Details)."""
+
+    words: str
+    detail: str
+
+    def __str__(self) -> str:
+        return self.detail

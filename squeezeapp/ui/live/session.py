@@ -44,8 +44,9 @@ class LiveSession(QObject):
     liveChanged = Signal()  # a live source started, paused, ended or stopped
     imageFailed = Signal(str, str)  # path, message (the picture asked for could not be opened)
     sourceWorked = Signal(str)  # a Frame.source: the image asked for decoded, or the video opened
+    sourceOpened = Signal(object)  # the live FrameSource, open (its `details` are known)
     modelLoaded = Signal(object, object)  # ModelRequest, LoadedModel
-    modelFailed = Signal(object, str)  # ModelRequest, message
+    modelFailed = Signal(object, object)  # ModelRequest, ModelFailure
     # what the picture shows; the window connects these to the view
     frameShown = Signal(object, object)  # Frame, QImage: put this picture on screen
     pictureCleared = Signal()  # no picture
@@ -68,7 +69,9 @@ class LiveSession(QObject):
         self.latency = LatencyStats()
         self.last_result: InferenceResult | None = None
         self.loaded: LoadedModel | None = None
-        self.mirror, self.loop_video = True, True
+        # mirroring is a setting per kind of source: cameras are mirrored (a selfie view),
+        # video files play as recorded (a fish swims the way it swam)
+        self.mirror_camera, self.mirror_video, self.loop_video = True, False, True
         self._token = 0
         self._shown_token = -1
         self._pending = ""  # what the current token will show, for people
@@ -77,6 +80,7 @@ class LiveSession(QObject):
         self._ended = False
         self._still_results: dict[tuple[str, str], InferenceResult] = {}
         self._frozen_frame_id = -1  # the paused or stopped live frame classified as a still
+        self._frozen: Frame | None = None  # that frame, while its own result is awaited
         self._veil = QTimer(self, singleShot=True, interval=VEIL_AFTER_MS)
         self._veil.timeout.connect(self._show_veil)
         self._stats_timer = QTimer(self, interval=STATS_INTERVAL_MS)
@@ -121,6 +125,7 @@ class LiveSession(QObject):
 
     def _new_request(self, description: str, badge: str = "") -> int:
         self._token += 1
+        self._frozen = None
         self._pending, self._badge = description, badge
         self._veil.start()
         return self._token
@@ -147,6 +152,7 @@ class LiveSession(QObject):
         self.badgeChanged.emit(self._badge)
         self.board.clear("source")
         self.board.clear("open")
+        self.board.clear_errors()  # a failed model, snapshot or folder was about the last one
         self.pictureShown.emit(self._pending)
         return True
 
@@ -166,7 +172,8 @@ class LiveSession(QObject):
     def open_live(self, source: FrameSource) -> None:
         """Start a live source (camera, video, or a test's fake camera)."""
         token = self._new_request(source.description)
-        self._live = CaptureRequest(token, source, False, self.mirror, self.loop_video)
+        self._live = CaptureRequest(token, source, False, self.mirror_for(source),
+                                    self.loop_video)
         self._ended = False
         self.capture.request(self._live)
         self.liveChanged.emit()
@@ -188,6 +195,7 @@ class LiveSession(QObject):
         beside the batch until the user picks a picture."""
         self._token += 1
         self._shown_token = self._token
+        self._frozen = None
         self._pending, self._badge = "", ""
         self._veil.stop()
         self._stop_live(self._token)
@@ -225,17 +233,44 @@ class LiveSession(QObject):
         self.badgeChanged.emit("Paused" if paused else "")
         if paused:
             self._classify_frozen_frame()
+        else:
+            self._frozen = None
 
     def _classify_frozen_frame(self) -> None:
         """A live frame that stays on screen (paused, stopped, ended) is a still from now on:
-        classify it on its own, so that its predictions are not averaged with earlier scenes."""
+        classify it on its own, so that its predictions are not averaged with earlier scenes.
+        Until its result comes, the overlay shows none (never the smoothed live ones), and
+        live results still in flight are set aside (`_on_result`)."""
         frame = self.frame
         if frame is not None and frame.live and self.loaded is not None:
             self._frozen_frame_id = frame.id
-            self.inference.submit(replace(frame, live=False), self._token)
+            self._frozen = frame
+            self.predictionsChanged.emit(None)
+            self._submit_frozen()
+
+    def _submit_frozen(self) -> None:
+        if self._frozen is not None:
+            self.inference.submit(replace(self._frozen, live=False), self._token)
+
+    @staticmethod
+    def is_camera(source: FrameSource | None) -> bool:
+        """Cameras reconnect when lost; files do not (a test's fake camera is a camera)."""
+        return source is None or source.reconnects
+
+    def mirror_for(self, source: FrameSource | None) -> bool:
+        return self.mirror_camera if self.is_camera(source) else self.mirror_video
+
+    @property
+    def mirror(self) -> bool:
+        """The mirror setting of the source playing (of cameras when nothing plays)."""
+        return self.mirror_for(self.live_source)
 
     def set_mirror(self, mirror: bool) -> None:
-        self.mirror = mirror
+        """Mirror (or not) the kind of source playing now, and that kind from now on."""
+        if self.is_camera(self.live_source):
+            self.mirror_camera = mirror
+        else:
+            self.mirror_video = mirror
         self._update_live(mirror=mirror)
 
     def set_loop(self, loop: bool) -> None:
@@ -255,6 +290,9 @@ class LiveSession(QObject):
 
     # --- from the workers ---------------------------------------------------------------------
     def _on_live_frame(self, token: int, frame: Frame, image: QImage) -> None:
+        self.capture.frame_taken()
+        if self._frozen is not None or self.paused:
+            return  # sent before the pause reached the capture thread: the picture stays
         if self._is_current(token):
             self._present(token, frame, image)
 
@@ -263,6 +301,7 @@ class LiveSession(QObject):
             self.board.clear("source", Level.INFO)
             if (source := self.live_source) is not None:
                 self.sourceWorked.emit(source.key)
+                self.sourceOpened.emit(source)
 
     def _on_waiting(self, token: int, message: str) -> None:
         if not self._is_current(token):
@@ -318,8 +357,16 @@ class LiveSession(QObject):
         self.pictureShown.emit(f"{self._pending} (could not be opened)")
 
     def _on_result(self, result: InferenceResult) -> None:
+        frozen = self._frozen
+        if frozen is not None and (result.live or result.frame_id != frozen.id):
+            # a live frame in flight when the picture froze: not about the frozen frame, and
+            # it may have taken the frozen frame's place in the model's slot
+            if result.live:
+                self._submit_frozen()
+            return
         if not self._is_current(result.token):
             return  # answers a request the user has left
+        self._frozen = None
         self.inference_meter.tick()
         self.latency.add(result.latency_ms)
         if not result.live and result.frame_id != self._frozen_frame_id:

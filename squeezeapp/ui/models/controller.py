@@ -19,10 +19,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QMessageBox, QProgressDialog, QWidget
 from superqt.utils import create_worker
@@ -39,17 +40,34 @@ from squeezeapp.ui.common.menu_section import MenuSection
 from squeezeapp.ui.common.options import GuiOptions
 from squeezeapp.ui.common.settings import AppSettings
 from squeezeapp.ui.live.model_loader import ModelRequest
-from squeezeapp.ui.live.payloads import InferenceResult, LoadedModel
+from squeezeapp.ui.live.payloads import InferenceResult, LoadedModel, ModelFailure
 from squeezeapp.ui.live.session import LiveSession
 from squeezeapp.ui.models.engine_menu import EngineMenu
 
 logger = logging.getLogger(__name__)
 
 START_PURPOSES = ("saved", "override")  # a failure of these falls back to the default model
+STALLED_AFTER_S = 3.0  # no byte for this long: the progress says it is waiting for the server
 
 
 def _megabytes(count: int) -> str:
     return f"{count / 1e6:.1f} MB"
+
+
+def _download_advice(message: str) -> str:
+    """What to do, for what failed: a bad file is not a connection problem."""
+    if "SHA-256 mismatch" in message:
+        return ("The file that arrived is not the expected model (its checksum differs), so "
+                "it was deleted: the server may have changed it, or something altered it on "
+                "the way. Try again later, or open a model file you already have.")
+    if "cannot write" in message or "cannot save" in message:
+        return ("It could not be saved on this computer: free some disk space or check the "
+                "folder's permissions, then try again.")
+    if "no data for" in message or "too slow" in message or "not finished after" in message:
+        return ("The server stopped sending. Try again later, or open a model file you "
+                "already have.")
+    return ("Check the internet connection and try again, or open a model file you already "
+            "have.")
 
 
 def _download_size(model: KnownModel) -> str:
@@ -85,6 +103,15 @@ class ModelController(QObject):
         self.listing = False
         self._profile_cache = ProfileCache()  # used by one listing thread at a time
         self.engine_menu: EngineMenu | None = None  # Model ▸ Execution Provider, once built
+        self._measure_wanted = False  # the menu was opened: time the models (once per file)
+        self._measuring = False  # the listing running times the models
+        self._closing = threading.Event()  # the window is closing: a listing stops timing
+        self._no_model_why: str | None = None  # the no-model card is up (for its buttons)
+        self.details_box: QMessageBox | None = None
+        self._progress_text = ""
+        self._last_bytes_at = 0.0  # monotonic time of the download's last progress
+        self._stall_timer = QTimer(self, interval=1000)
+        self._stall_timer.timeout.connect(self._show_stall)
         session.modelLoaded.connect(self._on_loaded)
         session.modelFailed.connect(self._on_failed)
         session.resultShown.connect(self._on_result)
@@ -146,6 +173,7 @@ class ModelController(QObject):
 
     # --- outcomes ---------------------------------------------------------------------------
     def _on_loaded(self, request: ModelRequest, loaded: LoadedModel) -> None:
+        self._no_model_why = None
         self.board.clear("model", Level.INFO)
         if request.purpose != "fallback":
             self.board.clear("model")
@@ -172,34 +200,57 @@ class ModelController(QObject):
             self._confirm = None
             self.remember(**dict(confirm.remember))
 
-    def _on_failed(self, request: ModelRequest, message: str) -> None:
+    def _on_failed(self, request: ModelRequest, failure: ModelFailure) -> None:
         self.board.clear("model", Level.INFO)
+        message = failure.detail
+        details = (MessageAction("Details…", lambda: self.show_details(failure)),) \
+            if failure.words != failure.detail else ()
         if request.purpose in START_PURPOSES:
             what = "remembered" if request.purpose == "saved" else "--model"
             self.board.error("model", f"The {what} model could not be loaded",
-                             f"{message}\nUsing the default model instead.")
+                             f"{self._title(request.model)}: {failure.words}\nUsing the default "
+                             "model instead.", details)
             self._request(None, "fallback", model=None)
         elif self.loaded is not None:
             self.labelsChanged.emit(f"Model: {self.loaded.display_name}", str(self.loaded.path),
                                     self._provider_text)
             self.board.error("model", f"Could not load {self._title(request.model)}",
-                             f"{message}\nStill using {self.loaded.display_name}. Choose "
+                             f"{failure.words}\nStill using {self.loaded.display_name}. Choose "
                              "another model in the Model menu, or open a model file.",
-                             (MessageAction("Open Model File…", self.choose_model),))
+                             (*details, MessageAction("Open Model File…", self.choose_model)))
         else:
             self._no_model(message, first_run=request.purpose in ("default", "fallback"))
 
+    def show_details(self, failure: ModelFailure) -> None:
+        """The technical reason behind a model's plain-words card (selectable, to report)."""
+        box = QMessageBox(QMessageBox.Icon.Information, "Model details", failure.words,
+                          QMessageBox.StandardButton.Close, self.window)
+        box.setObjectName("model-details")
+        box.setInformativeText(failure.detail)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+        self.details_box = box
+
     def _no_model(self, why: str, first_run: bool) -> None:
-        why = why.replace(COMMAND_LINE_ADVICE, "")  # the card's buttons are the advice here
+        self._no_model_why = why.replace(COMMAND_LINE_ADVICE, "")  # the buttons advise here
         self.labelsChanged.emit("Model: none", "", "")
+        self._show_no_model()
+        if first_run and self.first_run_box is None:
+            self._offer_first_run()
+
+    def _show_no_model(self) -> None:
+        """The no-model card; its Download button is greyed while a download runs."""
+        if self._no_model_why is None or self.loaded is not None:
+            return
+        downloading = self.downloading
         self.board.error(
             "model", "No model loaded",
             "squeezeapp needs a SqueezeNet model to classify pictures: download the official "
-            f"one ({_download_size(ZOO_MODEL)}) or open a model file you have.\n\n{why}",
-            (MessageAction("Download", self.download_default_model),
+            f"one ({_download_size(ZOO_MODEL)}) or open a model file you have."
+            f"\n\n{self._no_model_why}",
+            (MessageAction("Downloading…" if downloading else "Download",
+                           self.download_default_model, enabled=not downloading),
              MessageAction("Open Model File…", self.choose_model)))
-        if first_run and self.first_run_box is None:
-            self._offer_first_run()
 
     def _offer_first_run(self) -> None:
         box = QMessageBox(self.window)
@@ -254,23 +305,34 @@ class ModelController(QObject):
         self.fill_menu(menu)
 
     def _refresh_menu(self, menu: QMenu) -> None:
-        """The Model menu is opening: show what is known now, and look again off the GUI thread."""
-        self.list_models()
+        """The Model menu is opening: show what is known now, and look again off the GUI
+        thread, timing each model here this time (once per file)."""
+        self.list_models(measure=True)
         self.fill_menu(menu)
 
-    def list_models(self) -> None:
-        """Profile the local models off the GUI thread (unchanged files are not read again)."""
+    def list_models(self, measure: bool = False) -> None:
+        """Profile the local models off the GUI thread (unchanged files are not read again);
+        `measure` (once the menu is opened) also times each model here, once per file, so
+        that every entry shows a speed beside its accuracy."""
+        self._measure_wanted |= measure
         if self.listing:
             return
         self.listing = True
-        worker = create_worker(local_profiles, self._profile_cache, _start_thread=False,
-                               _ignore_errors=True)
+        self._measuring = self._measure_wanted
+        worker = create_worker(local_profiles, self._profile_cache, self._measuring,
+                               self._closing, _start_thread=False, _ignore_errors=True)
+        # bound methods: a listing that ends after the window closed calls nothing
         worker.returned.connect(self._on_listed)
-        worker.errored.connect(lambda error: self._on_listed(self.profiles or [], error))
+        worker.errored.connect(self._on_listing_failed)
         worker.start()
+
+    def _on_listing_failed(self, error: Exception) -> None:
+        self._on_listed(self.profiles or [], error)
 
     def _on_listed(self, profiles: list[ModelProfile], error: Exception | None = None) -> None:
         self.listing = False
+        if self._measure_wanted and not self._measuring and error is None:
+            QTimer.singleShot(0, lambda: self.list_models(measure=True))  # asked for meanwhile
         if error is not None:
             self.board.note(Level.ERROR, f"Listing the models failed: {error}")
         if self.profiles == list(profiles):
@@ -326,6 +388,10 @@ class ModelController(QObject):
         dialog.canceled.connect(self.cancel_download)
         self.board.clear("download")
         self.board.info("download", f"Downloading {ZOO_MODEL.name}…")
+        self._show_no_model()
+        self._progress_text = f"Downloading {ZOO_MODEL.name}: connecting…"
+        self._last_bytes_at = time.monotonic()
+        self._stall_timer.start()
         worker = create_worker(download_known_model, ZOO_MODEL, None,
                                relay.progress.emit, cancel,
                                _start_thread=False, _ignore_errors=True)
@@ -337,20 +403,34 @@ class ModelController(QObject):
     def _on_progress(self, done: int, total: int | None) -> None:
         if self.progress is None:
             return
+        self._last_bytes_at = time.monotonic()
         if total:
             self.progress.setRange(0, 1000)
             self.progress.setValue(min(1000, int(done * 1000 / total)))
-            self.progress.setLabelText(f"Downloading {ZOO_MODEL.name}: {_megabytes(done)} of "
-                                       f"{_megabytes(total)}")
+            self._progress_text = (f"Downloading {ZOO_MODEL.name}: {_megabytes(done)} of "
+                                   f"{_megabytes(total)}")
         else:
-            self.progress.setLabelText(f"Downloading {ZOO_MODEL.name}: {_megabytes(done)}")
+            self._progress_text = f"Downloading {ZOO_MODEL.name}: {_megabytes(done)}"
+        self.progress.setLabelText(self._progress_text)
+
+    def _show_stall(self) -> None:
+        """A server that stops sending: the dialog says so and for how long (the download
+        gives up by itself after its stall limit)."""
+        if self.progress is None:
+            return
+        waited = time.monotonic() - self._last_bytes_at
+        if waited >= STALLED_AFTER_S:
+            self.progress.setLabelText(f"{self._progress_text}\nwaiting for the server…, "
+                                       f"{waited:.0f} s")
 
     def _finish_download(self) -> None:
         self._cancel = None
+        self._stall_timer.stop()
         if self.progress is not None:
             self.progress.hide()
             self.progress.deleteLater()
             self.progress = None
+        self._show_no_model()  # Download is enabled again
 
     def cancel_download(self) -> None:
         """Cancel: the dialog goes at once; the thread notices the event within a fraction of a
@@ -376,8 +456,7 @@ class ModelController(QObject):
         self._finish_download()
         self.board.clear("download")
         self.board.error("download", "The model could not be downloaded",
-                         f"{error}\nCheck the internet connection and try again, or open a "
-                         "model file you already have.",
+                         f"{error}\n{_download_advice(str(error))}",
                          (MessageAction("Try Again", self.download_default_model),
                           MessageAction("Open Model File…", self.choose_model)))
 
@@ -385,6 +464,7 @@ class ModelController(QObject):
         """Cancel a download and give its thread a bounded time to delete its partial file."""
         if self.engine_menu is not None:
             self.engine_menu.shutdown()
+        self._closing.set()
         if self._cancel is not None:
             self._cancel.set()
             self._finish_download()

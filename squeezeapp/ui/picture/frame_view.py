@@ -28,7 +28,7 @@ class FrameView(QWidget):
         self.setAccessibleName("Picture and predictions")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab (hide the overlay) works here
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab goes on to the canvas's buttons
         self.setMouseTracking(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self._frame: Frame | None = None

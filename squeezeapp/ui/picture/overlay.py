@@ -35,7 +35,8 @@ SMALL_PX = 11.5
 STATS_PX = 12.0
 BADGE_PX = 13.5
 REFERENCE_SIZE = (900.0, 600.0)
-MIN_SCALE, MAX_SCALE = 0.6, 4.0
+MIN_SCALE, MAX_SCALE = 0.8, 4.0  # at 0.6 a 640×400 window's small text was ~7 px
+MIN_TEXT_PX = 9  # the smallest text the overlay draws, whatever the window's size
 
 
 class ShownResult(Protocol):
@@ -75,7 +76,7 @@ def overlay_scale(area: QRectF) -> float:
 
 def _font(painter: QPainter, pixels: float, bold: bool = False) -> QFont:
     font = QFont(painter.font())
-    font.setPixelSize(max(6, round(pixels)))
+    font.setPixelSize(max(MIN_TEXT_PX, round(pixels)))
     font.setBold(bold)
     return font
 

@@ -28,7 +28,7 @@ class OverlayMenu(QObject):
         super().__init__(parent)
         self._options = options
         self.visible_action = QAction("Show &Overlay", menu, checkable=True)
-        self.visible_action.setShortcut(QKeySequence(Qt.Key.Key_Tab))
+        self.visible_action.setShortcut(QKeySequence(Qt.Key.Key_O))  # Tab moves the focus
         self.visible_action.setChecked(options.overlay_visible)
         self.visible_action.toggled.connect(lambda on: self._set(overlay_visible=on))
         menu.addAction(self.visible_action)

@@ -18,6 +18,7 @@ from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.ui.common.percent_text import percent_text
 from squeezeapp.ui.results.table_model import (
     ERROR_COLOUR,
+    NOT_CLASSIFIED,
     RESULT_ROLE,
     THUMBNAIL_ROLE,
     Column,
@@ -126,7 +127,8 @@ class GridDelegate(QStyledItemDelegate):
         painter.setFont(bold)
         if result is None:
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            title = "classifying…"
+            waiting = index.sibling(index.row(), Column.LABEL).data() != NOT_CLASSIFIED
+            title = "classifying…" if waiting else NOT_CLASSIFIED
         elif result.classification is None:
             painter.setPen(ERROR_COLOUR)
             title = "unreadable"

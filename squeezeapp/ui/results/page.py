@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from squeezeapp.core.batch.result_cache import ResultCache
+from squeezeapp.core.imaging.scan import ImageScan
 from squeezeapp.core.inference.classifier import SessionSettings
 from squeezeapp.ui.results.view import ResultsView
 
@@ -50,12 +51,15 @@ class ResultsPage(QObject):
         return bool(self.paths)
 
     def show_batch(self, paths: list[Path], model: str | None,
-                   settings: SessionSettings | None) -> None:
-        """Classify `paths` in the background and show the results view."""
+                   settings: SessionSettings | None, left_out: ImageScan | None = None) -> None:
+        """Classify `paths` in the background and show the results view, with one line for
+        what the folders or the drop held besides pictures."""
         self.paths = list(paths)
         self._model, self._settings = model, settings
         self._picture_chosen = False  # the picture view stays empty until one is asked for
+        self.view.back_button.hide()  # nothing to go back to (Esc still opens the current row)
         self.view.start(self.paths, model, settings)
+        self.view.set_left_out(left_out or ImageScan())
         self.show_results()
 
     def model_changed(self, model: str | None, settings: SessionSettings | None) -> None:
@@ -98,6 +102,7 @@ class ResultsPage(QObject):
         """Open one result in the picture view; ←/→ then walk the rows in the order, and with
         the filter, that the table shows (falling back to the batch's order)."""
         self._picture_chosen = True
+        self.view.back_button.show()
         chosen = Path(path)
         shown = self.view.shown_paths()
         order = shown if chosen in shown else self.paths

@@ -36,6 +36,7 @@ RESULT_ROLE = Qt.ItemDataRole.UserRole + 2  # the FileResult, or None while pend
 PATH_ROLE = Qt.ItemDataRole.UserRole + 3  # the file's path as str
 THUMBNAIL_ROLE = Qt.ItemDataRole.UserRole + 4  # QPixmap, aspect kept (DecorationRole: a QIcon)
 PENDING = "…"
+NOT_CLASSIFIED = "not classified"  # a cancelled batch's rows it never reached
 UNSURE_COLOUR = QColor(196, 120, 0)  # darker than the overlay's amber: legible on white
 ERROR_COLOUR = QColor(200, 50, 45)
 
@@ -74,7 +75,16 @@ class ResultsModel(QAbstractTableModel):
         self._results = [None] * len(self._paths)
         self._row_of = {}
         self._done = self._failed = 0
+        self.stopped = False  # cancelled: the rows still pending will not be classified
         self.endResetModel()
+
+    def set_stopped(self, stopped: bool) -> None:
+        """Cancelled (or resumed): the pending rows say "not classified" (or "…" again)."""
+        if stopped != self.stopped:
+            self.stopped = stopped
+            if self._paths:
+                self.dataChanged.emit(self.index(0, 0),
+                                      self.index(len(self._paths) - 1, len(Column) - 1))
 
     def apply(self, chunk: Iterable[tuple[int, FileResult]]) -> None:
         """Store results by row; one dataChanged for the span they cover."""
@@ -135,6 +145,9 @@ class ResultsModel(QAbstractTableModel):
                    role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return HEADERS.get(Column(section)) if 0 <= section < len(Column) else None
+        if orientation == Qt.Orientation.Horizontal and \
+                role == Qt.ItemDataRole.InitialSortOrderRole and section == Column.CONFIDENCE:
+            return Qt.SortOrder.DescendingOrder  # the first click shows the surest first
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
@@ -147,7 +160,8 @@ class ResultsModel(QAbstractTableModel):
         if role == SORT_ROLE:
             return self._sort_key(row, column, result)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return top5_tooltip(result) if result is not None else f"{self._paths[row]}\nwaiting"
+            return top5_tooltip(result) if result is not None else \
+                f"{self._paths[row]}\n{NOT_CLASSIFIED if self.stopped else 'waiting'}"
         if role == RESULT_ROLE:
             return result
         if role == PATH_ROLE:
@@ -184,7 +198,9 @@ class ResultsModel(QAbstractTableModel):
         if column == Column.FILE:
             return self.name(row)
         if result is None:
-            return PENDING if column != Column.ERROR else ""
+            if column == Column.ERROR:
+                return ""
+            return NOT_CLASSIFIED if self.stopped and column == Column.LABEL else PENDING
         classification = result.classification
         if column == Column.LABEL:
             return classification.top.name if classification else ""

@@ -27,10 +27,9 @@ from squeezeapp.ui.common.jobs import start_tracked, wait_all
 
 logger = logging.getLogger(__name__)
 
-THUMBNAIL_PX = 160  # the longer side, in device pixels (sharp at 2× on a 80-px cell, or 1×)
+THUMBNAIL_PX = 160  # the longer side at 1× (a grid cell shows 136 px); times the screen ratio
 MAX_CACHE_BYTES = 48 << 20
 MAX_PENDING = 256
-
 
 
 def make_thumbnail(path: Path, size: int = THUMBNAIL_PX) -> QImage:
@@ -38,7 +37,7 @@ def make_thumbnail(path: Path, size: int = THUMBNAIL_PX) -> QImage:
 
     Read as every picture is (`read_image`: a regular file only, never blocking on a FIFO, within
     the memory budget); a large JPEG is decoded at 1/2, 1/4 or 1/8 scale by libjpeg itself,
-    several times faster than a full decode of a phone photo."""
+    several times faster than a full decode of a phone photo; every format comes out upright."""
     image = read_image(path, min_side=size)
     height, width = image.shape[:2]
     scale = min(1.0, size / max(height, width))
@@ -167,8 +166,11 @@ class ThumbnailCache(QObject):
         self._failed.clear()
         self._used = 0
 
-    def shutdown(self, timeout_s: float = 2.0) -> bool:
-        """Drop the queue and wait (bounded) for the decode in progress; True if it ended."""
+    def cancel_pending(self) -> None:
         with self._lock:
             self._pending.clear()  # the worker ends by itself once it sees an empty queue
+
+    def shutdown(self, timeout_s: float = 2.0) -> bool:
+        """Drop the queue and wait (bounded) for the decode in progress; True if it ended."""
+        self.cancel_pending()
         return wait_all([self._idle], timeout_s, "thumbnail worker")

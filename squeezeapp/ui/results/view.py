@@ -14,6 +14,7 @@ Integration (what a window does with it):
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 import time
@@ -23,11 +24,13 @@ from pathlib import Path
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
+    QSettings,
     Qt,
     QThreadPool,
+    QUrl,
     Signal,
 )
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -49,7 +52,10 @@ from superqt.utils import create_worker
 from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
 from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.core.batch.result_cache import ResultCache
+from squeezeapp.core.batch.xmp import SidecarNaming, SidecarResult, tag_results, untag_photos
+from squeezeapp.core.batch.xmp import describe as describe_sidecars
 from squeezeapp.core.common.files import describe_os_error
+from squeezeapp.core.imaging.scan import ImageScan, describe_left_out
 from squeezeapp.core.inference.classifier import SessionSettings
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
 from squeezeapp.ui.common.jobs import start_tracked, wait_all
@@ -70,7 +76,8 @@ from squeezeapp.ui.results.table_model import (
     Column,
     ResultsModel,
 )
-from squeezeapp.ui.results.thumbnails import ThumbnailCache
+from squeezeapp.ui.results.tags import TagSettings, WriteTagsDialog
+from squeezeapp.ui.results.thumbnails import THUMBNAIL_PX, ThumbnailCache
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +91,16 @@ class ResultsView(QWidget):
     errorShown = Signal(str)  # a failure the view shows (and keeps) in its status line
     exported = Signal(str, int)  # path written, results in it
     sortFinished = Signal(object)  # SortSummary
+    tagsFinished = Signal(str)  # "Wrote tags to 100 sidecars", when Write/Remove Tags ends
 
     def __init__(self, cache: ResultCache | None = None, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("results-view")
         self.setAccessibleName("Results view")  # also where its keys work (Keyboard Shortcuts)
-        self.thumbnails = ThumbnailCache(parent=self)
+        # thumbnails as sharp as the screen: a 2× screen draws a cell with twice the pixels
+        screen = QGuiApplication.primaryScreen()
+        ratio = screen.devicePixelRatio() if screen is not None else 1.0
+        self.thumbnails = ThumbnailCache(size=round(THUMBNAIL_PX * max(1.0, ratio)), parent=self)
         self.model = ResultsModel(self.thumbnails, self)
         self.proxy = ResultsFilter(self)
         self.proxy.setSourceModel(self.model)
@@ -100,6 +111,11 @@ class ResultsView(QWidget):
         self.job.modelReady.connect(self._on_model_ready)
         self.show_summaries = True  # dialogs after "Sort into folders" (tests turn them off)
         self.dialog_folders = DialogFolders()  # the window hands over the app's remembered ones
+        self.settings_store: QSettings | None = None  # the app's settings (Write Tags' choices)
+        self.tags_note = ""  # the last Write/Remove Tags outcome, in the status line
+        self.tags_dialog: WriteTagsDialog | None = None
+        self._tag_settings: TagSettings | None = None  # chosen in this run (else the stored)
+        self.tags_box: QMessageBox | None = None
         self.last_summary: JobSummary | None = None
         self.error = ""
         self.summary_box: QMessageBox | None = None
@@ -123,6 +139,7 @@ class ResultsView(QWidget):
         self.filter_edit.setPlaceholderText("Filter by label or file name")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setAccessibleName("Filter")
+        self.filter_edit.setMinimumWidth(200)  # its hint stays readable in a 640-px window
         self.filter_edit.textChanged.connect(self.proxy.set_text)
         self.confidence_spin = QDoubleSpinBox(self)
         self.confidence_spin.setRange(0, 100)
@@ -177,26 +194,38 @@ class ResultsView(QWidget):
         self.jsonl_action = self._action("Export &JSON Lines…",
                                          lambda: self.choose_export("jsonl"))
         self.sort_action = self._action("&Sort into Folders…", self.choose_sort_folder)
+        self.write_tags_action = self._action("&Write Tags…", self.choose_write_tags)
+        self.remove_tags_action = self._action("&Remove Tags…", self.choose_remove_tags)
+        for action in (self.write_tags_action, self.remove_tags_action):
+            action.setToolTip("Labels as keywords in XMP sidecars, where photo managers "
+                              "(darktable, digiKam, Lightroom, Immich) read them")
         self.export_button = export_button = MenuButton(self)  # its arrow beside "Export"
         export_button.setText("Export")
         export_menu = QMenu(export_button)
         export_menu.addActions([self.csv_action, self.jsonl_action])
+        # results that leave for the user's photo manager (here: the top bar fits 640 px)
+        export_menu.addSeparator()
+        export_menu.addActions([self.write_tags_action, self.remove_tags_action])
+        export_menu.setToolTipsVisible(True)
         export_button.setMenu(export_menu)
         self.sort_button = sort_button = QToolButton(self)
         sort_button.setDefaultAction(self.sort_action)
-        back_button = QToolButton(self)
+        self.back_button = back_button = QToolButton(self)
         back_button.setDefaultAction(self.back_action)
 
+        # two rows, so that a 640-px window keeps the filter readable and every button whole:
+        # what is shown (filter, view) above what to do with it (export, sort, go back)
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.confidence_spin)
         top.addSpacing(12)
         top.addWidget(self.table_button)
         top.addWidget(self.grid_button)
-        top.addSpacing(12)
-        top.addWidget(export_button)
-        top.addWidget(sort_button)
-        top.addWidget(back_button)
+        actions = QHBoxLayout()
+        actions.addStretch(1)
+        actions.addWidget(export_button)
+        actions.addWidget(sort_button)
+        actions.addWidget(back_button)
 
         self.progress = QProgressBar(self)
         self.progress.setTextVisible(False)
@@ -206,7 +235,15 @@ class ResultsView(QWidget):
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.clicked.connect(self._cancel_or_resume)
+        # what the folders or the drop held besides pictures, the list a click away
+        self.left_out = ImageScan()
+        self.left_out_box: QMessageBox | None = None
+        self.left_out_label = QLabel(self)
+        self.left_out_label.setObjectName("results-left-out")
+        self.left_out_label.setTextFormat(Qt.TextFormat.RichText)
+        self.left_out_label.linkActivated.connect(lambda _link: self.show_left_out())
+        self.left_out_label.hide()
         bottom = QHBoxLayout()
         bottom.addWidget(self.progress, 1)
         bottom.addWidget(self.status_label, 2)
@@ -224,11 +261,37 @@ class ResultsView(QWidget):
         no_match_row.addWidget(clear_button)
         self.no_match.hide()
 
+        # what an export or a sort did, with the way to see it (kept until the next batch or ✕)
+        self.notice = QWidget(self)
+        self.notice.setObjectName("results-notice")
+        self.notice_label = QLabel(self.notice)
+        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.show_folder_button = QPushButton("Show in Folder", self.notice)
+        self.show_folder_button.clicked.connect(self.show_notice_folder)
+        close_notice = QToolButton(self.notice)
+        close_notice.setText("✕")
+        close_notice.setAccessibleName("Close")
+        close_notice.clicked.connect(self.notice.hide)
+        notice_row = QHBoxLayout(self.notice)
+        notice_row.setContentsMargins(0, 4, 0, 4)
+        notice_row.addWidget(self.notice_label, 1)
+        notice_row.addWidget(self.show_folder_button)
+        notice_row.addWidget(close_notice)
+        self.notice.hide()
+        self.notice_folder: Path | None = None
+        self.exported.connect(lambda path, count: self.show_notice(
+            f"Exported {count:,} result{'s' * (count != 1)} to {Path(path).name}",
+            Path(path).parent))
+        self.show_page(1)  # thumbnails first: what a folder of pictures looks like
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(top)
+        layout.addLayout(actions)
+        layout.addWidget(self.notice)
         layout.addWidget(self.no_match)
         layout.addWidget(self.pages, 1)
+        layout.addWidget(self.left_out_label)
         layout.addLayout(bottom)
 
     def _action(self, text: str, slot, shortcut=None) -> QAction:
@@ -260,6 +323,30 @@ class ResultsView(QWidget):
     def current_view(self) -> QAbstractItemView:
         return self.table if self.pages.currentIndex() == 0 else self.grid
 
+    # --- what was left out ----------------------------------------------------------------
+    def set_left_out(self, scan: ImageScan) -> None:
+        """'4 files left out: 2 videos, 1 text file, 1 unsupported format  Show list'."""
+        self.left_out = scan
+        summary = scan.summary()
+        self.left_out_label.setText(f"{html.escape(summary)} &nbsp;<a href='list'>Show list</a>"
+                                    if summary else "")
+        self.left_out_label.setVisible(bool(summary))
+
+    def left_out_text(self) -> str:
+        return self.left_out.summary()
+
+    def show_left_out(self) -> None:
+        """The list of what was left out and why, in a box the user closes."""
+        scan = self.left_out
+        box = QMessageBox(QMessageBox.Icon.Information, "Left Out", scan.summary() + ".",
+                          QMessageBox.StandardButton.Close, self)
+        box.setInformativeText("These were found but are not pictures squeezeapp reads. "
+                               "Details lists each one and why.")
+        box.setDetailedText(describe_left_out(scan.left_out, scan.left_out_total))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.left_out_box = box
+        box.open()
+
     # --- the batch --------------------------------------------------------------------------
     def start(self, paths: Sequence[Path], model: str | Path | None,
               settings: SessionSettings | None = None, top_k: int = 5) -> None:
@@ -272,7 +359,10 @@ class ResultsView(QWidget):
         self._started = time.perf_counter()
         self._model_ready_at = None
         self._classified = 0
+        self._job_args = (list(paths), model, settings, top_k)
+        self.cancel_button.setText("Cancel")
         self.cancel_button.setEnabled(bool(paths))
+        self.notice.hide()
         if paths:
             self.job.start(paths, model, settings, top_k)
         self._update_status()
@@ -282,9 +372,40 @@ class ResultsView(QWidget):
         self._sort_cancel.set()
         self.cancel_button.setEnabled(False)
 
+    def _cancel_or_resume(self) -> None:
+        (self.resume if self.model.stopped else self.cancel)()
+
+    def resume(self) -> None:
+        """Go on with a cancelled batch: the results it finished are remembered (the cache),
+        so they come back at once and only the rest is classified."""
+        paths, model, settings, top_k = self._job_args
+        self.start(paths, model, settings, top_k)
+
+    def show_notice(self, text: str, folder: Path | None) -> None:
+        self.notice_label.setText(text)
+        self.notice_folder = folder
+        self.show_folder_button.setVisible(folder is not None)
+        self.notice.show()
+
+    def show_notice_folder(self) -> bool:
+        """Show in Folder: the folder in the system's file manager."""
+        folder = self.notice_folder
+        if folder is None:
+            return False
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self.show_error(f"No file manager answered. The files are in {folder}")
+            return False
+        return True
+
+    def begin_shutdown(self) -> None:
+        """Ask every background job to stop, without waiting: the window does this first, so
+        that they wind down together while other parts close (a quiet exit well under 1 s)."""
+        self.cancel()
+        self.thumbnails.cancel_pending()
+
     def shutdown(self, timeout_s: float = 2.0) -> None:
         """Stop every background job and wait for them, `timeout_s` in all (window close)."""
-        self.cancel()
+        self.begin_shutdown()
         deadline = time.monotonic() + timeout_s
         self.job.wait(timeout_s)
         self.thumbnails.shutdown(max(0.0, deadline - time.monotonic()))
@@ -305,7 +426,9 @@ class ResultsView(QWidget):
 
     def _on_finished(self, summary: JobSummary) -> None:
         self.last_summary = summary
-        self.cancel_button.setEnabled(False)
+        self.model.set_stopped(summary.cancelled)
+        self.cancel_button.setText("Resume" if summary.cancelled else "Cancel")
+        self.cancel_button.setEnabled(summary.cancelled)
         self.progress.setValue(self.model.done)
         self._update_status()
         self.finished.emit(summary)
@@ -347,6 +470,8 @@ class ResultsView(QWidget):
             parts.append(f"{summary.cached:,} remembered")
         if failed:
             parts.append(f"{failed:,} unreadable")
+        if self.tags_note:
+            parts.append(self.tags_note)
         hidden = total - self.proxy.rowCount()
         if hidden:
             parts.append(f"{hidden:,} hidden by the filter")
@@ -462,13 +587,95 @@ class ResultsView(QWidget):
         worker = create_worker(
             copy_into_label_folders, list(results), destination, self._sort_cancel,
             _start_thread=False,
-            _connect={"returned": self._on_sorted,
+            _connect={"returned": lambda summary: self._on_sorted(summary, destination),
                       "errored": lambda error: self.show_error(
                           f"Sort into folders failed: {_in_words(error)}")})
         return self._run(worker)
 
-    def _on_sorted(self, summary: SortSummary) -> None:
+    # --- XMP sidecars -----------------------------------------------------------------------
+    def _tag_targets(self) -> tuple[list[FileResult], bool]:
+        """The classified results of the selected rows, else of all rows; and whether that
+        was a selection."""
+        rows = self.selected_rows()
+        results = [r for r in self.model.finished_results(rows or None) if r.ok]
+        return results, bool(rows)
+
+    def choose_write_tags(self) -> None:
+        results, selected = self._tag_targets()
+        if not results:
+            self.show_error("Nothing to tag yet: no photo has been classified")
+            return
+        dialog = WriteTagsDialog(self.tag_settings,
+                                 self.model.unsure_threshold, len(results), selected, self)
+        dialog.accepted.connect(lambda: self._on_tags_chosen(dialog.chosen(), results))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.tags_dialog = dialog
+        dialog.open()
+
+    @property
+    def tag_settings(self) -> TagSettings:
+        return self._tag_settings or TagSettings.load(self.settings_store)
+
+    def _on_tags_chosen(self, settings: TagSettings, results: list[FileResult]) -> None:
+        self._tag_settings = settings
+        settings.save(self.settings_store)
+        self.write_tags(settings, results)
+
+    def write_tags(self, settings: TagSettings, results: Sequence[FileResult] | None = None):
+        """Write the keywords into the sidecars off the GUI thread; emits `tagsFinished`."""
+        if results is None:
+            results = self._tag_targets()[0]
+        rule = settings.rule(self.model.unsure_threshold)
+        work = [(result.path, result.classification) for result in results]
+        worker = create_worker(
+            tag_results, work, rule, naming=settings.naming, _start_thread=False,
+            _connect={"returned": lambda outcomes: self._on_tagged(outcomes, False),
+                      "errored": lambda error: self.show_error(f"Write Tags failed: {error}")})
+        return self._run(worker)
+
+    def choose_remove_tags(self) -> None:
+        rows = self.selected_rows()
+        paths = [self.model.paths[row] for row in rows] if rows else list(self.model.paths)
+        if not paths:
+            return
+        naming = self.tag_settings.naming
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove Tags",
+                          f"Remove the keywords squeezeapp wrote from the sidecars ({naming}) "
+                          f"of {len(paths):,} {'selected ' if rows else ''}photo"
+                          f"{'' if len(paths) == 1 else 's'}? Keywords and tags from anything "
+                          "else stay.",
+                          QMessageBox.StandardButton.Cancel, self)
+        remove = box.addButton("Remove Tags", QMessageBox.ButtonRole.AcceptRole)
+        box.buttonClicked.connect(
+            lambda button: self.remove_tags(naming, paths) if button is remove else None)
+        self.tags_box = box
+        box.open()
+
+    def remove_tags(self, naming: SidecarNaming, paths: Sequence[Path]):
+        worker = create_worker(
+            untag_photos, list(paths), naming=naming, _start_thread=False,
+            _connect={"returned": lambda outcomes: self._on_tagged(outcomes, True),
+                      "errored": lambda error: self.show_error(f"Remove Tags failed: {error}")})
+        return self._run(worker)
+
+    def _on_tagged(self, outcomes: list[SidecarResult], removing: bool) -> None:
+        """The confirmation line stays in the status; failures are listed in a box."""
+        self.tags_note = describe_sidecars(outcomes, removing)
+        self._update_status()
+        self.tagsFinished.emit(self.tags_note)
+        failures = [outcome.error for outcome in outcomes if outcome.error]
+        if failures and self.show_summaries:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Remove Tags" if removing
+                              else "Write Tags", self.tags_note + ".",
+                              QMessageBox.StandardButton.Ok, self)
+            box.setDetailedText("\n".join(failures))
+            self.tags_box = box
+            box.open()
+
+    def _on_sorted(self, summary: SortSummary, destination: Path | None = None) -> None:
         self.sortFinished.emit(summary)
+        self.show_notice(summary.describe().splitlines()[0].rstrip(".")
+                         + (f" in {destination.name}" if destination else ""), destination)
         if self.show_summaries:
             box = QMessageBox(QMessageBox.Icon.Information, "Sort into Folders",
                               summary.describe(), QMessageBox.StandardButton.Ok, self)

@@ -34,9 +34,16 @@ class CameraMenu(QMenu):
         self.addMenu("&Resolution").addActions(self.resolutions.actions())
         self.addAction(mirror_action)
         self.addAction("Search &Again", opener.probe_cameras)
+        self.setToolTipsVisible(True)
+        self.playing = ""  # the camera playing and its negotiated mode, for the tooltip
         self.cameras = MenuSection(self, open_action)
         self.aboutToShow.connect(self._on_open)
         opener.camerasChanged.connect(self.fill)
+        self.fill()
+
+    def show_playing(self, text: str) -> None:
+        """'Camera 0 (HD Webcam): 1280×720 MJPG 30 fps' while it plays ('' when not)."""
+        self.playing = text
         self.fill()
 
     def _on_open(self) -> None:
@@ -53,9 +60,12 @@ class CameraMenu(QMenu):
             found.append(note)
         for camera in cameras or []:
             action = QAction(camera.label, self)
+            if camera.mode:  # what it agreed to when probed
+                action.setToolTip(f"{camera.label}: {camera.mode}")
             action.triggered.connect(lambda _=False, i=camera.index: opener.open_camera(i))
             found.append(action)
         self.cameras.replace(found)
         self.open_action.setEnabled(not none_found)
-        self.open_action.setToolTip(NO_CAMERA if none_found else "Open the camera")
+        self.open_action.setToolTip(NO_CAMERA if none_found else self.playing
+                                    or "Open the camera")
         self.open_action.setStatusTip(NO_CAMERA if none_found else "")

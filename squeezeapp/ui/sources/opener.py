@@ -15,7 +15,14 @@ from PySide6.QtCore import QMimeData, QObject, Signal
 from PySide6.QtGui import QImage
 from superqt.utils import create_worker
 
-from squeezeapp.core.imaging.decode import IMAGE_EXTENSIONS, expand_image_paths, is_video_path
+from squeezeapp.core.imaging.decode import IMAGE_EXTENSIONS, is_video_path
+from squeezeapp.core.imaging.formats import (
+    OPTIONAL_FORMATS,
+    LeftOutKind,
+    left_out_kind,
+    unsupported_reason,
+)
+from squeezeapp.core.imaging.scan import ImageScan, LeftOut, scan_images
 from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, VideoFileSource, parse_source
 from squeezeapp.ui.common.canvas_message import Level, MessageBoard
 from squeezeapp.ui.live.session import LiveSession
@@ -25,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 NOT_FOUND = "not found"
+LEFT_OUT = "left-out"  # the canvas topic of what a drop or an open left out
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,7 @@ class ScanResult:
     videos: list[Path] = field(default_factory=list)
     ignored: list[tuple[Path, str]] = field(default_factory=list)  # path, why
     folders: list[Path] = field(default_factory=list)  # the folders listed that held images
+    left_out: ImageScan = field(default_factory=ImageScan)  # what else folders / a drop held
 
     @property
     def missing(self) -> list[Path]:
@@ -52,9 +61,15 @@ def scan_paths(paths: list[Path]) -> ScanResult:
     """Sort dropped or opened paths into images, videos and the rest (with reasons).
     Reads folders: run it off the GUI thread."""
     result = ScanResult()
+    left_out: list[LeftOut] = []
+    counts: dict[LeftOutKind, int] = {}
     for path in paths:
         if path.is_dir():
-            found = list(expand_image_paths([path]))
+            scan = scan_images([path])
+            found = list(scan.images)
+            left_out.extend(scan.left_out)
+            for kind, count in scan.counts:
+                counts[kind] = counts.get(kind, 0) + count
             result.images.extend(found)
             if found:
                 result.folders.append(path)
@@ -67,9 +82,19 @@ def scan_paths(paths: list[Path]) -> ScanResult:
         elif path.suffix.lower() in IMAGE_EXTENSIONS:
             result.images.append(path)
         else:
-            result.ignored.append((path, f"not an image or a video ({path.suffix or 'no'} "
-                                         "file type)"))
-    return result
+            why = (unsupported_reason(path.name) if path.suffix.lower() in OPTIONAL_FORMATS
+                   else f"not an image or a video ({path.suffix or 'no'} file type)")
+            result.ignored.append((path, why))
+    # files dropped as they are: counted beside the folders' (a missing one is said apart)
+    given = [LeftOut(path, left_out_kind(path.name), "a video (open one at a time with "
+                     "File ▸ Open Video)") for path in result.videos]
+    given += [LeftOut(path, left_out_kind(path.name), why) for path, why in result.ignored
+              if why != NOT_FOUND and not path.is_dir()]
+    for entry in given:
+        counts[entry.kind] = counts.get(entry.kind, 0) + 1
+    left_out.extend(given)
+    return ScanResult(result.images, result.videos, result.ignored, result.folders,
+                      ImageScan(tuple(result.images), tuple(left_out), tuple(counts.items())))
 
 
 class SourceOpener(QObject):
@@ -88,6 +113,7 @@ class SourceOpener(QObject):
         self.probing = False
         self.resolution: tuple[int, int] | None = None
         self._scan = 0  # the newest scan; older ones finishing late are ignored
+        self.left_out = ImageScan()  # of the latest scan, for the results view's line
         # the one path opened (an image, a folder, a video) waiting to prove that it works
         self._pending: tuple[Path, str] | None = None
         session.imageFailed.connect(lambda path, message: self.images.fail(Path(path), message))
@@ -108,6 +134,7 @@ class SourceOpener(QObject):
         scan = self._scan
         self._pending = (paths[0], "image") if len(paths) == 1 else None
         self.board.clear("source", Level.ERROR)  # the user has moved on from that failure
+        self.board.clear(LEFT_OUT)
         names = ", ".join(p.name or str(p) for p in paths[:3]) + ("…" if len(paths) > 3 else "")
         self.board.info("open", f"Opening {names}…")
         worker = create_worker(scan_paths, list(paths), _start_thread=False, _ignore_errors=True)
@@ -125,11 +152,12 @@ class SourceOpener(QObject):
             self.board.error("open", f"Could not look into {names}", str(error))
         elif result.images:
             skipped = result.ignored_summary(include_videos=True)
-            if skipped:
-                self.board.note(Level.INFO, f"Ignored: {skipped}")
+            if skipped:  # said where the user looks: a video among pictures is not lost
+                self.board.info(LEFT_OUT, "Not everything was opened", f"Ignored: {skipped}")
             if self._pending is not None and self._pending[0] in result.folders:
                 folder, self._pending = self._pending[0], None
                 self.openWorked.emit(folder, "folder")  # listed with images: that is working
+            self.left_out = result.left_out
             if len(result.images) > 1:
                 self.open_batch(result.images)
             else:
@@ -175,12 +203,14 @@ class SourceOpener(QObject):
             self._show_current()
 
     def open_video(self, path: Path) -> None:
+        self.board.clear(LEFT_OUT)
         self.images = ImageList()
         self._pending = (path, "video")
         self.session.open_live(VideoFileSource(path, loop=self.session.loop_video))
 
     # --- cameras --------------------------------------------------------------------------
     def open_camera(self, index: int) -> None:
+        self.board.clear(LEFT_OUT)
         self.images = ImageList()
         self._pending = None
         name = next((c.name for c in self.cameras or [] if c.index == index), None)

@@ -83,6 +83,9 @@ class MetricsRecorder:
             "latency_ms_p95": _round(session.latency.percentile(95)) if len(session.latency)
             else None,
             "dropped_frames": session.inference.dropped,
+            # a video file: where it is (seconds) and the frames passed over to keep real time
+            "video_position_s": _round(session.frame.position_s) if session.frame else None,
+            "video_frames_skipped": session.capture.skipped,
             "gui_stall_ms_max": round(self.gaps.max_gap_ms, 2),
             "top1_label": last.predictions[0].label if last else None,
             **self._results(),
@@ -157,6 +160,16 @@ class FileOpenForwarder(QObject):
         return super().eventFilter(watched, event)
 
 
+class EarlySignals:
+    """Ctrl+C or SIGTERM while the window is being made (model loading, first paint) is
+    remembered, not lost, and answered as soon as `QuitOnSignals` is in place."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self.previous = {s: signal.signal(s, lambda number, _frame: self.received.append(number))
+                         for s in QuitOnSignals.SIGNALS}
+
+
 class QuitOnSignals(QObject):
     """SIGINT (Ctrl+C in the terminal) and SIGTERM close the window as Quit would: settings
     saved, threads joined; the exit status is 128 + the signal's number, with no traceback.
@@ -168,7 +181,7 @@ class QuitOnSignals(QObject):
 
     SIGNALS = tuple(s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None)) if s)
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: MainWindow, early: EarlySignals | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.exit_code: int | None = None
@@ -176,18 +189,25 @@ class QuitOnSignals(QObject):
         for end in (self._reader, self._writer):
             end.setblocking(False)
         self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
-        self._previous = {s: signal.signal(s, lambda *_: None) for s in self.SIGNALS}
+        handlers = {s: signal.signal(s, lambda *_: None) for s in self.SIGNALS}
+        self._previous = early.previous if early is not None else handlers
         self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read, self)
         self._notifier.activated.connect(self._on_wakeup)
+        if early is not None and early.received:  # Ctrl+C while the window was being made
+            QTimer.singleShot(0, lambda: self._quit(early.received[0]))
+
+    def _quit(self, number: int) -> None:
+        if self.exit_code is None:
+            self.exit_code = 128 + number
+            logger.info("signal %d: quitting", number)
+            self.window.close()
+            QApplication.exit(self.exit_code)
 
     def _on_wakeup(self) -> None:
         with contextlib.suppress(OSError):
             received = self._reader.recv(64)
-            if self.exit_code is None and (numbers := [n for n in received if n in self.SIGNALS]):
-                self.exit_code = 128 + numbers[0]
-                logger.info("signal %d: quitting", numbers[0])
-                self.window.close()
-                QApplication.exit(self.exit_code)
+            if numbers := [n for n in received if n in self.SIGNALS]:
+                self._quit(numbers[0])
 
     def restore(self) -> None:
         signal.set_wakeup_fd(self._previous_fd)
@@ -240,11 +260,12 @@ class CollectorTuning(QObject):
 
 
 def run_gui(options: GuiOptions) -> int:
+    early = EarlySignals()
     app = create_application()
     window = MainWindow(open_settings(), options)
     recorder = MetricsRecorder(window)
     app.installEventFilter(FileOpenForwarder(window))
-    quitter = QuitOnSignals(window)
+    quitter = QuitOnSignals(window, early)
     window.show()
     recorder.window_shown_s = time.perf_counter() - _STARTED
     CollectorTuning(window)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, QUrl
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QGuiApplication,
     QKeySequence,
+    QShortcut,
 )
 from PySide6.QtWidgets import QMainWindow, QMenu
 
@@ -29,6 +30,7 @@ from squeezeapp.core.imaging.sources import CameraInfo, CameraSource, list_camer
 from squeezeapp.ui.common.canvas_message import (
     CanvasMessage,
     Level,
+    MessageAction,
     MessageBoard,
     MessagesDialog,
 )
@@ -43,7 +45,7 @@ from squeezeapp.ui.picture.frame_view import FrameView
 from squeezeapp.ui.picture.snapshot import default_snapshot_dir, save_frame_snapshot
 from squeezeapp.ui.picture.view_menu import OverlayMenu
 from squeezeapp.ui.results.page import ResultsPage
-from squeezeapp.ui.sources.camera_menu import CameraMenu
+from squeezeapp.ui.sources.camera_menu import NO_CAMERA, CameraMenu
 from squeezeapp.ui.sources.image_list import ImageList
 from squeezeapp.ui.sources.opener import SourceOpener
 from squeezeapp.ui.sources.recent import RecentEntry, RecentMenu
@@ -54,6 +56,16 @@ from squeezeapp.ui.window.help_dialogs import ModelFacts, build_about_dialog, bu
 logger = logging.getLogger(__name__)
 
 STATUS_MS = 10_000
+DEFAULT_SIZE = QSize(1100, 720)
+MINIMUM_SIZE = QSize(640, 400)
+
+
+def default_size(available: QSize) -> QSize:
+    """The first window: 1100×720, or less on a small (or 2×-scaled) screen, room left for the
+    title bar and the panel; never below MINIMUM_SIZE."""
+    width = min(DEFAULT_SIZE.width(), max(MINIMUM_SIZE.width(), available.width() - 40))
+    height = min(DEFAULT_SIZE.height(), max(MINIMUM_SIZE.height(), available.height() - 60))
+    return QSize(width, height)
 
 
 def window_title(description: str, position: str = "", folder: str = "") -> str:
@@ -73,17 +85,21 @@ class MainWindow(QMainWindow):
         self.snapshot_dir = snapshot_dir or default_snapshot_dir()
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
-        self.resize(1100, 720)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        self.resize(default_size(screen.availableGeometry().size()) if screen else DEFAULT_SIZE)
         self.dialog_folders = DialogFolders(store)
         self.board = MessageBoard(self)
         self.view = FrameView(self.board, self)
         self.results = ResultsPage(self.view, self)
         self.results.view.dialog_folders = self.dialog_folders
+        self.results.view.settings_store = store
         self._description = ""  # what the picture view shows, for the title
         self.setCentralWidget(self.results.stack)
         self.session = LiveSession(self.board, retry_interval_s, self)
         self._show_session_in_view()
-        self.session.mirror, self.session.loop_video = self.prefs.mirror, self.prefs.loop_video
+        self.session.mirror_camera, self.session.mirror_video = (self.prefs.mirror,
+                                                                 self.prefs.mirror_video)
+        self.session.loop_video = self.prefs.loop_video
         self.session.inference.set_smoothing(self.prefs.smoothing)
         self.models = ModelController(self.session, self.board, self.prefs, self.remember,
                                       self.options, self)
@@ -99,6 +115,7 @@ class MainWindow(QMainWindow):
         self.board.changed.connect(self._expire_status)
         self.session.pictureShown.connect(self._on_picture_shown)
         self.session.liveChanged.connect(self._on_live_changed)
+        self.session.sourceOpened.connect(self._on_source_opened)
         self.session.modelLoaded.connect(self._on_model_loaded)
         self.opener.imagesScanned.connect(self._on_images_scanned)
         self.opener.openWorked.connect(self.recent_menu.add)
@@ -198,6 +215,11 @@ class MainWindow(QMainWindow):
         self.camera_menu.resolutions.triggered.connect(lambda a: self.set_resolution(a.data()))
         self.camera_action = camera_action
         bar.addMenu(self.camera_menu)
+        # Ctrl+K while Open Camera is disabled (none answered): said on the canvas, not ignored
+        self.no_camera_shortcut = QShortcut(QKeySequence("Ctrl+K"), self)
+        self.no_camera_shortcut.activated.connect(self._say_no_camera)
+        self.opener.camerasChanged.connect(self._on_cameras_changed)
+        self.no_camera_shortcut.setEnabled(False)
 
         view_menu = bar.addMenu("&View")
         self.pause_action = self._action(view_menu, "&Pause / Resume", self.toggle_pause,
@@ -217,10 +239,6 @@ class MainWindow(QMainWindow):
         self.overlay_menu = OverlayMenu(view_menu, ViewOptions.load(self.store), self)
         self.overlay_menu.changed.connect(self._on_view_options)
         self.view.set_view_options(self.overlay_menu.options)
-        # Tab hides the overlay only while the picture has the focus; everywhere else (the
-        # results page, the canvas buttons) it moves the focus as usual
-        self.overlay_menu.visible_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.view.addAction(self.overlay_menu.visible_action)
         view_menu.addSeparator()
         self.results_action = self._action(view_menu, "&Back to Results",
                                            self.results.show_results, Qt.Key.Key_Escape)
@@ -230,8 +248,11 @@ class MainWindow(QMainWindow):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.view.addAction(action)
         self._action(view_menu, "&Messages…", self.show_messages, "Ctrl+Shift+M")
-        self._action(view_menu, "&Full Screen", self.toggle_full_screen,
-                     QKeySequence.StandardKey.FullScreen)
+        full_screen = self._action(view_menu, "&Full Screen", self.toggle_full_screen)
+        # the platform's key (Ctrl+Meta+F on macOS) and F11 everywhere: X11 has none of its own
+        keys = QKeySequence.keyBindings(QKeySequence.StandardKey.FullScreen)
+        full_screen.setShortcuts([*keys, *([QKeySequence("F11")]
+                                           if QKeySequence("F11") not in keys else [])])
         self.model_menu = bar.addMenu("&Model")
         self.models.attach_menu(self.model_menu)
         self.model_menu.addSeparator()
@@ -264,15 +285,32 @@ class MainWindow(QMainWindow):
     def _on_images_scanned(self, images: list[Path]) -> None:
         if len(images) > 1:
             self.results.show_batch(images, self.models.model_path(),
-                                    self.models.session_settings())
+                                    self.models.session_settings(), self.opener.left_out)
         else:
             self.results.forget()
+        self._update_title()  # a folder opened over another's results: its own count
         self._update_actions()
 
     def _on_live_changed(self) -> None:
         if self.session.live_source is not None:
             self.results.forget()
+        if not isinstance(self.session.live_source, CameraSource) and self.camera_menu.playing:
+            self.camera_menu.show_playing("")
+        self._show_mirror_setting()
         self._update_actions()
+
+    def _on_source_opened(self, source) -> None:
+        if isinstance(source, CameraSource) and source.details:
+            self.camera_menu.show_playing(f"{source.description}: {source.details}")
+
+    def _show_mirror_setting(self) -> None:
+        """Camera ▸ Mirror shows (and sets) the setting of the kind of source playing."""
+        camera = self.session.is_camera(self.session.live_source)
+        self.mirror_action.blockSignals(True)
+        self.mirror_action.setChecked(self.session.mirror)
+        self.mirror_action.blockSignals(False)
+        self.mirror_action.setToolTip("Mirror cameras (a selfie view)" if camera
+                                      else "Mirror video files")
 
     # --- what the picture is ----------------------------------------------------------------
     def _on_picture_shown(self, description: str) -> None:
@@ -413,7 +451,10 @@ class MainWindow(QMainWindow):
         self.session.set_loop(enabled)
 
     def set_mirror(self, enabled: bool) -> None:
-        self.prefs = replace(self.prefs, mirror=enabled)
+        if self.session.is_camera(self.session.live_source):
+            self.prefs = replace(self.prefs, mirror=enabled)
+        else:
+            self.prefs = replace(self.prefs, mirror_video=enabled)
         self.session.set_mirror(enabled)
 
     def set_resolution(self, resolution: tuple[int, int] | None) -> None:
@@ -421,6 +462,16 @@ class MainWindow(QMainWindow):
         self.opener.resolution = resolution
         if isinstance(source := self.session.live_source, CameraSource):
             self.opener.open_camera(source.index)
+
+    def _on_cameras_changed(self) -> None:
+        none = not self.camera_action.isEnabled()
+        self.no_camera_shortcut.setEnabled(none)
+        if not none and self.opener.cameras:
+            self.board.clear("camera")  # one answered: the search worked
+
+    def _say_no_camera(self) -> None:
+        self.board.error("camera", "No camera found", NO_CAMERA,
+                         (MessageAction("Search Again", self.opener.probe_cameras),))
 
     def show_messages(self) -> None:
         self.messages_dialog = MessagesDialog(self.board, self)
@@ -495,6 +546,7 @@ class MainWindow(QMainWindow):
 
     # --- closing ----------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.results.view.begin_shutdown()  # a batch stops while the rest closes
         try:  # saving must never keep the shutdown below from running (threads left: exit 139)
             source = self.session.live_source
             camera = source if isinstance(source, CameraSource) else None
