@@ -162,8 +162,10 @@ class EngineMenu(QObject):
         for action in self._group.actions():
             action.setChecked(_same(action.data(), self._provider()))
 
-    def shutdown(self, timeout_s: float = 2.0) -> None:
-        """Stop a measurement between two engines and wait for it, bounded."""
+    def shutdown(self, timeout_s: float = 10.0) -> None:
+        """Stop a measurement between two engines and wait for it, bounded: it finishes the
+        engine it is on (an OpenVINO compile is 0.5-1.5 s on a busy machine), and a thread still
+        inside a native engine when the interpreter exits could crash it."""
         self._stop.set()
         if self._running is not None:
             wait_all([self._running], timeout_s, "engine measurement")
