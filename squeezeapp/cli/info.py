@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from squeezeapp import __version__
+from squeezeapp.core.common.errors import ModelError
 from squeezeapp.core.imaging.sources import CameraInfo, list_cameras
 from squeezeapp.core.inference.classifier import Classifier
+from squeezeapp.core.models.model_file import load_model_proto
+from squeezeapp.core.models.spec import short_label
 from squeezeapp.core.modeltools.summary import ModelSummary, summarize
 
 
@@ -68,10 +73,65 @@ def model_lines(classifier: Classifier, summary: ModelSummary) -> list[str]:
         f"output         {spec.output_name} ({spec.output_kind or 'detected at run time'})",
         f"preprocess     {pre.describe_resize()}, {pre.color},"
         f" x*{pre.scale:.6g}, mean {list(pre.mean)}, std {list(pre.std)}",
-        f"labels         {len(spec.labels)} classes (from {spec.source})",
+        f"labels         {len(spec.labels)} classes (from {spec.source}): "
+        f"{_bounded_names(spec.labels)}",
+        *teach_lines(spec.path),
         f"parameters     {summary.params:,}{_weight_note(summary)}",
         f"compute        {summary.gmacs:.3f} GMAC per image (opset {summary.opset})",
     ]
+
+
+MAX_NAMES_SHOWN = 10  # class names on the labels line (ImageNet has 1,000)
+MAX_NAME_CHARS = 40
+
+
+def _bounded_names(labels: Sequence[str]) -> str:
+    names = [_clip(short_label(label)) for label in labels[:MAX_NAMES_SHOWN]]
+    more = len(labels) - len(names)
+    return ", ".join(names) + (f", … {more:,} more" if more > 0 else "")
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_NAME_CHARS else text[:MAX_NAME_CHARS - 1] + "…"
+
+
+def teach_lines(path: Path) -> list[str]:
+    """What `teach` recorded in a taught model's metadata ("teach", core/teach/export.py):
+    its base model, examples and cross-validated accuracy; none for other models."""
+    try:
+        model = load_model_proto(path, load_external_data=False)
+        record = json.loads({p.key: p.value for p in model.metadata_props}.get("teach", "{}"))
+    except (ModelError, ValueError):
+        return []
+    if not isinstance(record, dict) or not record:
+        return []
+    classes = [str(name) for name in _list(record.get("classes"))]
+    examples = [n for n in _list(record.get("examples")) if isinstance(n, int)]
+    base = _clip(str(record.get("base_model") or "?"))
+    digest = str(record.get("base_sha256") or "")[:12]
+    lines = [f"taught         on {base}" + (f" ({digest})" if digest else "")
+             + (f", {sum(examples):,} examples" if examples else "")
+             + (f", features: {_clip(str(record['features']))}"
+                if record.get("features") else "")]
+    accuracy = record.get("accuracy")
+    if isinstance(accuracy, int | float):
+        validation = _clip(str(record.get("validation") or "cross-validated"))
+        per_class = [f"{_clip(name)} {_percent(value)}" for name, value
+                     in zip(classes, _list(record.get("class_accuracy")), strict=False)
+                     if isinstance(value, int | float)][:MAX_NAMES_SHOWN]
+        lines.append(f"accuracy       {_percent(accuracy)} cross-validated ({validation})"
+                     + (f"; {', '.join(per_class)}" if per_class else ""))
+    else:
+        lines.append("accuracy       not measured (too few examples to cross-validate)")
+    return lines
+
+
+def _list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.0f} %"
 
 
 def engine_choice_lines(classifier: Classifier) -> list[str]:

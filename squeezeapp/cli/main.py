@@ -81,14 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     tags.add_argument("--remove-xmp", action="store_true",
                       help="remove the keywords squeezeapp wrote from the sidecars (no "
                            "classification is run)")
-    tags.add_argument("--min-confidence", type=float, default=0.3, metavar="P",
+    tags.add_argument("--min-confidence", type=float, metavar="P",
                       help="keywords only for predictions at least this likely, 0-1 "
                            "(default 0.3, the window's unsure threshold)")
-    tags.add_argument("--tag-top", type=int, default=1, metavar="K",
+    tags.add_argument("--tag-top", type=int, metavar="K",
                       help="keywords from the K best predictions above --min-confidence "
                            "(default 1)")
     tags.add_argument("--xmp-name", choices=("photo.jpg.xmp", "photo.xmp"),
-                      default="photo.jpg.xmp",
                       help="sidecar naming: photo.jpg.xmp (darktable, digiKam, Immich; the "
                            "default) or photo.xmp (Lightroom, Capture One, exiftool %%f.xmp)")
     classify.add_argument("--heatmap", type=Path, metavar="DIR",
@@ -132,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     from squeezeapp.cli import teach
 
     teach.add_parser(commands)
+    _add_verbose_everywhere(commands)
 
     gui = commands.add_parser("gui", help="open the window (the default)")
     _add_model_options(gui)
@@ -146,6 +146,17 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--screenshot", type=Path, metavar="PNG",
                      help="save a picture of the window just before --exit-after closes it")
     return parser
+
+
+def _add_verbose_everywhere(commands: argparse._SubParsersAction) -> None:
+    """-v after the command too (`classify -v DIR`, what the left-out line's hint suggests).
+    Unset unless given there (SUPPRESS), so a -v before the command is kept."""
+    for sub in commands.choices.values():
+        sub.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                         help="more logging (also before the command)")
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _add_verbose_everywhere(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -250,10 +261,9 @@ def _classify(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise _usage("--top must be at least 1")
-    if not 0.0 <= args.min_confidence <= 1.0:
-        raise _usage("--min-confidence must lie between 0 and 1")
     if args.write_xmp and args.remove_xmp:
         raise _usage("--write-xmp and --remove-xmp cannot be used together")
+    _check_xmp_options(args)
     if args.remove_xmp:
         return _remove_xmp(args)
     _configure_memory_budget(args)
@@ -302,6 +312,24 @@ def _classify(args: argparse.Namespace) -> int:
     if failures:
         print(f"squeezeapp: {failures} of {len(paths)} files failed", file=sys.stderr)
     return EXIT_SOME_FAILED if failures else EXIT_OK
+
+
+def _check_xmp_options(args: argparse.Namespace) -> None:
+    """An XMP option without the action it belongs to is refused (it would do nothing, in
+    silence); then the defaults are filled in."""
+    for option, value, allowed in (("--min-confidence", args.min_confidence, args.write_xmp),
+                                   ("--tag-top", args.tag_top, args.write_xmp),
+                                   ("--xmp-name", args.xmp_name,
+                                    args.write_xmp or args.remove_xmp)):
+        if value is not None and not allowed:
+            needs = "--write-xmp" if option != "--xmp-name" else "--write-xmp or --remove-xmp"
+            raise _usage(f"{option} only applies with {needs}")
+    if args.min_confidence is None:
+        args.min_confidence = 0.3
+    elif not 0.0 <= args.min_confidence <= 1.0:
+        raise _usage("--min-confidence must lie between 0 and 1")
+    args.tag_top = 1 if args.tag_top is None else args.tag_top
+    args.xmp_name = args.xmp_name or "photo.jpg.xmp"
 
 
 class _NoBar:
@@ -358,7 +386,7 @@ class _SidecarWriter:
     def summary(self) -> str:
         from squeezeapp.core.batch.xmp import describe
 
-        return describe(self.results)
+        return describe(self.results, min_confidence=self.rule.min_confidence)
 
 
 def _sidecar_writer(args: argparse.Namespace) -> _SidecarWriter:
@@ -373,15 +401,29 @@ def _sidecar_writer(args: argparse.Namespace) -> _SidecarWriter:
 def _remove_xmp(args: argparse.Namespace) -> int:
     """classify --remove-xmp: take squeezeapp's keywords out of the photos' sidecars."""
     from squeezeapp.core.batch.formats import terminal_text
-    from squeezeapp.core.batch.xmp import SidecarNaming, describe, untag_photos
+    from squeezeapp.core.batch.xmp import (
+        Outcome,
+        SidecarNaming,
+        describe,
+        sidecar_path,
+        untag_photos,
+    )
     from squeezeapp.core.imaging.scan import scan_images
 
     scan = scan_images(args.paths, recursive=args.recursive)
-    outcomes = untag_photos(scan.images, naming=SidecarNaming(args.xmp_name))
+    naming = SidecarNaming(args.xmp_name)
+    outcomes = untag_photos(scan.images, naming=naming)
     for outcome in outcomes:
         if outcome.error:
             print(f"squeezeapp: {terminal_text(outcome.error)}", file=sys.stderr)
     print(f"squeezeapp: {describe(outcomes, removing=True)}", file=sys.stderr)
+    if not any(outcome.sidecar.exists() or outcome.outcome is not Outcome.UNCHANGED
+               for outcome in outcomes):
+        other = next(n for n in SidecarNaming if n is not naming)
+        found = sum(sidecar_path(photo, other).exists() for photo in set(scan.images))
+        if found:
+            print(f"squeezeapp: {found:,} sidecar{'s' * (found != 1)} named {other} exist"
+                  f"{'s' * (found == 1)}: use --xmp-name {other}", file=sys.stderr)
     return EXIT_SOME_FAILED if any(outcome.error for outcome in outcomes) else EXIT_OK
 
 
@@ -395,7 +437,8 @@ def _report_left_out(scan, verbose: int) -> None:
         return
     print(f"squeezeapp: {summary}" + ("" if verbose else " (-v lists them)"), file=sys.stderr)
     if verbose:
-        for line in describe_left_out(scan.left_out, scan.left_out_total).splitlines():
+        for line in describe_left_out(scan.left_out, scan.left_out_total,
+                                      command_line=True).splitlines():
             print(f"  {terminal_text(line)}", file=sys.stderr)
 
 

@@ -238,10 +238,15 @@ def test_classify_a_phone_folder_says_what_it_left_out(model_dir, tmp_path) -> N
     records = [json.loads(line) for line in result.stdout.splitlines()]
     classified = {Path(r["path"]).name for r in records if "predictions" in r}
     assert {"IMG_0100.HEIC", "IMG_0101.heic"} <= classified
-    assert ("squeezeapp: 5 items left out: 1 video, 1 sidecar file, 1 text file, "
-            "1 unsupported format, 1 subfolder (-v lists them)") in result.stderr
+    assert ("squeezeapp: 4 items left out: 1 video, 1 text file, 1 unsupported format, "
+            "1 subfolder (-v lists them)") in result.stderr
     verbose = run_cli("-v", "classify", "--format", "csv", str(folder))
     assert f"{folder / 'notes.txt'}: a text file" in verbose.stderr
+    # the hint's own spelling, -v after the command, works too; advice for the command line
+    after = run_cli("classify", "-v", "--format", "csv", str(folder))
+    assert after.returncode == 1, after.stderr  # the broken JPEG
+    assert f"{folder / 'notes.txt'}: a text file" in after.stderr
+    assert "squeezeapp gui VIDEO" in after.stderr and "File ▸" not in after.stderr
 
 
 def test_classify_writes_and_removes_xmp_keywords(model_dir, sample_images, tmp_path) -> None:
@@ -279,3 +284,56 @@ def test_classify_writes_and_removes_xmp_keywords(model_dir, sample_images, tmp_
     assert removed.returncode == 0, removed.stderr
     assert subjects()[mine.name] in ("family", ["family"])
     assert {p: p.read_bytes() for p in photos} == before  # the photos were never touched
+
+
+def test_write_xmp_says_who_was_below_the_threshold(model_dir, sample_images,
+                                                    tmp_path) -> None:
+    """A photo under --min-confidence is "not tagged", never "already up to date"; a stricter
+    threshold later says whose keywords it removed (it deleted sidecars only we wrote)."""
+    photos = [Path(shutil.copy(p, tmp_path / p.name)) for p in sample_images[:6]]
+
+    def run(threshold: str) -> tuple[str, list[float]]:
+        done = run_cli("classify", "--write-xmp", "--min-confidence", threshold, "-f", "jsonl",
+                       str(tmp_path))
+        assert done.returncode == 0, done.stderr
+        tops = [json.loads(line)["predictions"][0]["probability"]
+                for line in done.stdout.splitlines()]
+        return done.stderr, tops
+
+    first, tops = run("0.3")
+    below = sum(top < 0.3 for top in tops)
+    tagged = len(photos) - below
+    assert f"Wrote tags to {tagged} sidecar" in first and "up to date" not in first
+    assert (f"; {below} below 30 % not tagged" in first) == bool(below)
+    assert len(list(tmp_path.glob("*.xmp"))) == tagged
+    second, tops = run("0.9")
+    cleared = sum(0.3 <= top < 0.9 for top in tops)
+    assert cleared, tops  # the sample photos have some between 30 and 90 %
+    assert (f"removed squeezeapp's keywords from {cleared} now below 90 %") in second
+    assert len(list(tmp_path.glob("*.xmp"))) == sum(top >= 0.9 for top in tops)
+
+
+@pytest.mark.parametrize("options", [["--min-confidence", "0.5"], ["--tag-top", "2"],
+                                     ["--xmp-name", "photo.xmp"],
+                                     ["--remove-xmp", "--min-confidence", "0.5"]])
+def test_xmp_options_without_their_action_are_refused(options, tmp_path, capsys) -> None:
+    from squeezeapp.cli.main import EXIT_USAGE, main
+
+    assert main(["classify", *options, str(tmp_path)]) == EXIT_USAGE
+    said = capsys.readouterr().err.strip()
+    assert said.count("\n") == 0 and "only applies with --write-xmp" in said
+
+
+def test_remove_xmp_points_at_the_other_naming(tmp_path, capsys) -> None:
+    from squeezeapp.cli.main import main
+
+    for stem in ("a", "b"):
+        (tmp_path / f"{stem}.jpg").write_bytes(b"\xff\xd8\xff\xd9")
+        (tmp_path / f"{stem}.xmp").write_text(
+            "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf="
+            "'http://www.w3.org/1999/02/22-rdf-syntax-ns#'/></x:xmpmeta>")
+    assert main(["classify", "--remove-xmp", str(tmp_path)]) == 0
+    assert ("2 sidecars named photo.xmp exist: use --xmp-name photo.xmp"
+            in capsys.readouterr().err)
+    assert main(["classify", "--remove-xmp", "--xmp-name", "photo.xmp", str(tmp_path)]) == 0
+    assert "use --xmp-name" not in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -39,6 +40,20 @@ def test_teach_prints_accuracy_and_confusion_and_exports(tmp_path, model_dir,
     assert classified.returncode == 0, classified.stderr
     rows = [json.loads(line) for line in classified.stdout.splitlines()]
     assert rows and all(r["predictions"][0]["label"] in ("kind 0", "kind 1") for r in rows)
+    # info names the classes and what teach recorded (base model, cross-validated accuracy)
+    info = run_cli("info", "--model", str(output))
+    assert info.returncode == 0, info.stderr
+    assert "2 classes (from metadata): kind 0, kind 1" in info.stdout
+    assert "taught         on squeezenet1.1" in info.stdout and "12 examples" in info.stdout
+    assert re.search(r"accuracy +\d+ % cross-validated \(leave-one-out\); kind 0 \d+ %",
+                     info.stdout), info.stdout
+    # models list and the Model menu show that accuracy too (no held-out figures in it)
+    from squeezeapp.core.modeltools.profile import model_profile
+
+    profile = model_profile(output)
+    assert re.search(r"float32; \d+ % cross-validated on its taught examples",
+                     profile.summary), profile.summary
+    assert re.search(r" — \d+ % cross-validated", profile.menu_label), profile.menu_label
     # an existing output is never overwritten
     again = run_cli("teach", str(train), "--output", str(output), "--format", "json")
     data = json.loads(again.stdout)

@@ -224,3 +224,24 @@ def test_a_thousand_photos_are_tagged_in_under_five_seconds(tmp_path: Path) -> N
     listing = _exiftool("-q", "-T", "-XMP:Subject", "-ext", "xmp", str(tmp_path))
     lines = listing.stdout.splitlines()
     assert len(lines) == 1000 and all("tench" in line for line in lines)
+
+
+def test_below_the_threshold_is_said_apart_never_up_to_date(tmp_path: Path) -> None:
+    """A photo whose best guess is under the threshold gets no sidecar ("below 30 % not
+    tagged"), and a stricter threshold later takes our keywords out and says so."""
+    sure, unsure = _photo(tmp_path, "sure.jpg"), _photo(tmp_path, "unsure.jpg")
+    from squeezeapp.core.inference.classifier import Classification, Prediction
+
+    low = Classification((Prediction(1, 0, "n01440764", "tench, Tinca tinca", 0.18),), 1.0,
+                         "squeezenet1.1")
+    first = xmp.tag_results([(sure, _classification()), (unsure, low)], xmp.TagRule(0.3, 1))
+    assert [r.outcome for r in first] == [Outcome.WRITTEN, Outcome.BELOW]
+    assert not (tmp_path / "unsure.jpg.xmp").exists()
+    assert xmp.describe(first, min_confidence=0.3) == (
+        "Wrote tags to 1 sidecar; 1 below 30 % not tagged")
+    stricter = xmp.tag_results([(sure, _classification()), (unsure, low)], xmp.TagRule(0.9, 1))
+    assert [r.outcome for r in stricter] == [Outcome.CLEARED, Outcome.BELOW]
+    assert not (tmp_path / "sure.jpg.xmp").exists()  # only we had written it: deleted
+    assert xmp.describe(stricter, min_confidence=0.9) == (
+        "Wrote tags to 0 sidecars; 1 below 90 % not tagged; removed squeezeapp's keywords "
+        "from 1 now below 90 %")

@@ -95,3 +95,17 @@ def test_model_menu_shows_speed_and_accuracy_side_by_side(qtbot, window) -> None
                                                         for t in entries()), timeout=60_000)
     for text in entries():  # the shared float models state no held-out accuracy: said so
         assert " — accuracy not stated · " in text and text.endswith(" ms/image here"), text
+
+
+def test_a_sidecar_dropped_with_its_photo_is_not_left_out(tmp_path) -> None:
+    """Selecting all of a tagged folder's files and dropping them: the sidecars belong to the
+    photos (not "ignored", not "left out"); an orphan one still is."""
+    from squeezeapp.ui.sources.opener import scan_paths
+
+    photo, own, orphan = tmp_path / "a.jpg", tmp_path / "a.jpg.xmp", tmp_path / "gone.xmp"
+    for path in (photo, own, orphan):
+        path.write_bytes(b"x")
+    result = scan_paths([photo, own, orphan])
+    assert result.images == [photo]
+    assert [path for path, _why in result.ignored] == [orphan]
+    assert result.left_out.summary() == "1 file left out: 1 sidecar file"

@@ -18,6 +18,7 @@ from squeezeapp.core.batch.result_cache import ResultCache
 from squeezeapp.core.imaging.decode import expand_image_paths
 from squeezeapp.ui.results.job import JobSummary
 from squeezeapp.ui.results.table_model import PATH_ROLE, RESULT_ROLE, SORT_ROLE, Column
+from squeezeapp.ui.results.tags import TagSettings
 from squeezeapp.ui.results.view import ResultsView
 from squeezeapp.ui.window.app import HEARTBEAT_MS, CollectorTuning, MetricsRecorder
 from tests import ui_helpers
@@ -636,8 +637,9 @@ def test_a_phone_folder_opens_with_heic_and_says_what_it_left_out(qtbot, window,
     assert "8 images" in window.windowTitle()
     label = results.left_out_label
     assert label.isVisible()
-    assert ("5 items left out: 1 video, 1 sidecar file, 1 text file, 1 unsupported format, "
-            "1 subfolder") in label.text()
+    assert ("4 items left out: 1 video, 1 text file, 1 unsupported format, "
+            "1 subfolder") in label.text()  # IMG_0001.jpg.xmp belongs to its photo
+    assert "sidecar" not in label.text()
     label.linkActivated.emit("list")
     box = results.left_out_box
     assert box is not None and box.isVisible()
@@ -672,6 +674,7 @@ def test_write_and_remove_tags_from_the_results_view(qtbot, view, model_dir, sam
     dialog = view.tags_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.confidence.value() == round(view.model.unsure_threshold * 100)
+    assert "keywords squeezeapp wrote before" in dialog.intro.text()  # a stricter threshold
     dialog.confidence.setValue(0)  # every top-1 becomes a keyword
     with qtbot.waitSignal(view.tagsFinished, timeout=WAIT_MS) as selected_only:
         dialog.accept()
@@ -693,7 +696,8 @@ def test_write_and_remove_tags_from_the_results_view(qtbot, view, model_dir, sam
 
     view.remove_tags_action.trigger()
     box = view.tags_box
-    assert box is not None and "6 photos" in box.text()
+    # the 5 classified photos, as Write Tags counts them (not the unreadable file)
+    assert box is not None and "5 photos" in box.text()
     remove = next(b for b in box.buttons()
                   if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole)
     with qtbot.waitSignal(view.tagsFinished, timeout=WAIT_MS) as removed:
@@ -701,6 +705,15 @@ def test_write_and_remove_tags_from_the_results_view(qtbot, view, model_dir, sam
     assert removed.args[0].startswith("Removed tags from 5 sidecars")
     assert list(source.glob("*.xmp")) == []  # they were squeezeapp's alone: gone again
     assert {p: p.read_bytes() for p in copies} == before  # photos never touched
+
+    with qtbot.waitSignal(view.tagsFinished, timeout=WAIT_MS):
+        view.write_tags(TagSettings(0.0))
+    with qtbot.waitSignal(view.tagsFinished, timeout=WAIT_MS) as stricter:
+        view.write_tags(TagSettings(1.0))  # nothing is that sure: our keywords come out
+    assert stricter.args[0] == ("Wrote tags to 0 sidecars; removed squeezeapp's keywords "
+                                "from 5 now below 100 %")
+    assert stricter.args[0] in view.status_label.text()
+    assert list(source.glob("*.xmp")) == []
 
 
 def test_photos_of_every_kind_open_upright_and_classified(qtbot, window, model_dir,

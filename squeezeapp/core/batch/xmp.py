@@ -36,6 +36,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from squeezeapp.core.common.files import describe_os_error, write_atomic
+from squeezeapp.core.imaging.scan import BACKUP_SUFFIX
 from squeezeapp.core.inference.classifier import Classification
 from squeezeapp.core.models.spec import short_label
 
@@ -43,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 ROOT_KEYWORD = "squeezeapp"
 TOOLKIT = "squeezeapp"  # x:xmptk of a sidecar this app created
-BACKUP_SUFFIX = ".squeezeapp-backup"
 MAX_SIDECAR_BYTES = 4 << 20
 WRITE_THREADS = 8  # waiting on fsync, not computing: see _in_parallel
 X = "adobe:ns:meta/"
@@ -69,6 +69,8 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
     REMOVED = "removed"
     FAILED = "failed"
+    BELOW = "below"  # no prediction reached the threshold: not tagged, nothing of ours there
+    CLEARED = "cleared"  # our earlier keywords taken out: the photo is now below the threshold
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,19 @@ def tag_results(results: Iterable[tuple[Path, Classification]], rule: TagRule, *
         first, labels, model = groups.get(sidecar, (path, [], classification.model))
         labels += [label for label in rule.labels(classification) if label not in labels]
         groups[sidecar] = (first, labels, model)
-    return _in_parallel(lambda group: write_tags(*group, naming=naming), list(groups.values()))
+    return _in_parallel(lambda group: _write_group(*group, naming=naming),
+                        list(groups.values()))
+
+
+def _write_group(photo: Path, labels: list[str], model: str, *,
+                 naming: SidecarNaming) -> SidecarResult:
+    """write_tags, saying apart the photos below the threshold: not tagged (BELOW), or with
+    the keywords this app wrote before taken out (CLEARED), never "up to date"."""
+    result = write_tags(photo, labels, model, naming=naming)
+    if labels or result.outcome is Outcome.FAILED:
+        return result
+    outcome = Outcome.CLEARED if result.outcome is Outcome.WRITTEN else Outcome.BELOW
+    return SidecarResult(result.photo, result.sidecar, outcome)
 
 
 def untag_photos(photos: Iterable[Path], *, naming: SidecarNaming = SidecarNaming.FULL_NAME
@@ -154,17 +168,32 @@ def _in_parallel(work, items: list) -> list[SidecarResult]:
         return list(pool.map(work, items))
 
 
-def describe(results: Sequence[SidecarResult], removing: bool = False) -> str:
-    """'Wrote tags to 100 sidecars (3 already up to date, 1 failed)'."""
+def describe(results: Sequence[SidecarResult], removing: bool = False,
+             min_confidence: float | None = None) -> str:
+    """'Wrote tags to 100 sidecars (3 already up to date, 1 failed); 2 below 30 % not tagged;
+    removed squeezeapp's keywords from 1 now below 30 %' (`min_confidence`: the rule's)."""
     done = sum(r.outcome in (Outcome.WRITTEN, Outcome.REMOVED) for r in results)
     same = sum(r.outcome is Outcome.UNCHANGED for r in results)
     failed = sum(r.outcome is Outcome.FAILED for r in results)
+    below = sum(r.outcome is Outcome.BELOW for r in results)
+    cleared = sum(r.outcome is Outcome.CLEARED for r in results)
     verb = "Removed tags from" if removing else "Wrote tags to"
     text = f"{verb} {done:,} sidecar{'' if done == 1 else 's'}"
     extra = [f"{same:,} already up to date"] if same and not removing else []
     extra += [f"{same:,} had none"] if same and removing else []
     extra += [f"{failed:,} failed"] if failed else []
-    return text + (f" ({', '.join(extra)})" if extra else "")
+    text += f" ({', '.join(extra)})" if extra else ""
+    threshold = "the threshold" if min_confidence is None else percent(min_confidence)
+    if below:
+        text += f"; {below:,} below {threshold} not tagged"
+    if cleared:
+        text += f"; removed {ROOT_KEYWORD}'s keywords from {cleared:,} now below {threshold}"
+    return text
+
+
+def percent(fraction: float) -> str:
+    """0.3 → '30 %' (the Write Tags dialog's unit)."""
+    return f"{fraction * 100:.4g} %"
 
 
 # --- the sidecar ---------------------------------------------------------------------------

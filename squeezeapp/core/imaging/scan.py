@@ -24,6 +24,7 @@ from squeezeapp.core.imaging.formats import (
 
 # A folder can hold millions of files; the list keeps this many, the counts keep all.
 MAX_LISTED = 10_000
+BACKUP_SUFFIX = ".squeezeapp-backup"  # xmp.py's one-time backup of a sidecar
 MAX_FOLDER_DEPTH = 256  # --recursive goes no deeper (a loop of bind mounts would never end)
 _TOO_DEEP: set[Path] = set()  # folders the scan did not enter, for their one-line report
 _MAX_TOO_DEEP_REMEMBERED = 10_000
@@ -37,8 +38,20 @@ class LeftOut:
     kind: LeftOutKind
     reason: str
 
-    def describe(self) -> str:
-        return f"{self.path}: {self.reason}"
+    def describe(self, command_line: bool = False) -> str:
+        """'holiday.mp4: a video (…)'; `command_line`: the advice worded for the CLI rather
+        than for the window's menus."""
+        reason = _COMMAND_LINE_REASONS.get(self.kind, self.reason) if command_line else (
+            self.reason)
+        return f"{self.path}: {reason}"
+
+
+# What the CLI says instead of the window's advice ("File ▸ Open Video") for these kinds.
+_COMMAND_LINE_REASONS = {
+    LeftOutKind.VIDEO: "a video (classify pictures here; 'squeezeapp gui VIDEO' plays one "
+                       "and classifies its frames)",
+    LeftOutKind.SUBFOLDER: "a subfolder (not searched: add --recursive)",
+}
 
 
 @dataclass(frozen=True)
@@ -109,6 +122,8 @@ def _scan_folder(folder: Path, recursive: bool, found: list[Path], left_out: lis
         except OSError:
             found.append(current)
             continue
+        pictures: set[str] = set()
+        sidecars: list[Path] = []
         for entry in entries:
             entry_path = Path(entry.path)
             if _entry_is_folder(entry):
@@ -125,9 +140,34 @@ def _scan_folder(folder: Path, recursive: bool, found: list[Path], left_out: lis
                                        "--recursive)"), left_out, counts)
             elif is_image_path(entry.name):
                 found.append(entry_path)
+                pictures.add(entry.name.lower())
+            elif left_out_kind(entry.name) is LeftOutKind.SIDECAR:
+                sidecars.append(entry_path)
             else:
                 _leave_out(LeftOut(entry_path, left_out_kind(entry.name),
                                    unsupported_reason(entry.name)), left_out, counts)
+        stems = {Path(name).stem for name in pictures}
+        for sidecar in sidecars:  # one beside its photo is part of it, not "left out"
+            if not _belongs_to(sidecar.name, pictures, stems):
+                _leave_out(LeftOut(sidecar, LeftOutKind.SIDECAR,
+                                   unsupported_reason(sidecar.name)), left_out, counts)
+
+
+def is_sidecar_of(path: Path, pictures: Iterable[Path]) -> bool:
+    """Whether `path` is a sidecar of one of `pictures` in its folder (files dropped or given
+    as they are: the same rule as a folder's)."""
+    if left_out_kind(path.name) is not LeftOutKind.SIDECAR:
+        return False
+    names = {p.name.lower() for p in pictures if p.parent == path.parent}
+    return _belongs_to(path.name, names, {Path(name).stem for name in names})
+
+
+def _belongs_to(name: str, pictures: set[str], stems: set[str]) -> bool:
+    """Whether a sidecar is one of these pictures' (lower-case names): photo.jpg.xmp and
+    photo.xmp (either naming), photo.jpg.pp3, and this app's photo.jpg.xmp.squeezeapp-backup."""
+    lowered = name.lower().removesuffix(BACKUP_SUFFIX)
+    base = lowered.rpartition(".")[0]
+    return base in pictures or base in stems
 
 
 def too_deep(path: Path) -> bool:
@@ -148,9 +188,10 @@ def _entry_is_folder(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def describe_left_out(left_out: Sequence[LeftOut], total: int) -> str:
+def describe_left_out(left_out: Sequence[LeftOut], total: int, command_line: bool = False
+                      ) -> str:
     """The list, one line per file, saying when it was cut short."""
-    lines = [entry.describe() for entry in left_out]
+    lines = [entry.describe(command_line) for entry in left_out]
     if total > len(left_out):
         lines.append(f"… and {total - len(left_out):,} more")
     return "\n".join(lines)

@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 ACCURACY_KEY = "accuracy"  # held-out evaluation (JSON)
 SPEED_KEY = "speed"  # speed-up over the float source, measured at build time (JSON)
 SOURCE_SHA256_KEY = "source_sha256"  # the float model a quantised copy was made from
+TEACH_KEY = "teach"  # what core/teach/export.py records in a taught model (JSON)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class ModelProfile:
     ms_per_image: float | None = None  # measured here (measure=True): 1-thread classify p50
     error: str | None = None  # why the model cannot be used
     source_sha256: str | None = None  # a quantised copy: the float model it was made from
+    taught_accuracy: float | None = None  # a taught model: cross-validated on its examples
 
     @property
     def menu_label(self) -> str:
@@ -63,6 +65,8 @@ class ModelProfile:
         parts = []
         if self.top1 is not None:
             parts.append(f"{_percent(self.top1)} top-1 held-out")
+        elif self.taught_accuracy is not None:
+            parts.append(f"{_percent(self.taught_accuracy)} cross-validated")
         elif self.ms_per_image is not None:  # timed here: say that accuracy is not known
             parts.append("accuracy not stated")
         if self.speedup is not None:
@@ -93,6 +97,11 @@ class ModelProfile:
             if self.float_top1 is not None:
                 accuracy += f" (float: top-1 {_percent(self.float_top1)})"
             parts.append(accuracy)
+        elif self.taught_accuracy is not None:
+            parts.append(f"{_percent(self.taught_accuracy)} cross-validated on its taught "
+                         "examples")
+        else:  # as the Model menu says: no held-out figures are recorded in this file
+            parts.append("accuracy not stated")
         if self.ms_per_image is not None:
             parts.append(f"{self.ms_per_image:.2f} ms/image on 1 thread here")
         return "; ".join(parts)
@@ -122,6 +131,7 @@ def model_profile(path: Path, measure: bool = False) -> ModelProfile:
         float_top1=accuracy.get("float_top1"), float_top5=accuracy.get("float_top5"),
         held_out_photos=accuracy.get("held_out_photos"),
         speedup=speed.get("speedup_1thread"), source_sha256=meta.get(SOURCE_SHA256_KEY),
+        taught_accuracy=_number(_json(meta.get(TEACH_KEY)).get("accuracy")),
     )
     if not measure:
         return profile
@@ -213,6 +223,10 @@ def speedup_text(speedup: float) -> str:
 
 def _percent(share: float) -> str:
     return f"{share * 100:.0f} %"
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and 0 <= value <= 1 else None
 
 
 def _json(raw: str | None) -> dict:

@@ -84,8 +84,12 @@ class WriteTagsDialog(QDialog):
         which = "selected photo" if selected else "photo"
         intro = QLabel(f"Write the labels as keywords into the XMP sidecars of {count:,} "
                        f"{which}{'' if count == 1 else 's'}. The photos themselves are not "
-                       "changed; an existing sidecar keeps all its other tags.", self)
+                       "changed; an existing sidecar keeps all its other tags. A photo below "
+                       "the threshold is not tagged, and the keywords squeezeapp wrote before "
+                       "into the sidecar of a photo now below it are removed.", self)
         intro.setWordWrap(True)
+        intro.setObjectName("write-tags-intro")
+        self.intro = intro
         self.confidence = QDoubleSpinBox(self)
         self.confidence.setRange(0, 100)
         self.confidence.setDecimals(0)

@@ -627,18 +627,20 @@ class ResultsView(QWidget):
                 if result.classification is not None]
         return self._keep(run_job(
             lambda _ctx: tag_results(work, rule, naming=settings.naming), name=TAGS_JOB,
-            returned=lambda outcomes: self._on_tagged(outcomes, False),
+            returned=lambda outcomes: self._on_tagged(outcomes, False, rule.min_confidence),
             errored=lambda error: self.show_error(f"Write Tags failed: {_in_words(error)}")))
 
     def choose_remove_tags(self) -> None:
-        rows = self.selected_rows()
-        paths = [self.model.paths[row] for row in rows] if rows else list(self.model.paths)
+        # the same photos Write Tags counts: those classified (an unreadable file has none)
+        results, selected = self._tag_targets()
+        paths = [result.path for result in results]
         if not paths:
+            self.show_error("Nothing to untag yet: no photo has been classified")
             return
         naming = self.tag_settings.naming
         box = QMessageBox(QMessageBox.Icon.Question, "Remove Tags",
                           f"Remove the keywords squeezeapp wrote from the sidecars ({naming}) "
-                          f"of {len(paths):,} {'selected ' if rows else ''}photo"
+                          f"of {len(paths):,} {'selected ' if selected else ''}photo"
                           f"{'' if len(paths) == 1 else 's'}? Keywords and tags from anything "
                           "else stay.",
                           QMessageBox.StandardButton.Cancel, self)
@@ -655,9 +657,10 @@ class ResultsView(QWidget):
             returned=lambda outcomes: self._on_tagged(outcomes, True),
             errored=lambda error: self.show_error(f"Remove Tags failed: {_in_words(error)}")))
 
-    def _on_tagged(self, outcomes: list[SidecarResult], removing: bool) -> None:
+    def _on_tagged(self, outcomes: list[SidecarResult], removing: bool,
+                   min_confidence: float | None = None) -> None:
         """The confirmation line stays in the status; failures are listed in a box."""
-        self.tags_note = describe_sidecars(outcomes, removing)
+        self.tags_note = describe_sidecars(outcomes, removing, min_confidence)
         self._update_status()
         self.tagsFinished.emit(self.tags_note)
         failures = [outcome.error for outcome in outcomes if outcome.error]

@@ -21,7 +21,7 @@ from squeezeapp.core.imaging.formats import (
     left_out_kind,
     unsupported_reason,
 )
-from squeezeapp.core.imaging.scan import ImageScan, LeftOut, scan_images
+from squeezeapp.core.imaging.scan import ImageScan, LeftOut, is_sidecar_of, scan_images
 from squeezeapp.core.imaging.source_kinds import SourceKind
 from squeezeapp.core.imaging.sources import (
     CameraInfo,
@@ -91,6 +91,9 @@ def scan_paths(paths: list[Path]) -> ScanResult:
             why = (unsupported_reason(path.name) if path.suffix.lower() in OPTIONAL_FORMATS
                    else f"not an image or a video ({path.suffix or 'no'} file type)")
             result.ignored.append((path, why))
+    # a sidecar dropped with its photo is part of it: not said as ignored or left out
+    result.ignored[:] = [(path, why) for path, why in result.ignored
+                         if not is_sidecar_of(path, result.images)]
     # files dropped as they are: counted beside the folders' (a missing one is said apart)
     given = [LeftOut(path, left_out_kind(path.name), "a video (open one at a time with "
                      "File ▸ Open Video)") for path in result.videos]
