@@ -173,6 +173,8 @@ def plain_words(path: str | None, technical: str) -> str:
     Reads only the file's graph, never its weights."""
     if path is None:
         return "The model could not be loaded."
+    import onnx  # only once a load failed: a prediction never imports it
+
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception:  # protobuf raises several unrelated exception types
