@@ -136,7 +136,7 @@ def _feature_words(value: object) -> str:
     from squeezeapp.core.teach.head import FeatureKind
 
     try:
-        return FeatureKind(value).description
+        return FeatureKind(str(value)).description
     except ValueError:
         return "features: —"
 
