@@ -42,7 +42,7 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip \
 		> $(VENV)/pip-install.log 2>&1 || { cat $(VENV)/pip-install.log; exit 1; }
 	@echo "setup 4/4: squeezeapp and its dependencies (a minute the first time)"
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,package]' \
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,package,openvino]' \
 		> $(VENV)/pip-install.log 2>&1 || { cat $(VENV)/pip-install.log; exit 1; }
 	@touch $(STAMP)
 	@echo "setup: done (.venv/bin/squeezeapp is the app)"

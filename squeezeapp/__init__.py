@@ -15,11 +15,19 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 if os.name == "nt":
     os.environ.setdefault("OPENCV_VIDEOIO_MSMF_ENABLE_HW_TRANSFORMS", "0")
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("squeezeapp")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.1.0"
-
 APP_NAME = "squeezeapp"
+
+
+def __getattr__(name: str) -> str:
+    """`__version__`, looked up when first asked for: importlib.metadata costs 40-60 ms of every
+    start-up, and a prediction does not need it."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("squeezeapp")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        found = "0.1.0"
+    globals()["__version__"] = found
+    return found

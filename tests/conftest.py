@@ -66,6 +66,8 @@ def isolated_cache(tmp_path_factory, monkeypatch, request) -> Path:
     monkeypatch.setenv("SQUEEZEAPP_CACHE_DIR", str(cache))
     monkeypatch.delenv("SQUEEZEAPP_MODEL", raising=False)
     monkeypatch.delenv("SQUEEZEAPP_MODEL_BASE_URL", raising=False)
+    # windows measure the engines only in the tests about it (a second of CPU per window)
+    monkeypatch.setenv("SQUEEZEAPP_NO_ENGINE_MEASUREMENT", "1")
     return cache
 
 

@@ -29,6 +29,7 @@ def environment_lines() -> list[str]:
 
     from squeezeapp.core.imaging import heif, raw
     from squeezeapp.core.imaging.formats import OPTIONAL_FORMATS, optional_extensions
+    from squeezeapp.core.inference.engines import available_engines
     from squeezeapp.core.inference.providers import available_providers, short_name
 
     missing = sorted(set(OPTIONAL_FORMATS) - optional_extensions())
@@ -46,6 +47,7 @@ def environment_lines() -> list[str]:
         f"NumPy          {numpy.__version__}",
         f"Qt             {qt_version()}",
         f"providers      {', '.join(short_name(p) for p in available_providers())}",
+        f"engines        {', '.join(f'{e.label} ({e.name})' for e in available_engines())}",
         f"CPU threads    {os.cpu_count()}",
     ]
 
@@ -59,15 +61,32 @@ def model_lines(classifier: Classifier, summary: ModelSummary) -> list[str]:
         f"model name     {spec.name} (in classify's csv and jsonl)",
         f"path           {spec.path}",
         f"sha256         {spec.sha256}",
-        f"provider       {classifier.provider}",
+        f"provider       {classifier.provider}"
+        + (f" ({classifier.engine.label})" if classifier.engine else ""),
+        *engine_choice_lines(classifier),
         f"input          {spec.input_name} [{shape}] float32",
         f"output         {spec.output_name} ({spec.output_kind or 'detected at run time'})",
-        f"preprocess     shorter side→{pre.resize}, centre crop {pre.size}×{pre.size}, {pre.color},"
+        f"preprocess     {pre.describe_resize()}, {pre.color},"
         f" x*{pre.scale:.6g}, mean {list(pre.mean)}, std {list(pre.std)}",
         f"labels         {len(spec.labels)} classes (from {spec.source})",
         f"parameters     {summary.params:,}{_weight_note(summary)}",
         f"compute        {summary.gmacs:.3f} GMAC per image (opset {summary.opset})",
     ]
+
+
+def engine_choice_lines(classifier: Classifier) -> list[str]:
+    """What provider "auto" uses for this model here and why, each engine's measured ms
+    (measured now, about a second, when this machine never measured this model)."""
+    from squeezeapp.core.inference.auto_engine import choose_engine
+    from squeezeapp.core.inference.engine_choice import cached_choice
+
+    choice = cached_choice(classifier.spec.sha256) or choose_engine(classifier)
+    lines = [f"auto engine    {choice.engine}: {choice.why}"]
+    for timing in choice.timings:
+        figure = f"{timing.ms:.2f} ms" if timing.ms is not None else "-"
+        note = f" (not used: {timing.reason})" if not timing.usable else ""
+        lines.append(f"               {timing.label}: {figure}{note}")
+    return lines
 
 
 def layer_lines(summary: ModelSummary) -> list[str]:

@@ -39,7 +39,9 @@ def test_jsonl_accuracy_on_the_100_photos(model, model_dir, sample_dir, sample_i
     assert set(first["predictions"][0]) == {"rank", "index", "wnid", "label", "probability"}
     top1, top5 = _accuracy(records)
     print(f"{model}: top-1 {top1} %, top-5 {top5} % on the 100 shared photos")
-    assert top1 >= 60 and top5 >= 84
+    # the reference figures of ../shared/models/README.md: 64/88 and, fed squashed, 69/90
+    minimum = {"squeezenet1.1": (60, 84), "squeezenet1.1-caffe": (68, 88)}[model]
+    assert top1 >= minimum[0] and top5 >= minimum[1], (top1, top5)
 
 
 def test_bad_files_do_not_stop_the_batch(model_dir, sample_images, tmp_path) -> None:

@@ -159,3 +159,30 @@ def test_the_package_switches_telemetry_off_before_anything_else() -> None:
     hook = REPO / "packaging" / "hooks" / "rthook_privacy.py"
     assert 'os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")' in hook.read_text()
     assert str(hook.name) in (REPO / "packaging" / "squeezeapp.spec").read_text()
+
+
+def test_the_openvino_plugin_stays_on_this_computer(home, tmp_path, model_dir,
+                                                    sample_dir) -> None:
+    """The OpenVINO engine (the `openvino` extra), measured for auto and used: no connection,
+    no file outside our folders (OpenVINO's telemetry consent lives in ~/intel), and OpenVINO's
+    telemetry package neither installed with the app nor imported."""
+    import importlib.util
+
+    from squeezeapp.core.inference.engines import openvino_installed
+
+    if not openvino_installed():
+        pytest.skip("the openvino extra is not installed")
+    assert importlib.util.find_spec("openvino_telemetry") is None
+    script = ("import sys\n"
+              "from squeezeapp.cli.main import main\n"
+              "codes = [main(['info']),\n"
+              "         main(['classify', '--provider', 'openvino', sys.argv[1]])]\n"
+              "print('telemetry module:', 'openvino_telemetry' in sys.modules, codes)\n")
+    trace = tmp_path / "openvino.strace"
+    output = _run_traced([sys.executable, "-c", script,
+                          str(sample_dir / "n01440764_tench.JPEG")],
+                         {**_fresh_user_env(home, model_dir), "PYTHONPATH": str(REPO)}, trace)
+    assert "OpenVINO CPU" in output and "tench" in output
+    assert "telemetry module: False [0, 0]" in output
+    assert not (home / "intel").exists()
+    _assert_private(home, trace)

@@ -102,7 +102,8 @@ def test_a_failing_rewrite_falls_back_to_the_file(classifier, monkeypatch) -> No
     def broken(*_args, **_kwargs):
         raise RuntimeError("a graph the rewrite does not understand")
 
-    monkeypatch.setattr("squeezeapp.core.inference.classifier.rewrite", broken)
+    # the cache is empty (isolated_cache), so the load rewrites, and the rewrite fails
+    monkeypatch.setattr("squeezeapp.core.inference.graph_rewrite.rewrite", broken)
     plain = Classifier.load(classifier.spec.path)
     assert not plain.uint8_input and not plain.supports_cam
     image = np.full((100, 120, 3), 90, np.uint8)

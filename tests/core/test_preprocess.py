@@ -53,3 +53,55 @@ def test_reuses_the_buffer_it_is_given(classifier) -> None:
 def test_tiny_and_extreme_aspect_images(classifier, shape) -> None:
     image = np.random.default_rng(0).integers(0, 255, shape, dtype=np.uint8)
     assert classifier.classify(image).top.probability > 0
+
+
+def test_the_caffe_model_is_fed_squashed(classifier, caffe_classifier) -> None:
+    """The Caffe file's metadata has no resize mode: the registry (by its sha256) says squash.
+    The crop then covers the same share of both sides of a 4:3 picture (not a square)."""
+    from squeezeapp.core.models.spec import ResizeMode
+
+    assert caffe_classifier.spec.preprocess.resize_mode is ResizeMode.SQUASH
+    assert classifier.spec.preprocess.resize_mode is ResizeMode.SHORTER
+    crop = caffe_classifier.crop_rect(480, 640)
+    share = 227 / 256
+    assert crop.width == pytest.approx(640 * share) and crop.height == pytest.approx(480 * share)
+    assert crop.x == pytest.approx((640 - crop.width) / 2, abs=1.5)
+    assert crop.y == pytest.approx((480 - crop.height) / 2, abs=1.5)
+    square = classifier.crop_rect(480, 640)
+    assert square.width == pytest.approx(square.height, rel=0.01)
+
+
+def test_the_heatmap_follows_the_squashed_crop(caffe_classifier, sample_images) -> None:
+    from squeezeapp.core.inference.class_maps import heatmap
+
+    image = read_image(sample_images[0])
+    result = caffe_classifier.classify(image, with_cam=True)
+    assert result.cam is not None
+    height, width = image.shape[:2]
+    values = heatmap(result.cam.maps[0], result.cam.crop, (height, width))
+    rows, cols = np.nonzero(values > 0)
+    crop = result.cam.crop
+    # the map covers the crop: its lit extent spans the crop, in both directions
+    assert cols.min() >= crop.x - 1 and cols.max() <= crop.x + crop.width + 1
+    assert rows.min() >= crop.y - 1 and rows.max() <= crop.y + crop.height + 1
+    assert crop.width / crop.height == pytest.approx(width / height, rel=0.01)
+
+
+@pytest.mark.parametrize(("declared", "expected"), [("squash", "squash"), ("SHORTER", "shorter"),
+                                                    (None, "shorter")])
+def test_resize_mode_in_the_metadata_schema(declared, expected) -> None:
+    from squeezeapp.core.models.spec import PreprocessSpec
+
+    raw = {"size": 224, "resize": 256}
+    if declared is not None:
+        raw["resize_mode"] = declared
+    spec = PreprocessSpec.from_mapping(raw, "test")
+    assert spec.resize_mode == expected and spec.as_dict()["resize_mode"] == expected
+
+
+def test_an_unknown_resize_mode_is_one_line_error() -> None:
+    from squeezeapp.core.common.errors import ModelError
+    from squeezeapp.core.models.spec import PreprocessSpec
+
+    with pytest.raises(ModelError, match="resize_mode must be 'shorter' or 'squash'"):
+        PreprocessSpec.from_mapping({"size": 224, "resize": 256, "resize_mode": "crop"}, "test")

@@ -493,3 +493,43 @@ def test_open_snapshot_folder_shows_it_in_the_file_manager(qtbot, window, tmp_pa
     window.snapshot_dir = blocker / "snapshots"
     assert not window.open_snapshot_folder()
     assert "Cannot open the snapshot folder" in canvas_texts(window)  # said, not swallowed
+
+
+def test_auto_measures_the_engines_and_the_menu_shows_each_ms(qtbot, model_dir, settings_file,
+                                                              tmp_path, monkeypatch,
+                                                              sample_images) -> None:
+    """The first prediction of a model with provider auto is made on the engine that opens
+    fastest; then every engine is measured in the background, Model ▸ Execution Provider lists
+    each with its ms, and the model moves to the fastest that agreed with fp32."""
+    from squeezeapp.core.inference.engine_choice import cached_choice
+    from squeezeapp.core.inference.engines import available_engines, find_engine
+    from tests.ui_helpers import assert_threads_joined, make_window
+
+    monkeypatch.delenv("SQUEEZEAPP_NO_ENGINE_MEASUREMENT")
+    window = make_window(qtbot, settings_file, tmp_path)
+    try:
+        qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+        assert window.models.engine_menu.choice is None  # nothing measured before a prediction
+        window.opener.open_paths([sample_images[0]])
+        qtbot.waitUntil(lambda: window.view.result is not None, timeout=30_000)
+        assert window.view.result.model == "squeezenet1.1"
+        assert window.session.loaded.provider == "CPU"  # opened fastest, for the first one
+        menu = window.models.engine_menu
+        assert menu is not None
+        qtbot.waitUntil(lambda: menu.choice is not None, timeout=60_000)
+        choice = menu.choice
+        assert cached_choice(window.session.loaded.sha256) == choice
+        texts = [action.text() for action in menu.menu.actions()]
+        assert texts[0].startswith("Automatic (fastest measured: ")
+        for engine in available_engines():
+            if engine.name != "openvino":
+                assert any(text.startswith(engine.label) and " ms" in text for text in texts), \
+                    (engine.label, texts)
+        checked = [action.data() for action in menu.menu.actions() if action.isChecked()]
+        assert checked == ["auto"]
+        wanted = find_engine(choice.engine).short_provider
+        qtbot.waitUntil(lambda: window.session.loaded.provider == wanted, timeout=60_000)
+        assert window.provider_label.text().startswith(f"Provider: {wanted}")
+    finally:
+        window.close()
+    assert_threads_joined(window)

@@ -32,7 +32,8 @@ from squeezeapp.core.common.errors import ImageReadError
 from squeezeapp.core.common.threads import running_threads
 from squeezeapp.core.imaging.decode import read_image
 from squeezeapp.core.inference.classifier import Classification, Classifier, SessionSettings
-from squeezeapp.core.inference.providers import CPU, resolve_providers
+from squeezeapp.core.inference.engine_choice import resolve_engine
+from squeezeapp.core.inference.engines import CPU_ENGINE
 
 DEFAULT_BATCH = 8
 # Above this many cores the image schedule is unmeasured here (the development machine has 2):
@@ -64,17 +65,24 @@ class Schedule:
 def plan_schedule(settings: SessionSettings, cores: int | None = None) -> Schedule:
     """The schedule for this machine and these settings (an explicit --threads wins)."""
     cores = max(1, cores or os.cpu_count() or 1)
-    on_cpu = resolve_providers(settings.provider)[0] == CPU
+    # "auto" here is the classic rule (a measured OpenVINO choice then runs on image workers)
+    on_cpu = resolve_engine(settings.provider, "") == CPU_ENGINE
     if settings.threads == 1 or (settings.threads is None and on_cpu
                                  and cores <= IMAGE_WORKERS_MAX_CORES):
         return Schedule("images", workers=cores, session_threads=1)
     return Schedule("batches", workers=2, session_threads=settings.threads)
 
 
-def pipeline_session(settings: SessionSettings, cores: int | None = None) -> SessionSettings:
+def pipeline_session(settings: SessionSettings, cores: int | None = None,
+                     model_sha256: str | None = None) -> SessionSettings:
     """How to open the session `classify_files` should use. Inference threads sleep between
     runs instead of spinning, so that they leave the cores to decoding (measured for the batched
-    schedule on 2 cores in the fast host state: about 350 images/s instead of 300)."""
+    schedule on 2 cores in the fast host state: about 350 images/s instead of 300). With the
+    model's `model_sha256`, "auto" is resolved first (engine_choice), so that the schedule suits
+    the engine it picks (OpenVINO runs its own threads: the batched schedule)."""
+    if model_sha256:
+        engine = resolve_engine(settings.provider, model_sha256, settings.expected_images)
+        settings = replace(settings, provider=engine.name)
     schedule = plan_schedule(settings, cores)
     return replace(settings, spin_wait=False, threads=schedule.session_threads)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from squeezeapp.core.bench.engines import engine_dict, engine_lines
 from squeezeapp.core.bench.runner import BenchResult, Measure, Ratio
 from squeezeapp.core.measure.cpu_share import CpuShare
 
@@ -47,6 +48,8 @@ def as_dict(result: BenchResult) -> dict[str, object]:
         "preprocess_ms_p95": {k: _r(v.p95) for k, v in result.preprocess.items()},
         "naive_preprocess_ms_p50": {k: _r(v.p50) for k, v in result.naive_preprocess.items()},
     }
+    if result.engines is not None:
+        data.update(engine_dict(result.engines))
     folder = result.folder
     folder_keys = ("folder_images_per_s", "naive_images_per_s", "sequential_images_per_s",
                    "folder_speedup", "pipeline_speedup", "folder_schedule", "folder_cores",
@@ -133,6 +136,9 @@ def render_table(result: BenchResult) -> str:
         lines.append(f"  {labels.get(name, name):<44} {_ratio_text(ratio)}")
     if result.folder is not None:
         lines += ["", *_folder_lines(result, speed)]
+    if result.engines is not None:
+        bound = result.folder.bound_images_per_s if result.folder else None
+        lines += ["", *engine_lines(result.engines, bound)]
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from squeezeapp.core.batch.pipeline import Schedule, classify_files, plan_schedule
+from squeezeapp.core.bench.engines import EngineBench, bench_engines
 from squeezeapp.core.bench.reference import reference_preprocess
 from squeezeapp.core.common.errors import ImageReadError, SqueezeappError
 from squeezeapp.core.common.threads import running_threads
@@ -106,6 +107,7 @@ class BenchResult:
     naive_preprocess: dict[str, Measure] = field(default_factory=dict)
     normalisation: str = ""
     folder: FolderResult | None = None
+    engines: EngineBench | None = None  # every engine on this model (core.bench.engines)
 
     @property
     def raw_all_threads(self) -> Measure:
@@ -180,7 +182,10 @@ def run_benchmark(settings: BenchSettings) -> BenchResult:
                          rounds, latency, ratios, preprocess, naive, app.normalisation)
     if settings.images is not None:
         result = replace(result, folder=_folder(settings, paths, plain, app))
-    return result
+    engines = bench_engines(settings.model, SessionSettings(settings.threads, "auto"), frame,
+                            paths, result.folder.stage_ms if result.folder else None, rounds,
+                            block, settings.folder_rounds)
+    return replace(result, engines=engines)
 
 
 def _folder_paths(folder: Path, classifier: Classifier) -> tuple[list[Path], int]:

@@ -139,7 +139,8 @@ def load_bounded_json(text: str, origin: str) -> Any:
     if len(text) > MAX_JSON_BYTES:
         raise ModelError(f"{origin}: JSON of {len(text):,} characters is above the "
                          f"{MAX_JSON_BYTES:,} limit")
-    if json_depth(text) > MAX_JSON_DEPTH:
+    # the bracket count bounds the depth: the character scan only runs when it could be deep
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and json_depth(text) > MAX_JSON_DEPTH:
         raise ModelError(f"{origin}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         return json.loads(text)

@@ -14,7 +14,6 @@ import io
 import struct
 from dataclasses import dataclass
 
-import imagesize
 import numpy as np
 
 from squeezeapp.core.imaging.isobmff import read_item_info
@@ -63,6 +62,8 @@ def probe(buffer: np.ndarray) -> ImageHeader | None:
 
 def _size(head: bytes) -> tuple[int, int]:
     """Width and height as imagesize reads them (-1 where it cannot)."""
+    import imagesize  # only for rarer formats: its import pulls in urllib and email (15 ms)
+
     info = imagesize.get_info(io.BytesIO(head), dpi=False, colors=False, exif_rotation=False,
                               channels=False)
     return info.width, info.height

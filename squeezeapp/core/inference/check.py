@@ -10,10 +10,9 @@ import contextlib
 import io
 import logging
 from collections.abc import Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 
 from squeezeapp.core.common.errors import ModelError
@@ -21,12 +20,16 @@ from squeezeapp.core.common.limits import IMAGE_BUDGET, MEMORY_BUDGET_ENV
 from squeezeapp.core.inference.postprocess import to_probabilities
 from squeezeapp.core.models.spec import ModelSpec
 
+if TYPE_CHECKING:  # onnx only where a model is rewritten (prepared_cache), never per prediction
+    import onnx
+
 logger = logging.getLogger(__name__)
 
 _SYNTHETIC_SIDE = 320
 _MB = 1 << 20
-_FLOAT_OUTPUTS = {onnx.TensorProto.FLOAT: "float", onnx.TensorProto.DOUBLE: "double",
-                  onnx.TensorProto.FLOAT16: "float16", onnx.TensorProto.BFLOAT16: "bfloat16"}
+# onnx.TensorProto's FLOAT, DOUBLE, FLOAT16, BFLOAT16 (fixed by the ONNX spec; written as numbers
+# so that importing this module does not import onnx)
+_FLOAT_OUTPUTS = {1: "float", 11: "double", 10: "float16", 16: "bfloat16"}
 _MAX_ESTIMATE_NODES = 100_000  # shape inference on more is not attempted (bounded work)
 
 
@@ -44,6 +47,8 @@ def synthetic_frame(side: int = _SYNTHETIC_SIDE) -> np.ndarray:
 def check_input_type(declared: onnx.ValueInfoProto, model_name: str) -> None:
     """Refuse a model whose input is not float32: the pre-processing (in Python, or folded into
     the graph's prologue) produces float32 tensors; raise ModelError with one line."""
+    import onnx
+
     element = declared.type.tensor_type.elem_type
     if element != onnx.TensorProto.FLOAT:
         kind = onnx.TensorProto.DataType.Name(element).lower() if element else "unknown"
@@ -54,6 +59,8 @@ def check_input_type(declared: onnx.ValueInfoProto, model_name: str) -> None:
 def check_output_type(proto: onnx.ModelProto, output_name: str, model_name: str) -> None:
     """Refuse a model whose scores are not floating point (a string, bool or integer tensor
     cannot be logits or probabilities); raise ModelError with one line."""
+    import onnx
+
     for output in proto.graph.output:
         if output.name == output_name:
             element = output.type.tensor_type.elem_type
@@ -71,6 +78,8 @@ def activation_bytes(proto: onnx.ModelProto, input_name: str, side: int) -> int 
     onnx's shape inference gives (an upper bound: the runtime reuses some buffers). None when
     the shapes cannot be inferred; a 13 KB model with a 1000-channel 1×1 convolution on a
     1024×1024 input needs 4 GB, which this finds before anything runs."""
+    import onnx
+
     if len(proto.graph.node) > _MAX_ESTIMATE_NODES:
         return None
     shell = onnx.ModelProto()
@@ -106,7 +115,12 @@ def check_activation_memory(proto: onnx.ModelProto, input_name: str, side: int,
                             model_name: str) -> None:
     """Refuse, with one line, a model whose activations for one image exceed the memory budget
     (the one images are held to), before a session is opened or a frame run."""
-    needed = activation_bytes(proto, input_name, side)
+    check_activation_budget(activation_bytes(proto, input_name, side), model_name)
+
+
+def check_activation_budget(needed: int | None, model_name: str) -> None:
+    """The check of `check_activation_memory` on an estimate made earlier (a prepared model
+    keeps its own: the budget may have changed since)."""
     budget = IMAGE_BUDGET.capacity
     if needed is not None and needed > budget:
         raise ModelError(f"{model_name}: needs about {needed / _MB:,.0f} MB of activations per "

@@ -2,39 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnx
 import onnxruntime as ort
 
 from squeezeapp.core.common.errors import ModelError
 from squeezeapp.core.common.limits import check_threads
+from squeezeapp.core.inference import prepared_cache
 from squeezeapp.core.inference.check import (
-    check_activation_memory,
-    check_input_type,
-    check_output_type,
+    check_activation_budget,
     check_usable,
     ort_prints_logged,
 )
-from squeezeapp.core.inference.graph_rewrite import (
-    CamSource,
-    FeatureSource,
-    RewrittenModel,
-    graph_inputs,
-    rewrite,
-)
+from squeezeapp.core.inference.engine_choice import resolve_engine
+from squeezeapp.core.inference.engines import Engine, configure
+from squeezeapp.core.inference.graph_facts import CamSource, FeatureSource, GraphFacts
 from squeezeapp.core.inference.postprocess import to_probabilities, top_k_indices
 from squeezeapp.core.inference.preprocess import CropRect, Preprocessor
-from squeezeapp.core.inference.providers import resolve_providers, short_name
-from squeezeapp.core.models.lookup import build_spec, model_metadata, resolve_model_path
-from squeezeapp.core.models.model_file import load_model_proto
+from squeezeapp.core.inference.providers import short_name
+from squeezeapp.core.models.lookup import build_spec, resolve_model_path
+from squeezeapp.core.models.model_file import load_model_proto, read_model_bytes
 from squeezeapp.core.models.spec import ModelSpec, short_label
+
+if TYPE_CHECKING:  # onnx is imported only to build a prepared model (see prepared_cache)
+    import onnx
 
 logger = logging.getLogger(__name__)
 
@@ -97,13 +96,16 @@ class SessionSettings:
     """How to run a model: thread count (None: onnxruntime's default) and provider request."""
 
     threads: int | None = None
-    provider: str | None = None  # None/"auto": the best available
+    provider: str | None = None  # an engine's name (engines.py); None/"auto": measured fastest
     # Idle inference threads busy-wait for the next run: the lowest latency for back-to-back
     # frames, but on a small machine they steal the cores that decode files in classify_files.
     spin_wait: bool = True
     # Rewrite the graph at load so that it takes the uint8 crop and normalises inside (see
     # graph_rewrite). False: the file's own float NCHW input, normalised in Python.
     graph_prologue: bool = True
+    # How many images the session is opened for (None: a long run, e.g. live video): "auto"
+    # keeps onnxruntime CPU where a faster engine's start (OpenVINO compiles) would not pay off.
+    expected_images: int | None = None
 
 
 class Classifier:
@@ -111,9 +113,10 @@ class Classifier:
     `infer`, `prepare` and `classify_batch` are safe from several threads at once."""
 
     def __init__(self, spec: ModelSpec, session: ort.InferenceSession,
-                 graph: RewrittenModel | None = None,
-                 settings: SessionSettings | None = None) -> None:
+                 graph: GraphFacts | None = None,
+                 settings: SessionSettings | None = None, engine: Engine | None = None) -> None:
         self.spec = spec
+        self.engine = engine
         self.settings = settings or SessionSettings()
         self.session = session
         self.preprocess = Preprocessor(spec.preprocess)
@@ -133,29 +136,35 @@ class Classifier:
     @classmethod
     def load(cls, model: str | os.PathLike[str] | None = None,
              settings: SessionSettings | None = None) -> Classifier:
-        """Find, open and validate a model; every failure is a one-line ModelError."""
+        """Find, open and validate a model; every failure is a one-line ModelError.
+
+        The rewritten model comes from the user cache when it is there (onnxruntime alone);
+        otherwise it is built with `onnx` and kept for next time (prepared_cache)."""
         settings = settings or SessionSettings()
         path = resolve_model_path(model)
-        proto = _read_model(path)
-        spec = build_spec(
-            path,
-            model_metadata(proto, path),
-            [(i.name, _shape(i)) for i in graph_inputs(proto.graph)],
-            [(o.name, _shape(o)) for o in proto.graph.output],
-        )
-        check_input_type(graph_inputs(proto.graph)[0], path.name)
-        check_output_type(proto, spec.output_name, path.name)
-        check_activation_memory(proto, spec.input_name, spec.preprocess.size, path.name)
-        try:
-            graph = rewrite(proto, spec.preprocess, uint8_input=settings.graph_prologue)
-            session = open_session(graph.model.SerializeToString(), settings, path.name)
-        except Exception:  # a graph the rewrite cannot handle must not cost the user the model
-            logger.warning("%s: the rewritten graph did not load; using the file as it is",
-                           path.name, exc_info=logger.isEnabledFor(logging.DEBUG))
-            session, graph = open_session(str(path), settings, path.name), None
+        # size, kind and header checked before the file is read whole (model_file)
+        sha256 = hashlib.sha256(read_model_bytes(path)).hexdigest()
+        engine = resolve_engine(settings.provider, sha256, settings.expected_images)
+        fields = prepared_cache.key_fields(sha256, settings.graph_prologue)
+        prepared = prepared_cache.load(fields)
+        spec = _spec(path, prepared.record, sha256) if prepared is not None else None
+        session: ort.InferenceSession | None = None
+        graph: GraphFacts | None = None
+        if spec is not None and prepared is not None \
+                and spec.preprocess.as_dict() == prepared.preprocess:
+            check_activation_budget(prepared.record.activation_bytes, path.name)
+            try:
+                session, graph = open_session(prepared.model, settings, path.name, engine), \
+                    prepared.facts
+            except ModelError:  # an engine that cannot take the rewritten graph: as below
+                logger.info("%s: the prepared model did not open on %s", path.name, engine.name)
+        if spec is None or session is None:
+            # first use, the file's sidecar changed the pre-processing, or the prepared model
+            # did not open: rewrite again (falling back to the file as it is)
+            spec, session, graph = _prepare(path, sha256, settings, fields, engine)
         logger.info("loaded %s (%s) on %s; normalisation %s", spec.name, path,
                     session.get_providers()[0], graph.normalisation if graph else "in Python")
-        classifier = cls(spec, session, graph, settings)
+        classifier = cls(spec, session, graph, settings, engine)
         check_usable(classifier)
         return classifier
 
@@ -291,6 +300,46 @@ class Classifier:
                 for row in probabilities]
 
 
+def _spec(path: Path, record: prepared_cache.ModelRecord, sha256: str) -> ModelSpec:
+    return build_spec(path, record.metadata, record.inputs, record.outputs, sha256=sha256)
+
+
+def _prepare(path: Path, sha256: str, settings: SessionSettings, fields: dict[str, object],
+             engine: Engine) -> tuple[ModelSpec, ort.InferenceSession, GraphFacts | None]:
+    """Read the file with `onnx`, rewrite it, open it, and keep the result in the cache."""
+    from squeezeapp.core.inference.check import (
+        activation_bytes,
+        check_activation_budget,
+        check_input_type,
+        check_output_type,
+    )
+    from squeezeapp.core.inference.graph_rewrite import graph_inputs, rewrite
+    from squeezeapp.core.models.lookup import model_metadata
+
+    proto = _read_model(path)
+    inputs = [(i.name, _shape(i)) for i in graph_inputs(proto.graph)]
+    outputs = [(o.name, _shape(o)) for o in proto.graph.output]
+    metadata = model_metadata(proto, path)
+    spec = _spec(path, prepared_cache.ModelRecord(metadata, inputs, outputs), sha256)
+    check_input_type(graph_inputs(proto.graph)[0], path.name)
+    check_output_type(proto, spec.output_name, path.name)
+    needed = activation_bytes(proto, spec.input_name, spec.preprocess.size)
+    check_activation_budget(needed, path.name)
+    record = prepared_cache.ModelRecord(metadata, inputs, outputs, needed)
+    try:
+        rewritten = rewrite(proto, spec.preprocess, uint8_input=settings.graph_prologue)
+        model = rewritten.model.SerializeToString()
+        session = open_session(model, settings, path.name, engine)
+    except Exception:  # a graph the rewrite cannot handle must not cost the user the model
+        logger.warning("%s: the rewritten graph did not load; using the file as it is",
+                       path.name, exc_info=logger.isEnabledFor(logging.DEBUG))
+        return spec, open_session(str(path), settings, path.name, engine), None
+    facts = GraphFacts.of(rewritten)
+    prepared_cache.store(fields, prepared_cache.PreparedModel(
+        record, facts, spec.preprocess.as_dict(), model))
+    return spec, session, facts
+
+
 def _read_model(path: Path) -> onnx.ModelProto:
     """Size, kind and header checked before the file is read (`model_file`)."""
     return load_model_proto(path)
@@ -302,9 +351,10 @@ def _shape(value: onnx.ValueInfoProto) -> list[int | str | None]:
     return [d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in dims]
 
 
-def open_session(model: str | bytes, settings: SessionSettings,
-                 display_name: str) -> ort.InferenceSession:
-    """A session on a model file path or serialised model bytes."""
+def open_session(model: str | bytes, settings: SessionSettings, display_name: str,
+                 engine: Engine | None = None) -> ort.InferenceSession:
+    """A session on a model file path or serialised model bytes, on `engine` (default: the
+    engine `settings.provider` names; "auto" without a model to look up: the classic rule)."""
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only: warnings about unused initialisers are noise
@@ -313,10 +363,13 @@ def open_session(model: str | bytes, settings: SessionSettings,
     options.inter_op_num_threads = 1
     if not settings.spin_wait:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    providers = resolve_providers(settings.provider)
+    engine = engine or resolve_engine(settings.provider, "")
     try:
+        providers = configure(engine, options)
         with ort_prints_logged():
             return ort.InferenceSession(model, sess_options=options, providers=providers)
+    except ModelError:
+        raise
     except Exception as error:  # onnxruntime raises several unrelated exception types
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
         raise ModelError(f"{display_name}: not a usable ONNX model ({first_line})") from None

@@ -33,6 +33,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from squeezeapp.core.inference.graph_facts import NO_FEATURES, CamSource, FeatureSource
 from squeezeapp.core.models.model_file import load_model_proto
 from squeezeapp.core.models.spec import PreprocessSpec
 
@@ -45,37 +46,10 @@ _PASS_THROUGH = {"Flatten", "Reshape", "Squeeze", "Softmax", "Identity", "LogSof
                  "QuantizeLinear", "DequantizeLinear"}
 
 
-@dataclass(frozen=True)
-class CamSource:
-    """Where a model's class activation maps come from, or why it has none."""
-
-    tensor: str | None  # the pre-pooling tensor's name in the graph
-    reason: str  # why there is no map (empty when there is one)
-
-    @property
-    def supported(self) -> bool:
-        return self.tensor is not None
-
-
 FEATURES_OUTPUT = "squeezeapp_pooled_features"
 # between the per-class maps and the 1×1 convolution that makes them, and between that
 # convolution and the feature tensor, only these element-wise layers may sit
 _ACTIVATIONS = {"Relu", "LeakyRelu", "Clip", "Identity", "Dropout"}
-
-
-@dataclass(frozen=True)
-class FeatureSource:
-    """Which outputs of the rewritten graph hold the pooled features and the logits, or why
-    there are none (teaching needs them; classifying does not)."""
-
-    features: str | None  # output name of the pooled features [N,F,1,1]
-    logits: str | None  # output name of the pooled class scores before softmax [N,C,...]
-    dimension: int | None  # F, where shape inference knows it
-    reason: str
-
-    @property
-    def supported(self) -> bool:
-        return self.features is not None and self.logits is not None
 
 
 @dataclass(frozen=True)
@@ -87,7 +61,7 @@ class RewrittenModel:
     uint8_input: bool  # True: the input is the BGR uint8 crop [N,size,size,3]
     normalisation: str  # how the normalisation is done, for logs and `info`
     cam: CamSource
-    features: FeatureSource = FeatureSource(None, None, None, "not requested")
+    features: FeatureSource = NO_FEATURES
 
 
 def load_model(path) -> onnx.ModelProto:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from squeezeapp.core.models.spec import PreprocessSpec
+from squeezeapp.core.models.spec import PreprocessSpec, ResizeMode
 
 import cv2  # isort: skip
 
@@ -52,11 +52,14 @@ class Preprocessor:
         return np.empty((count, *self.input_shape), dtype=np.float32)
 
     def crop_matrix(self, height: int, width: int) -> np.ndarray:
-        """The dst→src affine map of 'resize shorter side, then centre crop'."""
+        """The dst→src affine map of 'resize (shorter side, or squash), then centre crop'."""
         spec = self.spec
-        factor = spec.resize / min(height, width)
-        resized_w = max(spec.size, round(width * factor))
-        resized_h = max(spec.size, round(height * factor))
+        if spec.resize_mode is ResizeMode.SQUASH:
+            resized_w = resized_h = spec.resize
+        else:
+            factor = spec.resize / min(height, width)
+            resized_w = max(spec.size, round(width * factor))
+            resized_h = max(spec.size, round(height * factor))
         left = round((resized_w - spec.size) / 2)
         top = round((resized_h - spec.size) / 2)
         step_x = width / resized_w
@@ -69,7 +72,8 @@ class Preprocessor:
         )
 
     def crop_rect(self, height: int, width: int) -> CropRect:
-        """Where the model's crop lies in a height×width image ("Show Model Crop")."""
+        """Where the model's crop lies in a height×width image ("Show Model Crop"); not square
+        in the original when the model squashes the picture."""
         matrix = self.crop_matrix(height, width)
         size = self.spec.size
         # crop pixel edge -0.5 maps to source centre a*(-0.5)+b, i.e. source edge that + 0.5

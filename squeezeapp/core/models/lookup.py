@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -176,9 +176,11 @@ def build_spec(
     metadata: dict[str, str],
     inputs: list[tuple[str, list[Any]]],
     outputs: list[tuple[str, list[Any]]],
+    sha256: str | None = None,
 ) -> ModelSpec:
-    """Validate a model's interface and gather its labels and pre-processing."""
-    sha256 = file_sha256(path)
+    """Validate a model's interface and gather its labels and pre-processing (`sha256`: the
+    file's, when the caller has just computed it)."""
+    sha256 = sha256 or file_sha256(path)
     sidecar = read_sidecar(path)
     known = known_by_sha256(sha256)
     if len(inputs) != 1:
@@ -242,15 +244,25 @@ def _json_field(path: Path, metadata: dict[str, str], key: str) -> Any:
 def _preprocess(path, metadata, sidecar, known) -> tuple[PreprocessSpec, str]:
     from_metadata = _json_field(path, metadata, "preprocess")
     if isinstance(from_metadata, dict):
-        return PreprocessSpec.from_mapping(from_metadata, f"{path.name} metadata"), "metadata"
+        spec = PreprocessSpec.from_mapping(from_metadata, f"{path.name} metadata")
+        return _known_resize_mode(spec, from_metadata, known), "metadata"
     if isinstance(sidecar.get("preprocess"), dict):
-        return PreprocessSpec.from_mapping(sidecar["preprocess"], f"{path.stem}.json"), "sidecar"
+        spec = PreprocessSpec.from_mapping(sidecar["preprocess"], f"{path.stem}.json")
+        return _known_resize_mode(spec, sidecar["preprocess"], known), "sidecar"
     if known is not None:
         return known.preprocess, "registry"
     raise ModelError(
         f"{path.name}: no pre-processing known: add 'preprocess' to its ONNX metadata or to a "
         f"sidecar {path.stem}.json (keys size, resize, color, scale, mean, std)"
     )
+
+
+def _known_resize_mode(spec: PreprocessSpec, declared: dict[str, Any], known) -> PreprocessSpec:
+    """A file's own `preprocess` that does not state a resize mode takes its registry entry's
+    (the shared Caffe file predates the key; the registry knows it squashes by its sha256)."""
+    if "resize_mode" in declared or known is None:
+        return spec
+    return replace(spec, resize_mode=known.preprocess.resize_mode)
 
 
 def _labels(path, metadata, sidecar) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-
-import onnx
+from typing import TYPE_CHECKING
 
 from squeezeapp.core.common.errors import ModelError
 from squeezeapp.core.common.files import SourceChangedError, open_regular_source, short_path
 from squeezeapp.core.common.limits import IMAGE_BUDGET, MEMORY_BUDGET_ENV
+
+if TYPE_CHECKING:  # onnx only where a model is parsed: a prediction reads bytes (prepared_cache)
+    import onnx
 
 _MB = 1 << 20
 # The first bytes of a serialised ModelProto: the tag of one of its fields (protobuf writes
@@ -62,6 +64,8 @@ def read_model_bytes(path: Path) -> bytes:
 
 def load_model_proto(path: Path, *, load_external_data: bool = True) -> onnx.ModelProto:
     """`onnx.load` behind `read_model_bytes`; every failure is one ModelError line."""
+    import onnx
+
     data = read_model_bytes(path)
     try:
         proto = onnx.load_model_from_string(data)
@@ -77,5 +81,7 @@ def load_model_proto(path: Path, *, load_external_data: bool = True) -> onnx.Mod
 
 
 def _uses_external_data(proto: onnx.ModelProto) -> bool:
+    import onnx
+
     return any(tensor.data_location == onnx.TensorProto.EXTERNAL
                for tensor in proto.graph.initializer)

@@ -28,11 +28,21 @@ def bundled_models_dir() -> Path:
     return resources_dir() / "models"
 
 
-def user_models_dir() -> Path:
-    """Downloaded and quantised models; `SQUEEZEAPP_CACHE_DIR` overrides the base folder."""
+def user_cache_dir() -> Path:
+    """The app's user cache folder; `SQUEEZEAPP_CACHE_DIR` overrides it."""
     override = os.environ.get(CACHE_DIR_ENV)
-    base = Path(override) if override else platformdirs.user_cache_path(APP_NAME)
-    return base / "models"
+    return Path(override) if override else platformdirs.user_cache_path(APP_NAME)
+
+
+def user_models_dir() -> Path:
+    """Downloaded and quantised models (in the user cache)."""
+    return user_cache_dir() / "models"
+
+
+def prepared_models_dir() -> Path:
+    """Rewritten models ready for onnxruntime (core.inference.prepared_cache), and the engine
+    choices measured per machine: rebuilt whenever they are missing, so safe to delete."""
+    return user_cache_dir() / "prepared"
 
 
 def model_search_dirs() -> list[Path]:

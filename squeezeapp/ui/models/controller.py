@@ -29,7 +29,6 @@ from PySide6.QtWidgets import QMenu, QMessageBox, QProgressDialog, QWidget
 
 from squeezeapp.core.common.errors import DownloadCancelledError
 from squeezeapp.core.inference.classifier import SessionSettings
-from squeezeapp.core.inference.providers import provider_choices
 from squeezeapp.core.models.download import download_known_model
 from squeezeapp.core.models.lookup import COMMAND_LINE_ADVICE
 from squeezeapp.core.models.registry import ZOO_MODEL, KnownModel
@@ -43,6 +42,7 @@ from squeezeapp.ui.common.settings import AppSettings
 from squeezeapp.ui.live.model_loader import ModelRequest, Purpose
 from squeezeapp.ui.live.payloads import InferenceResult, LoadedModel, ModelFailure
 from squeezeapp.ui.live.session import LiveSession
+from squeezeapp.ui.models.engine_menu import EngineMenu
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ class ModelController(QObject):
         self.profiles: list[ModelProfile] | None = None  # None until the first listing ends
         self.listing = False
         self._profile_cache = ProfileCache()  # used by one listing thread at a time
+        self.engine_menu: EngineMenu | None = None  # Model ▸ Execution Provider, once built
         self._measure_wanted = False  # the menu was opened: time the models (once per file)
         self._measuring = False  # the listing running times the models
         self._closing = threading.Event()  # the window is closing: a listing stops timing
@@ -122,11 +123,16 @@ class ModelController(QObject):
         else:
             self._request(None, Purpose.DEFAULT)
 
-    def _request(self, wanted: str | Path | None, purpose: Purpose, **remember) -> None:
+    def _request(self, wanted: str | Path | None, purpose: Purpose, long_run: bool = False,
+                 **remember) -> None:
+        """Load `wanted`. A model opens for a quick first prediction (auto keeps onnxruntime CPU,
+        which opens fastest); the engine menu opens it again for the long run (`long_run`) on the
+        engine measured fastest, once the first prediction is shown."""
         self.board.info(Topic.MODEL, "Loading model…", self._title(wanted))
         self.labelsChanged.emit("Model: loading…", str(wanted or ""), self._provider_text)
         self.session.load_model(ModelRequest(
-            wanted, SessionSettings(threads=self.threads, provider=self.provider), purpose,
+            wanted, SessionSettings(threads=self.threads, provider=self.provider,
+                                    expected_images=None if long_run else 1), purpose,
             tuple(remember.items())))
 
     def load_model(self, model: str | Path) -> None:
@@ -173,12 +179,16 @@ class ModelController(QObject):
         self.labelsChanged.emit(f"Model: {loaded.display_name}", str(loaded.path),
                                 self._provider_text)
         self.board.note(Level.INFO, f"Loaded {loaded.display_name} on {loaded.provider}")
+        if self.engine_menu is not None:
+            self.engine_menu.on_loaded(loaded, self.session_settings())
         self._confirm = request if request.remember else None
         if request.purpose is Purpose.DOWNLOAD and request.remember:
             self._confirm = None  # the user asked for this model and it loaded: keep it now
             self.remember(**dict(request.remember))
 
     def _on_result(self, result: InferenceResult) -> None:
+        if self.engine_menu is not None:
+            self.engine_menu.on_result()
         confirm = self._confirm
         if confirm is not None and self.loaded is not None and result.model == self.loaded.name:
             self._confirm = None
@@ -279,14 +289,9 @@ class ModelController(QObject):
             action.setData(count)
             action.triggered.connect(lambda _=False, n=count: self.set_threads(n))
             threads_menu.addAction(action)
-        provider_menu = menu.addMenu("Execution &Provider")
-        self._provider_choices = QActionGroup(provider_menu)
-        for name in provider_choices():
-            action = QAction(name.upper() if name != "auto" else "Automatic (best available)",
-                             self._provider_choices, checkable=True)
-            action.setData(name)
-            action.triggered.connect(lambda _=False, n=name: self.set_provider(n))
-            provider_menu.addAction(action)
+        self.engine_menu = EngineMenu(
+            menu.addMenu("Execution &Provider"), lambda: self.provider, self.set_provider,
+            lambda: self._request(self._current_model(), Purpose.CHOICE, long_run=True))
         self._menu_models = MenuSection(menu, models_end)
         self._model_choices: QActionGroup | None = None
         menu.aboutToShow.connect(lambda: self._refresh_menu(menu))
@@ -352,8 +357,8 @@ class ModelController(QObject):
         self._menu_models.replace(entries)
         for action in self._thread_choices.actions():
             action.setChecked(action.data() == self.threads)
-        for action in self._provider_choices.actions():
-            action.setChecked(action.data() == self.provider)
+        if self.engine_menu is not None:
+            self.engine_menu.refresh()
 
     # --- download ---------------------------------------------------------------------------
     @property
@@ -447,6 +452,8 @@ class ModelController(QObject):
 
     def shutdown(self, timeout_ms: int = 1000) -> None:
         """Cancel a download and give its thread a bounded time to delete its partial file."""
+        if self.engine_menu is not None:
+            self.engine_menu.shutdown()
         self._closing.set()
         download = self._download
         if download is not None:

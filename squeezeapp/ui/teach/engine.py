@@ -14,7 +14,6 @@ import numpy as np
 
 from squeezeapp.core.imaging.decode import read_image
 from squeezeapp.core.inference.classifier import Classifier
-from squeezeapp.core.teach.export import export_model
 from squeezeapp.core.teach.project import Project, TeachError
 from squeezeapp.core.teach.train import TrainedProject, train_project
 
@@ -153,6 +152,8 @@ class TeachEngine:
             if result.report.head is None:
                 return Trained(result, None)
             target = project.folder / TAUGHT_FILE
+            from squeezeapp.core.teach.export import export_model  # onnx: not at window start
+
             try:
                 path = export_model(classifier.spec.path, result.report,
                                     classifier.spec.preprocess.as_dict(), target,
@@ -165,6 +166,8 @@ class TeachEngine:
             return Trained(result, path)
 
     def export(self, report_of: TrainedProject, target: Path) -> Path:
+        from squeezeapp.core.teach.export import export_model  # onnx: not at window start
+
         with self._lock:
             classifier = self.classifier()
             return export_model(classifier.spec.path, report_of.report,
