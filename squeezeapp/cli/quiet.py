@@ -55,6 +55,8 @@ def _pass_on(read_end: int, real: int) -> None:
             lines.append(pending)
             pending = b""
         for line in lines:
+            if not line.strip():  # a library's lone newline (seen once, under load): no news
+                continue
             if LIBRARY_NOISE.match(line):
                 logger.debug("image library: %s", line.decode(errors="replace"))
             else:

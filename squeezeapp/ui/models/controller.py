@@ -378,7 +378,6 @@ class ModelController(QObject):
         dialog.canceled.connect(self.cancel_download)
         self.board.clear(Topic.DOWNLOAD)
         self.board.info(Topic.DOWNLOAD, f"Downloading {ZOO_MODEL.name}…")
-        self._show_no_model()
         self._progress_text = f"Downloading {ZOO_MODEL.name}: connecting…"
         self._last_bytes_at = time.monotonic()
         self._stall_timer.start()
@@ -388,6 +387,7 @@ class ModelController(QObject):
         job.returned.connect(lambda path: self._on_downloaded(job, path))
         job.errored.connect(lambda error: self._on_download_failed(job, error))
         self._download = job.start()
+        self._show_no_model()  # its Download button greys out while this runs
 
     def _on_progress(self, progress: tuple[int, int | None]) -> None:
         if self.progress is None:
