@@ -21,7 +21,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     teach.add_argument("--model", "-m", metavar="NAME_OR_PATH",
                        help="the base model (default: squeezenet1.1)")
     teach.add_argument("--output", "-o", type=Path, metavar="FILE.onnx",
-                       help="write the taught model here (never over an existing file)")
+                       help="write the taught model here (an existing file only with --force)")
+    teach.add_argument("--force", action="store_true",
+                       help="replace an existing --output file")
     teach.add_argument("--name", metavar="NAME", help="model_name of the export (default: the "
                                                       "output file's stem)")
     teach.add_argument("--evaluate", type=Path, metavar="TESTDIR",
@@ -38,8 +40,14 @@ def run(args: argparse.Namespace) -> int:
     from squeezeapp.core.common.errors import SqueezeappError
     from squeezeapp.core.inference.classifier import Classifier
     from squeezeapp.core.models.lookup import resolve_model_path
+    from squeezeapp.core.teach.base import teach_base
 
-    classifier = Classifier.load(resolve_model_path(args.model))
+    requested = resolve_model_path(args.model)
+    base = teach_base(requested)
+    if base != requested:
+        print(f"teach: {requested.name} is a taught model; teaching from its ImageNet base "
+              f"{base.name}", file=sys.stderr)
+    classifier = Classifier.load(base)
     if args.report:
         return _report(args, classifier)
     if args.folder is None:
@@ -50,12 +58,22 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.folder.is_dir():
         raise SqueezeappError(f"teach: {args.folder} is not a folder")
-    trained = train_project(classifier, Project.open(args.folder))
+    if args.output is not None and args.output.exists() and not args.force:
+        raise SqueezeappError(f"teach: {args.output} exists; add --force to replace it")
+    project = Project.open(args.folder)
+    if not project.classes:
+        raise SqueezeappError(f"teach: {args.folder} has no sub-folders; teach needs one "
+                              "sub-folder per class, with that class's pictures in it")
+    trained = train_project(classifier, project)
     report = trained.report
     result: dict[str, object] = {"folder": str(args.folder), **report.as_dict(),
                                  "left_out": list(trained.left_out)}
     if args.evaluate is not None and report.head is not None:
         evaluation = evaluate_head(classifier, report.head, trained.scan.classes, args.evaluate)
+        if not any(examples for _, examples, _ in evaluation.per_class):
+            raise SqueezeappError(f"teach: {args.evaluate} has no pictures in sub-folders named "
+                                  "like the taught classes (" + ", ".join(
+                                      trained.scan.classes[:5]) + ")")
         result["evaluation"] = {
             "accuracy": evaluation.accuracy,
             "classes": [{"name": n, "examples": e, "correct": c}
@@ -63,10 +81,10 @@ def run(args: argparse.Namespace) -> int:
             "left_out": list(evaluation.left_out)}
     if args.output is not None:
         if report.head is None:
-            raise SqueezeappError("teach: nothing to export: " + "; ".join(report.warnings))
+            raise SqueezeappError("teach: nothing to export: " + " ".join(report.warnings))
         written = export_model(classifier.spec.path, report, classifier.spec.preprocess.as_dict(),
                                args.output, args.name or args.output.stem,
-                               base_name=classifier.spec.name)
+                               base_name=classifier.spec.name, overwrite=args.force)
         result["output"] = str(written)
     if args.format == "json":
         print(json.dumps(result, indent=2, ensure_ascii=False))
@@ -79,8 +97,9 @@ def _table(result: dict) -> str:
     lines = []
     classes = result["classes"]
     accuracy = result["accuracy"]
+    kind = _feature_words(result["features"])
     lines.append(f"{len(classes)} classes, {sum(c['examples'] for c in classes)} examples; "
-                 f"features: {result['features'] or '—'}, regulariser {result['regulariser']}; "
+                 f"{kind}, regulariser {result['regulariser']}; "
                  f"trained in {result['train_ms']:.0f} ms")
     overall = "—" if accuracy is None else f"{accuracy:.1%}"
     lines.append(f"Cross-validated accuracy ({result['validation']}): {overall}")
@@ -110,6 +129,16 @@ def _table(result: dict) -> str:
     if "output" in result:
         lines.append(f"Wrote {result['output']}")
     return "\n".join(lines)
+
+
+def _feature_words(value: object) -> str:
+    """The head's features as the panel says them ("pooled Fire features")."""
+    from squeezeapp.core.teach.head import FeatureKind
+
+    try:
+        return FeatureKind(str(value)).description
+    except ValueError:
+        return "features: —"
 
 
 def _report(args: argparse.Namespace, classifier) -> int:

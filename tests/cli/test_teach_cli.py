@@ -54,11 +54,26 @@ def test_teach_prints_accuracy_and_confusion_and_exports(tmp_path, model_dir,
     assert re.search(r"float32; \d+ % cross-validated on its taught examples",
                      profile.summary), profile.summary
     assert re.search(r" — \d+ % cross-validated", profile.menu_label), profile.menu_label
-    # an existing output is never overwritten
+    assert "pooled Fire features" in text or "logits" in text
+    assert "features: features" not in text and "features: both" not in text
+    # an existing output: refused in one line, never written beside it; --force replaces it
+    before = output.stat().st_mtime_ns
     again = run_cli("teach", str(train), "--output", str(output), "--format", "json")
-    data = json.loads(again.stdout)
-    assert Path(data["output"]).name == "pets (2).onnx"
+    assert again.returncode == 2 and "exists; add --force" in again.stderr
+    assert "Traceback" not in again.stderr and not (tmp_path / "pets (2).onnx").exists()
+    forced = run_cli("teach", str(train), "--output", str(output), "--format", "json",
+                     "--force")
+    assert forced.returncode == 0, forced.stderr
+    data = json.loads(forced.stdout)
+    assert Path(data["output"]) == output and output.stat().st_mtime_ns != before
+    assert not (tmp_path / "pets (2).onnx").exists()
     assert data["classes"][0]["examples"] == 6 and len(data["confusion"]) == 2
+    # teaching with the taught model loaded teaches from its ImageNet base
+    retaught = tmp_path / "again.onnx"
+    result = run_cli("teach", str(train), "--model", str(output), "-o", str(retaught))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "is a taught model" in result.stderr
+    assert retaught.is_file()
 
 
 def test_teach_bad_folders_give_one_line(tmp_path, model_dir, sample_images) -> None:
@@ -69,3 +84,24 @@ def test_teach_bad_folders_give_one_line(tmp_path, model_dir, sample_images) -> 
     result = run_cli("teach", str(one_class), "--output", str(tmp_path / "x.onnx"))
     assert result.returncode == 2 and "Add examples to 'empty'" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "x.onnx").exists()
+
+
+def test_teach_folder_messages_say_what_to_do(tmp_path, model_dir, sample_images) -> None:
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for path in sample_images[:3]:
+        shutil.copy(path, flat)
+    result = run_cli("teach", str(flat))
+    assert result.returncode == 2, result.stdout
+    assert "one sub-folder per class" in result.stderr and "flat" in result.stderr
+    one = _image_folder(tmp_path / "one", sample_images, classes=1, per_class=3)
+    result = run_cli("teach", str(one), "-o", str(tmp_path / "y.onnx"))
+    assert result.returncode == 2 and "Add a second class" in result.stderr
+    assert ".;" not in result.stderr
+    train = _image_folder(tmp_path / "train", sample_images)
+    other = tmp_path / "other" / "dogs"
+    other.mkdir(parents=True)
+    shutil.copy(sample_images[0], other)
+    result = run_cli("teach", str(train), "--evaluate", str(tmp_path / "other"))
+    assert result.returncode == 2 and "named like the taught classes" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -303,3 +303,33 @@ def test_many_examples_train_in_the_primal_form_and_validate_on_a_sample(monkeyp
     assert sum(c.examples for c in report.classes) == 90
     rows = design_matrix(features, logits, report.head.kind)
     assert (report.head.predict(rows) == labels).mean() > 0.95
+
+
+def test_the_same_picture_in_two_classes_is_warned(tmp_path, classifier, sample_images) -> None:
+    project = _photo_project(tmp_path / "p", sample_images, per_class=3)
+    shared = sample_images[0]  # in 'first' already
+    project.add_bytes("third", "copy.jpg", shared.read_bytes())
+    report = train_project(classifier, project).report
+    text = " ".join(report.warnings)
+    assert "The same picture is in both 'first' and 'third'" in text
+    clean = train_project(classifier, _photo_project(tmp_path / "q", sample_images, 3)).report
+    assert "same picture" not in " ".join(clean.warnings)
+
+
+def test_a_taught_model_is_taught_from_its_imagenet_base(tmp_path, classifier,
+                                                         sample_images) -> None:
+    from squeezeapp.core.teach.base import teach_base, teach_record_of
+    from squeezeapp.core.teach.export import build_model
+    from squeezeapp.core.teach.project import TeachError
+
+    trained = train_project(classifier, _photo_project(tmp_path / "p", sample_images, 3))
+    path = export_model(classifier.spec.path, trained.report,
+                        classifier.spec.preprocess.as_dict(), tmp_path / "taught.onnx",
+                        "taught", base_name=classifier.spec.name)
+    assert teach_record_of(classifier.spec.path) is None
+    assert teach_record_of(path) is not None
+    assert teach_base(classifier.spec.path) == classifier.spec.path
+    assert teach_base(path).resolve() == classifier.spec.path.resolve()
+    # teaching straight from the taught graph says why, never an ONNX traceback
+    with pytest.raises(TeachError, match="taught model"):
+        build_model(onnx.load(str(path)), trained.report.head, ["a", "b", "c"], {})

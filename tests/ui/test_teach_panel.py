@@ -171,7 +171,13 @@ def test_add_images_delete_with_undo_and_reopen_shows_thumbnails(qtbot, model_di
                                Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
     qtbot.waitUntil(lambda: panel.latest is not None and not panel.busy()
                     and panel.latest.scan.counts() == [4, 4], timeout=60_000)
-    assert any("not added" in text for text in canvas_texts(window))  # the broken file
+    # the broken file: one picture, its name said once
+    texts = [text for text in canvas_texts(window) if "not added" in text]
+    assert texts and "1 picture not added" in texts[0] and "(s)" not in texts[0]
+    from squeezeapp.ui.common.canvas_message import Level, Topic
+
+    detail = window.board.shown(Topic.TEACH, Level.ERROR).detail
+    assert detail.count("broken.jpg") == 1 and str(tmp_path) not in detail
     assert sample_images[0].is_file()  # copied, never moved
     panel.select_class("Class 1")
     assert panel.strip.count() == 4
@@ -195,5 +201,94 @@ def test_add_images_delete_with_undo_and_reopen_shows_thumbnails(qtbot, model_di
     # reopened from disk: the strip shows the pictures already there
     window.teach_new_classes(tmp_path / "proj")
     qtbot.waitUntil(lambda: panel.strip.count() == 4, timeout=30_000)
+    window.close()
+    assert_threads_joined(window)
+
+
+def test_a_picture_on_screen_is_recorded_and_stale_messages_go(qtbot, model_dir, sample_images,
+                                                               tmp_path) -> None:
+    from squeezeapp.ui.teach.panel import PANEL_MAX_WIDTH
+
+    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    panel = window.teach_new_classes(tmp_path / "proj")
+    # nothing on screen: the card says so, and goes once an example is added
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+    assert any("Nothing to record" in text for text in canvas_texts(window))
+    still = sample_images[3]
+    window.session.show_image(still)
+    qtbot.waitUntil(lambda: panel._frame is not None, timeout=20_000)
+    assert panel.record_button.text() == "Add This Picture"
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.strip.count() == 1, timeout=20_000)
+    assert not any("Nothing to record" in text for text in canvas_texts(window))
+    assert "Class 1" in panel.strip_title.text()
+    # a refused name is said, and the message goes with the next name that works
+    panel.class_list.item(0).setText("")
+    assert any("cannot name a class" in text for text in canvas_texts(window))
+    qtbot.wait(50)
+    panel.class_list.item(0).setText("cats")
+    qtbot.waitUntil(lambda: panel.project.classes[0] == "cats", timeout=5_000)
+    assert not any("not renamed" in text for text in canvas_texts(window))
+    assert panel.add_class("   ") is None
+    assert any("Class not added" in text for text in canvas_texts(window))
+    long_name = "a very long class name " * 8
+    assert panel.add_class(long_name.strip()) is not None
+    assert not any("Class not added" in text for text in canvas_texts(window))
+    # long names and warnings never widen the panel
+    qtbot.waitUntil(lambda: panel.latest is not None and not panel.busy(), timeout=60_000)
+    assert panel.warnings_label.text()
+    assert panel.width() <= PANEL_MAX_WIDTH
+    window.close()
+    assert_threads_joined(window)
+
+
+def test_a_picture_shown_before_the_panel_opens_is_added(qtbot, model_dir, sample_images,
+                                                          tmp_path) -> None:
+    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    window.session.show_image(sample_images[5])
+    qtbot.waitUntil(lambda: window.session.frame is not None, timeout=20_000)
+    panel = window.teach_new_classes(tmp_path / "proj")
+    assert panel.record_button.text() == "Add This Picture"
+    qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.strip.count() == 1, timeout=20_000)
+    assert not any("Nothing to record" in text for text in canvas_texts(window))
+    window.close()
+    assert_threads_joined(window)
+
+
+def test_teaching_with_a_taught_model_loaded_teaches_from_imagenet(qtbot, model_dir, classifier,
+                                                                    sample_images,
+                                                                    tmp_path) -> None:
+    from squeezeapp.core.teach.export import export_model
+    from squeezeapp.core.teach.project import Project
+    from squeezeapp.core.teach.train import train_project
+
+    project = Project.create(tmp_path / "first", ["a", "b"])
+    for label, name in enumerate(project.classes):
+        for path in sample_images[label * 30:label * 30 + 3]:
+            project.add_bytes(name, path.name, path.read_bytes())
+    trained = train_project(classifier, project)
+    taught = export_model(classifier.spec.path, trained.report,
+                          classifier.spec.preprocess.as_dict(), tmp_path / "taught.onnx",
+                          "taught", base_name=classifier.spec.name)
+    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    base = window.models.loaded.path
+    window.models.load_model(str(taught))
+    qtbot.waitUntil(lambda: window.models.loaded.path == taught, timeout=20_000)
+    panel = window.teach_new_classes(tmp_path / "proj")
+    assert panel is not None and panel.engine.base_model.resolve() == base.resolve()
+    assert panel.switch_button.isEnabled()  # a taught model is live
+    panel.switch_button.click()
+    qtbot.waitUntil(lambda: window.models.loaded.path.resolve() == base.resolve(),
+                    timeout=20_000)
+    panel.add_files("Class 1", sample_images[:3])
+    panel.add_files("Class 2", sample_images[40:43])
+    qtbot.waitUntil(lambda: panel.latest is not None and not panel.busy()
+                    and panel.latest.report.trained, timeout=60_000)
+    assert not any("failed" in text for text in canvas_texts(window))
+    assert (tmp_path / "proj" / TAUGHT_FILE).is_file()
     window.close()
     assert_threads_joined(window)

@@ -37,6 +37,9 @@ _EPS = 1e-12
 def build_model(base: onnx.ModelProto, head: Head, names: Sequence[str],
                 metadata: dict[str, str]) -> onnx.ModelProto:
     """The base model's backbone + the head + softmax, as one ModelProto."""
+    if base.graph.name == "squeezeapp_taught" or any(
+            init.name.startswith("_teach_") for init in base.graph.initializer):
+        raise TeachError("The base model is a taught model: teach from an ImageNet model")
     cam = find_cam_tensor(base)
     feature_tensor = find_feature_tensor(base.graph, cam.tensor) if cam.tensor else None
     if cam.tensor is None or feature_tensor is None:

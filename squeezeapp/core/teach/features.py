@@ -87,6 +87,7 @@ class ExtractedFeatures:
     used: tuple[int, ...]  # indices into the requested paths
     failures: tuple[str, ...]  # "name: reason"
     computed: int  # how many were not in the cache
+    keys: tuple[str, ...] = ()  # the content hash of each used picture, in `used` order
 
 
 def require_features(classifier: Classifier) -> None:
@@ -101,6 +102,7 @@ def extract(classifier: Classifier, paths: Sequence[Path], cache: FeatureCache, 
     """Features of every picture, from the cache or one batched inference per BATCH."""
     require_features(classifier)
     found: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    keys: dict[int, str] = {}
     failures: list[str] = []
     pending: list[tuple[int, str, np.ndarray]] = []
     computed = 0
@@ -133,6 +135,7 @@ def extract(classifier: Classifier, paths: Sequence[Path], cache: FeatureCache, 
             failures.append(f"{Path(path).name}: {error.strerror or error}")
             continue
         key = hashlib.sha256(data.tobytes()).hexdigest()
+        keys[index] = key
         if key in cache.entries:
             found[index] = cache.entries[key]
         else:
@@ -155,7 +158,8 @@ def extract(classifier: Classifier, paths: Sequence[Path], cache: FeatureCache, 
     else:
         features = np.zeros((0, features_dim), np.float32)
         logits = np.zeros((0, len(classifier.spec.labels)), np.float32)
-    return ExtractedFeatures(features, logits, used, tuple(failures), computed)
+    return ExtractedFeatures(features, logits, used, tuple(failures), computed,
+                             tuple(keys[i] for i in used))
 
 
 def image_features(classifier: Classifier, images: Sequence[np.ndarray]

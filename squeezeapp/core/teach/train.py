@@ -4,8 +4,8 @@ head chosen by cross-validation; and evaluating a model on another ImageFolder."
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +48,31 @@ def train_project(classifier: Classifier, project: Project, *,
         cache.save(project.folder, keep)
     labels = np.array([scan.examples[i].label for i in extracted.used], np.int64)
     report = teach(extracted.features, extracted.logits, labels, scan.classes)
+    shared = shared_picture_warnings(extracted.keys, labels, scan.classes)
+    if shared:
+        report = replace(report, warnings=(*shared, *report.warnings))
     return TrainedProject(scan, report, (*scan.left_out, *extracted.failures), features_ms,
                           extracted.computed)
+
+
+def shared_picture_warnings(keys: Sequence[str], labels: np.ndarray,
+                            names: Sequence[str], limit: int = 5) -> list[str]:
+    """The same picture (same content hash) in two classes teaches both that it is each: say
+    which classes share one, once per pair."""
+    first: dict[str, int] = {}
+    pairs: dict[tuple[int, int], int] = {}
+    for key, label in zip(keys, labels.tolist(), strict=True):
+        seen = first.setdefault(key, label)
+        if seen != label:
+            pair = (min(seen, label), max(seen, label))
+            pairs[pair] = pairs.get(pair, 0) + 1
+    warnings = []
+    for (a, b), count in list(pairs.items())[:limit]:
+        what = "The same picture is" if count == 1 else f"{count} identical pictures are"
+        warnings.append(f"{what} in both '{names[a]}' and '{names[b]}': remove "
+                        f"{'it' if count == 1 else 'them'} from the class "
+                        f"{'it does' if count == 1 else 'they do'} not belong to.")
+    return warnings
 
 
 @dataclass(frozen=True)

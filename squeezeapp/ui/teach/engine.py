@@ -97,7 +97,8 @@ class TeachEngine:
                 except (TeachError, OSError, ValueError) as error:
                     failures.append(f"{path.name}: {error}")
                 except Exception as error:  # ImageReadError and friends: one line each
-                    failures.append(f"{path.name}: {error}")
+                    # its reason leaves out the path: the name is said once, in front
+                    failures.append(f"{path.name}: {getattr(error, 'reason', None) or error}")
         return Saved(name, tuple(paths), tuple(thumbs), tuple(failures))
 
     def thumbnails(self, project: Project, per_class: int) -> list[Saved]:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from squeezeapp.core.imaging.sources import Frame
 from squeezeapp.core.teach.project import Project, TeachError
 from squeezeapp.core.teach.train import TrainedProject
-from squeezeapp.ui.common.canvas_message import MessageAction, MessageBoard, Topic
+from squeezeapp.ui.common.canvas_message import Level, MessageAction, MessageBoard, Topic
 from squeezeapp.ui.common.jobs import Job, run_job, wait_for
 from squeezeapp.ui.teach.engine import Saved, TeachEngine, Trained
 
@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 TRAIN_DEBOUNCE_MS = 600
 MAX_STRIP = 40  # thumbnails kept per class in the strip
+PANEL_MAX_WIDTH = 360  # warnings and long class names wrap or elide; the panel never grows
+RECORD_TEXT, STILL_TEXT = "Hold to Record", "Add This Picture"
+NOTHING_TO_RECORD = "Nothing to record"
 
 
 def _pixmap(image: np.ndarray) -> QPixmap:
@@ -63,6 +66,7 @@ class TeachPanel(QDockWidget):
         self.project: Project | None = None
         self.latest: TrainedProject | None = None
         self.live_taught = True
+        self._imagenet_live = True  # the live view shows the ImageNet model (not a taught one)
         self._frame: Frame | None = None
         self._jobs: list[Job] = []  # started; the finished ones are dropped at the next start
         self._training = False
@@ -82,10 +86,14 @@ class TeachPanel(QDockWidget):
     # --- layout -----------------------------------------------------------------------------
     def _build(self) -> None:
         body = QWidget(self)
+        self.setMaximumWidth(PANEL_MAX_WIDTH)
         layout = QVBoxLayout(body)
         self.title = QLabel("No project", body)
+        self.title.setMinimumWidth(1)  # a long project name is elided, never widens the panel
         layout.addWidget(self.title)
         self.class_list = QListWidget(body)
+        self.class_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.class_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.class_list.setAccessibleName("Classes")
         self.class_list.setMaximumHeight(150)
         self.class_list.setToolTip("Double-click a class to rename it")
@@ -106,7 +114,7 @@ class TeachPanel(QDockWidget):
         row.addWidget(self.remove_button)
         layout.addLayout(row)
         row = QHBoxLayout()
-        self.record_button = QPushButton("Hold to Record", body)
+        self.record_button = QPushButton(RECORD_TEXT, body)
         self.record_button.setToolTip("Adds frames from the camera or video while held (or hold "
                                       "R); on a picture, adds the picture shown")
         self.record_button.pressed.connect(self.start_recording)
@@ -116,6 +124,9 @@ class TeachPanel(QDockWidget):
         row.addWidget(self.record_button)
         row.addWidget(self.add_images_button)
         layout.addLayout(row)
+        self.strip_title = QLabel("Examples", body)
+        self.strip_title.setMinimumWidth(1)
+        layout.addWidget(self.strip_title)
         self.strip = QListWidget(body)
         self.strip.setViewMode(QListWidget.ViewMode.IconMode)
         self.strip.setFlow(QListWidget.Flow.LeftToRight)
@@ -148,6 +159,7 @@ class TeachPanel(QDockWidget):
         row = QHBoxLayout()
         self.switch_button = QPushButton("Use ImageNet Model", body)
         self.switch_button.clicked.connect(self.toggle_live_model)
+        self.switch_button.setEnabled(False)  # ImageNet is live until the first training
         self.export_button = QPushButton("Export Model…", body)
         self.export_button.clicked.connect(self._choose_export)
         self.export_button.setEnabled(False)
@@ -168,7 +180,7 @@ class TeachPanel(QDockWidget):
         self.project = project
         self.latest = None
         self._thumbs = {}
-        self.title.setText(f"Project: {folder.name}")
+        self._set_elided(self.title, f"Project: {folder.name}")
         self.title.setToolTip(str(folder))
         self._refresh_classes()
         self.class_list.setCurrentRow(0)
@@ -238,6 +250,7 @@ class TeachPanel(QDockWidget):
         except TeachError as error:
             self.board.error(Topic.TEACH, "Class not added", str(error))
             return None
+        self._clear_stale(Level.ERROR, "Class not added")
         self._refresh_classes()
         self.select_class(added)
         self.schedule_training()
@@ -252,6 +265,7 @@ class TeachPanel(QDockWidget):
         except TeachError as error:
             self.board.error(Topic.TEACH, "Class not removed", str(error))
             return
+        self._clear_stale(Level.ERROR, "Class not removed")
         if moved is not None:
             self.board.info(Topic.TEACH, f"Removed class '{name}'",
                             f"Its pictures were kept in {moved}")
@@ -275,6 +289,7 @@ class TeachPanel(QDockWidget):
             return
         try:
             renamed = self.project.rename_class(old, new)
+            self._clear_stale(Level.ERROR, "Class not renamed")
         except TeachError as error:
             self.board.error(Topic.TEACH, "Class not renamed", str(error))
             renamed = old
@@ -289,6 +304,8 @@ class TeachPanel(QDockWidget):
     def set_frame(self, frame: Frame, _image: object = None) -> None:
         """The frame on screen now (the session's frameShown): what a recording adds."""
         self._frame = frame
+        if self._recording is None:
+            self.record_button.setText(RECORD_TEXT if frame.live else STILL_TEXT)
 
     def keyPressEvent(self, event) -> None:
         """Holding R records into the selected class, like holding the button."""
@@ -307,13 +324,15 @@ class TeachPanel(QDockWidget):
 
     def clear_frame(self) -> None:
         self._frame = None
+        if self._recording is None:
+            self.record_button.setText(RECORD_TEXT)
 
     def start_recording(self) -> None:
         name = self.current_class()
         if name is None or self.project is None:
             return
         if self._frame is None:
-            self.board.info(Topic.TEACH, "Nothing to record",
+            self.board.info(Topic.TEACH, NOTHING_TO_RECORD,
                             "Open a camera or a video (or a picture) first, then hold the button.")
             return
         self._recording = name
@@ -329,7 +348,8 @@ class TeachPanel(QDockWidget):
     def stop_recording(self) -> None:
         self._record_timer.stop()
         self._recording = None
-        self.record_button.setText("Hold to Record")
+        self.record_button.setText(STILL_TEXT if self._frame is not None
+                                   and not self._frame.live else RECORD_TEXT)
 
     def _record_tick(self) -> None:
         frame, name, project = self._frame, self._recording, self.project
@@ -371,8 +391,11 @@ class TeachPanel(QDockWidget):
                                                             strict=True))
         del thumbs[:-MAX_STRIP]
         self._added[saved.class_name] = self._added.get(saved.class_name, 0) + len(saved.paths)
+        if saved.paths:  # an example was added: why nothing was recorded is the past
+            self._clear_stale(Level.INFO, NOTHING_TO_RECORD)
         if saved.failures:
-            self.board.error(Topic.TEACH, f"{len(saved.failures)} picture(s) not added",
+            count = len(saved.failures)
+            self.board.error(Topic.TEACH, f"{count} picture{'' if count == 1 else 's'} not added",
                              "\n".join(saved.failures[:10]))
         self._show_strip()
         if saved.started:
@@ -396,6 +419,8 @@ class TeachPanel(QDockWidget):
     def _show_strip(self) -> None:
         self.strip.clear()
         name = self.current_class()
+        self._set_elided(self.strip_title, "Examples" if name is None
+                         else f"Examples of '{name}'")
         for path, pixmap in self._thumbs.get(name or "", []):
             item = QListWidgetItem(pixmap, "")
             item.setData(Qt.ItemDataRole.UserRole, str(path))
@@ -474,6 +499,7 @@ class TeachPanel(QDockWidget):
             lines.append(trained.problem)
         self.warnings_label.setText("\n".join(lines))
         self.export_button.setEnabled(report.trained)
+        self._update_switch()
         self._refresh_classes()
         if trained.model is not None and self.live_taught:
             self.modelReady.emit(trained.model)
@@ -502,10 +528,24 @@ class TeachPanel(QDockWidget):
                 self.confusion.setItem(i, j, item)
 
     # --- live model and export -------------------------------------------------------------
+    def model_in_use(self, imagenet: bool) -> None:
+        """The window loaded a model: whether it is the ImageNet one taught from."""
+        self._imagenet_live = imagenet
+        self._update_switch()
+
+    def _update_switch(self) -> None:
+        """"Use ImageNet Model" only while a taught model is live; "Use Taught Model" once
+        there is one."""
+        if self.live_taught:
+            self.switch_button.setText("Use ImageNet Model")
+            self.switch_button.setEnabled(not self._imagenet_live)
+        else:
+            self.switch_button.setText("Use Taught Model")
+            self.switch_button.setEnabled(self.latest is not None and self.latest.report.trained)
+
     def toggle_live_model(self) -> None:
         self.live_taught = not self.live_taught
-        self.switch_button.setText("Use ImageNet Model" if self.live_taught
-                                   else "Use Taught Model")
+        self._update_switch()
         if not self.live_taught:
             self.imagenetWanted.emit()
         elif self.project is not None:
@@ -534,6 +574,20 @@ class TeachPanel(QDockWidget):
     def _on_exported(self, path: Path) -> None:
         self.exported = path
         self.board.info(Topic.TEACH, f"Exported {path.name}", str(path))
+
+    # --- messages ---------------------------------------------------------------------------
+    def _clear_stale(self, level: Level, title: str) -> None:
+        """Clear the panel's message titled `title`: what it said was fixed by the action of
+        its kind that just worked."""
+        shown = self.board.shown(Topic.TEACH, level)
+        if shown is not None and shown.title == title:
+            self.board.clear(Topic.TEACH, level)
+
+    @staticmethod
+    def _set_elided(label: QLabel, text: str) -> None:
+        width = max(80, PANEL_MAX_WIDTH - 40)
+        label.setText(label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, width))
+        label.setToolTip(text)
 
     # --- jobs ---------------------------------------------------------------------------------
     def _start(self, function, *args, done, failed=None) -> None:

@@ -52,7 +52,6 @@ from squeezeapp.ui.sources.camera_menu import NO_CAMERA, CameraMenu
 from squeezeapp.ui.sources.image_list import ImageList
 from squeezeapp.ui.sources.opener import SourceOpener
 from squeezeapp.ui.sources.recent import RecentEntry, RecentMenu
-from squeezeapp.ui.teach.engine import TAUGHT_FILE
 from squeezeapp.ui.teach.panel import TeachPanel
 from squeezeapp.ui.window.help_dialogs import ModelFacts, build_about_dialog, build_shortcuts_dialog
 
@@ -408,19 +407,34 @@ class MainWindow(QMainWindow):
             self.board.error(Topic.TEACH, "No model to teach from",
                              "Teaching needs the ImageNet model loaded first.")
             return None
-        base = Path(loaded.path)
-        if base.name == TAUGHT_FILE:  # a taught model is live: teach from the default one
-            from squeezeapp.core.models.lookup import resolve_model_path
+        from squeezeapp.core.teach.base import teach_base
+        from squeezeapp.core.teach.project import TeachError
 
-            base = resolve_model_path(None)
+        try:  # a taught model is live: teach from its ImageNet base (a head on a head fails)
+            base = teach_base(Path(loaded.path))
+        except TeachError as error:
+            self.board.error(Topic.TEACH, "No ImageNet model to teach from", str(error))
+            return None
         panel = self.teach_panel = TeachPanel(self.board, base, self)
         self._base_model = base
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, panel)
         self.session.frameShown.connect(panel.set_frame)
         self.session.pictureCleared.connect(panel.clear_frame)
+        self.session.modelLoaded.connect(
+            lambda _request, model: panel.model_in_use(self._is_base(model.path)))
+        if self.session.frame is not None:  # the picture already on screen can be recorded
+            panel.set_frame(self.session.frame)
+        panel.model_in_use(self._is_base(Path(loaded.path)))
         panel.modelReady.connect(lambda path: self.models.load_model(str(path)))
         panel.imagenetWanted.connect(lambda: self.models.load_model(str(self._base_model)))
         return panel
+
+    def _is_base(self, path: Path) -> bool:
+        """Whether `path` is the ImageNet model the teach panel teaches from."""
+        try:
+            return Path(path).resolve() == self._base_model.resolve()
+        except OSError:
+            return False
 
     def open_recent(self, entry: RecentEntry) -> None:
         """File ▸ Open Recent: opened like a drop (a video the scan would not know by its
