@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
-import subprocess
 import sys
 import textwrap
 import threading
@@ -29,6 +27,7 @@ from squeezeapp.core.common.files import (
     write_atomic,
 )
 from tests.mounts import small_tmpfs
+from tests.processes import kill_after_lines
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX special files")
 
@@ -131,16 +130,7 @@ def test_kill_mid_write_leaves_no_complete_looking_file(tmp_path):
                 pending.stream.flush()
                 print("writing", flush=True)
     """)
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
-    try:
-        assert child.stdout is not None
-        for _ in range(20):  # > 1 MB written
-            assert child.stdout.readline()
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
+    kill_after_lines(script, 20)  # > 1 MB written
     assert not target.exists()
     assert visible(tmp_path) == []
     parts = list(tmp_path.glob(f".*{PART_SUFFIX}"))

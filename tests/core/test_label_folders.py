@@ -4,8 +4,6 @@ through a file or link where a label folder should be."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import sys
 import textwrap
 import threading
@@ -17,6 +15,7 @@ from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_fol
 from squeezeapp.core.batch.pipeline import FileResult
 from squeezeapp.core.common.files import PART_SUFFIX
 from squeezeapp.core.inference.classifier import Classification, Prediction
+from tests.processes import kill_after_lines
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX special files")
 
@@ -64,17 +63,7 @@ def test_killed_mid_copy_leaves_no_file_named_like_the_photo(tmp_path):
         files.open_regular_source = slow
         copy_into_label_folders([classified(Path({str(source)!r}))], Path({str(destination)!r}))
     """)
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                             cwd=Path(__file__).parents[2])
-    try:
-        assert child.stdout is not None
-        for _ in range(30):  # about 2 MB of the 8 MB copied
-            assert child.stdout.readline()
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
+    kill_after_lines(script, 30, cwd=Path(__file__).parents[2])  # ~2 MB of the 8 MB copied
     folder = destination / "tabby"
     assert not (folder / "big.jpg").exists()
     parts = list(folder.glob(f".*{PART_SUFFIX}"))
