@@ -292,3 +292,50 @@ def test_teaching_with_a_taught_model_loaded_teaches_from_imagenet(qtbot, model_
     assert (tmp_path / "proj" / TAUGHT_FILE).is_file()
     window.close()
     assert_threads_joined(window)
+
+
+def _menu_names(view) -> list[str]:
+    return [action.data() for action in view.add_to_class_menu.actions()]
+
+
+def test_add_to_class_from_the_results_view(qtbot, model_dir, sample_images, tmp_path) -> None:
+    from tests.ui_helpers import drop_on
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    photos = [folder / f"{i}.jpg" for i in range(4)]
+    for photo, source in zip(photos, sample_images[:4], strict=True):
+        photo.write_bytes(source.read_bytes())
+    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    view = window.results.view
+    with qtbot.waitSignal(view.finished, timeout=60_000):
+        drop_on(window, file_mime(folder))
+    view.table.selectAll()
+    # no teach project open: the entry is there, disabled, with no classes
+    assert view.add_to_class_action in view.context_menu().actions()
+    assert not view.add_to_class_action.isEnabled() and _menu_names(view) == []
+    panel = window.teach_new_classes(tmp_path / "proj")
+    assert _menu_names(view) == ["Class 1", "Class 2"]
+    assert view.add_to_class_action.isEnabled()
+    view.table.clearSelection()
+    assert not view.add_to_class_action.isEnabled()  # nothing selected, nothing to add
+    # two rows selected, Add to Class ▸ Class 2: copies of them in the class, off the GUI thread
+    selection = view.table.selectionModel()
+    for row in (0, 2):
+        selection.select(view.proxy.index(row, 0), selection.SelectionFlag.Select
+                         | selection.SelectionFlag.Rows)
+    chosen = view.selected_paths()
+    assert len(chosen) == 2 and view.add_to_class_action.isEnabled()
+    next(a for a in view.add_to_class_menu.actions() if a.data() == "Class 2").trigger()
+    qtbot.waitUntil(lambda: panel.latest is not None and not panel.busy()
+                    and panel.latest.scan.counts() == [0, 2], timeout=60_000)
+    assert sorted(p.name for p in (tmp_path / "proj" / "Class 2").iterdir()) == \
+        sorted(p.name for p in chosen)
+    assert all(photo.is_file() for photo in photos)  # copied, never moved
+    # the menu follows the project's classes
+    assert panel.add_class("dogs") == "dogs"
+    assert _menu_names(view) == ["Class 1", "Class 2", "dogs"]
+    window.close()
+    assert_threads_joined(window)
+

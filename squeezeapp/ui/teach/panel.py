@@ -56,6 +56,7 @@ class TeachPanel(QDockWidget):
     modelReady = Signal(object)  # Path of the taught model to load
     imagenetWanted = Signal()
     trained = Signal(object)  # TrainedProject, once shown
+    classesChanged = Signal(list)  # the open project's class names, in order
 
     def __init__(self, board: MessageBoard, base_model: Path, parent: QWidget | None = None
                  ) -> None:
@@ -224,6 +225,7 @@ class TeachPanel(QDockWidget):
             self.class_list.addItem(item)
         self.class_list.blockSignals(False)
         self.class_list.setCurrentRow(min(max(0, current), self.class_list.count() - 1))
+        self.classesChanged.emit(list(project.classes))
 
     def class_count_text(self, name: str) -> str:
         for row in range(self.class_list.count()):
