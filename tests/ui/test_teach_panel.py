@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QLineEdit
 
+from squeezeapp.core.teach.project import PROJECT_FILE
 from squeezeapp.ui.teach.engine import TAUGHT_FILE
 from tests.conftest import run_cli
 from tests.fakes import FakeCamera, make_video
@@ -336,6 +337,51 @@ def test_add_to_class_from_the_results_view(qtbot, model_dir, sample_images, tmp
     # the menu follows the project's classes
     assert panel.add_class("dogs") == "dogs"
     assert _menu_names(view) == ["Class 1", "Class 2", "dogs"]
+    window.close()
+    assert_threads_joined(window)
+
+
+def _taught_labels(path) -> list[str]:
+    import onnxruntime as ort
+
+    meta = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_modelmeta()
+    return json.loads(meta.custom_metadata_map["labels"])
+
+
+def test_reordered_classes_are_saved_and_the_model_follows(qtbot, model_dir, sample_images,
+                                                           tmp_path) -> None:
+    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    project = tmp_path / "proj"
+    panel = window.teach_new_classes(project)
+    panel.add_class("dogs")
+    panel.add_files("Class 1", list(sample_images[:3]))
+    panel.add_files("Class 2", list(sample_images[25:28]))
+    panel.add_files("dogs", list(sample_images[50:53]))
+    qtbot.waitUntil(lambda: panel.latest is not None and not panel.busy()
+                    and panel.latest.scan.counts() == [3, 3, 3], timeout=60_000)
+    panel.select_class("Class 1")
+    assert not panel.up_button.isEnabled() and panel.down_button.isEnabled()
+    panel.select_class("dogs")
+    assert panel.up_button.isEnabled() and not panel.down_button.isEnabled()
+    qtbot.mouseClick(panel.up_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.up_button, Qt.MouseButton.LeftButton)
+    order = ["dogs", "Class 1", "Class 2"]
+    assert panel.current_class() == "dogs" and not panel.up_button.isEnabled()
+    assert [panel.class_list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(panel.class_list.count())] == order
+    assert json.loads((project / PROJECT_FILE).read_text())["classes"] == order
+    assert window.results.view._teach_classes == order
+    # the next training, and the taught model live, have the labels in that order
+    qtbot.waitUntil(lambda: not panel.busy() and panel.latest.scan.classes == tuple(order),
+                    timeout=60_000)
+    assert [c.name for c in panel.latest.report.classes] == order
+    qtbot.waitUntil(lambda: window.models.loaded is not None
+                    and window.models.loaded.path.name == TAUGHT_FILE, timeout=30_000)
+    assert _taught_labels(window.models.loaded.path) == order
+    # reopened from disk: the same order
+    window.teach_new_classes(project)
+    assert panel.project.classes == order
     window.close()
     assert_threads_joined(window)
 

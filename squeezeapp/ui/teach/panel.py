@@ -105,6 +105,7 @@ class TeachPanel(QDockWidget):
         self.class_list.itemDelegate().closeEditor.connect(
             lambda *_: QTimer.singleShot(0, self._refresh_classes))
         self.class_list.currentRowChanged.connect(lambda _row: self._show_strip())
+        self.class_list.currentRowChanged.connect(lambda _row: self._update_move_buttons())
         layout.addWidget(self.class_list)
         row = QHBoxLayout()
         self.add_button = QPushButton("Add Class", body)
@@ -113,6 +114,17 @@ class TeachPanel(QDockWidget):
         self.remove_button.clicked.connect(self.remove_current_class)
         row.addWidget(self.add_button)
         row.addWidget(self.remove_button)
+        layout.addLayout(row)
+        row = QHBoxLayout()  # the class order is the taught model's label order
+        self.up_button = QPushButton("Move Up", body)
+        self.up_button.setToolTip("Move the selected class up (the taught model's labels "
+                                  "follow this order)")
+        self.up_button.clicked.connect(lambda: self.move_current_class(-1))
+        self.down_button = QPushButton("Move Down", body)
+        self.down_button.setToolTip("Move the selected class down")
+        self.down_button.clicked.connect(lambda: self.move_current_class(1))
+        row.addWidget(self.up_button)
+        row.addWidget(self.down_button)
         layout.addLayout(row)
         row = QHBoxLayout()
         self.record_button = QPushButton(RECORD_TEXT, body)
@@ -225,7 +237,29 @@ class TeachPanel(QDockWidget):
             self.class_list.addItem(item)
         self.class_list.blockSignals(False)
         self.class_list.setCurrentRow(min(max(0, current), self.class_list.count() - 1))
+        self._update_move_buttons()
         self.classesChanged.emit(list(project.classes))
+
+    def _update_move_buttons(self) -> None:
+        row, count = self.class_list.currentRow(), self.class_list.count()
+        self.up_button.setEnabled(row > 0)
+        self.down_button.setEnabled(0 <= row < count - 1)
+
+    def move_current_class(self, offset: int) -> None:
+        """Move Up / Move Down: the class order (saved in the project) is the label order of
+        the next taught model."""
+        name, project = self.current_class(), self.project
+        if name is None or project is None:
+            return
+        try:
+            project.move_class(name, offset)
+        except TeachError as error:
+            self.board.error(Topic.TEACH, "Class not moved", str(error))
+            return
+        self._clear_stale(Level.ERROR, "Class not moved")
+        self._refresh_classes()
+        self.select_class(name)
+        self.schedule_training()
 
     def class_count_text(self, name: str) -> str:
         for row in range(self.class_list.count()):
