@@ -385,3 +385,34 @@ def test_reordered_classes_are_saved_and_the_model_follows(qtbot, model_dir, sam
     window.close()
     assert_threads_joined(window)
 
+
+def test_the_recording_rate_is_set_in_the_panel_and_saved(qtbot, model_dir, tmp_path) -> None:
+    from squeezeapp.core.teach.project import Project
+
+    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    project = tmp_path / "proj"
+    panel = window.teach_new_classes(project)
+    spin = panel.fps_spin
+    assert spin.isEnabled() and spin.value() == 8  # the project's default
+    assert (spin.minimum(), spin.maximum()) == (1, 30)
+    spin.selectAll()
+    qtbot.keyClicks(spin, "15")
+    assert spin.value() == 15
+    assert Project.open(project).settings.record_fps == 15
+    spin.setValue(99)  # bounded
+    assert spin.value() == 30 and Project.open(project).settings.record_fps == 30
+    spin.setValue(4)
+    # Hold to Record adds frames at that rate
+    camera_frame = np.zeros((64, 64, 3), np.uint8)
+    from squeezeapp.core.imaging.sources import Frame
+
+    panel.set_frame(Frame.capture(camera_frame, "camera:0", live=True))
+    panel.start_recording()
+    assert panel._record_timer.interval() == 250
+    panel.stop_recording()
+    # reopened: the rate the user chose
+    window.teach_new_classes(project)
+    assert panel.fps_spin.value() == 4
+    window.close()
+    assert_threads_joined(window)
