@@ -264,6 +264,8 @@ def test_bundle_holds_the_model_and_nothing_unused(built) -> None:
     assert not list(internal.glob("libgtk-3*")) and not list(internal.glob("libcairo*"))
     assert not [p for p in built.bundle.rglob("*") if p.is_symlink() and not p.exists()]
     assert not list(built.bundle.rglob("*.JPEG")), "the shared photos must never ship"
+    for test_only in ("sklearn", "scipy", "pytest", "pillow_heif"):  # test extras stay out
+        assert not (internal / test_only).exists(), test_only
 
 
 def _depends(deb: Path) -> str:
