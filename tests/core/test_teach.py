@@ -71,6 +71,16 @@ def test_a_damaged_project_file_falls_back_to_the_folders(tmp_path) -> None:
     assert Project.open(tmp_path).classes == ["cats"]
 
 
+def test_moving_a_class_saves_the_order_and_stays_in_bounds(tmp_path) -> None:
+    project = Project.create(tmp_path, ("a", "b", "c"))
+    assert project.move_class("c", -1) == 1 and project.classes == ["a", "c", "b"]
+    assert project.move_class("a", -5) == 0 and project.classes == ["a", "c", "b"]
+    assert project.move_class("a", 10) == 2
+    assert Project.open(tmp_path).classes == ["c", "b", "a"]
+    with pytest.raises(TeachError):
+        project.move_class("nope", 1)
+
+
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
                     reason="root writes into read-only folders")
 def test_a_read_only_project_says_so_and_loses_nothing(tmp_path, sample_images) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QLineEdit
 
+from squeezeapp.core.teach.project import PROJECT_FILE
 from squeezeapp.ui.teach.engine import TAUGHT_FILE
 from tests.conftest import run_cli
 from tests.fakes import FakeCamera, make_video
@@ -290,5 +291,128 @@ def test_teaching_with_a_taught_model_loaded_teaches_from_imagenet(qtbot, model_
                     and panel.latest.report.trained, timeout=60_000)
     assert not any("failed" in text for text in canvas_texts(window))
     assert (tmp_path / "proj" / TAUGHT_FILE).is_file()
+    window.close()
+    assert_threads_joined(window)
+
+
+def _menu_names(view) -> list[str]:
+    return [action.data() for action in view.add_to_class_menu.actions()]
+
+
+def test_add_to_class_from_the_results_view(qtbot, model_dir, sample_images, tmp_path) -> None:
+    from tests.ui_helpers import drop_on
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    photos = [folder / f"{i}.jpg" for i in range(4)]
+    for photo, source in zip(photos, sample_images[:4], strict=True):
+        photo.write_bytes(source.read_bytes())
+    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    view = window.results.view
+    with qtbot.waitSignal(view.finished, timeout=60_000):
+        drop_on(window, file_mime(folder))
+    view.table.selectAll()
+    # no teach project open: the entry is there, disabled, with no classes
+    assert view.add_to_class_action in view.context_menu().actions()
+    assert not view.add_to_class_action.isEnabled() and _menu_names(view) == []
+    panel = window.teach_new_classes(tmp_path / "proj")
+    assert _menu_names(view) == ["Class 1", "Class 2"]
+    assert view.add_to_class_action.isEnabled()
+    view.table.clearSelection()
+    assert not view.add_to_class_action.isEnabled()  # nothing selected, nothing to add
+    # two rows selected, Add to Class ▸ Class 2: copies of them in the class, off the GUI thread
+    selection = view.table.selectionModel()
+    for row in (0, 2):
+        selection.select(view.proxy.index(row, 0), selection.SelectionFlag.Select
+                         | selection.SelectionFlag.Rows)
+    chosen = view.selected_paths()
+    assert len(chosen) == 2 and view.add_to_class_action.isEnabled()
+    next(a for a in view.add_to_class_menu.actions() if a.data() == "Class 2").trigger()
+    qtbot.waitUntil(lambda: panel.latest is not None and not panel.busy()
+                    and panel.latest.scan.counts() == [0, 2], timeout=60_000)
+    assert sorted(p.name for p in (tmp_path / "proj" / "Class 2").iterdir()) == \
+        sorted(p.name for p in chosen)
+    assert all(photo.is_file() for photo in photos)  # copied, never moved
+    # the menu follows the project's classes
+    assert panel.add_class("dogs") == "dogs"
+    assert _menu_names(view) == ["Class 1", "Class 2", "dogs"]
+    window.close()
+    assert_threads_joined(window)
+
+
+def _taught_labels(path) -> list[str]:
+    import onnxruntime as ort
+
+    meta = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_modelmeta()
+    return json.loads(meta.custom_metadata_map["labels"])
+
+
+def test_reordered_classes_are_saved_and_the_model_follows(qtbot, model_dir, sample_images,
+                                                           tmp_path) -> None:
+    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    project = tmp_path / "proj"
+    panel = window.teach_new_classes(project)
+    panel.add_class("dogs")
+    panel.add_files("Class 1", list(sample_images[:3]))
+    panel.add_files("Class 2", list(sample_images[25:28]))
+    panel.add_files("dogs", list(sample_images[50:53]))
+    qtbot.waitUntil(lambda: panel.latest is not None and not panel.busy()
+                    and panel.latest.scan.counts() == [3, 3, 3], timeout=60_000)
+    panel.select_class("Class 1")
+    assert not panel.up_button.isEnabled() and panel.down_button.isEnabled()
+    panel.select_class("dogs")
+    assert panel.up_button.isEnabled() and not panel.down_button.isEnabled()
+    qtbot.mouseClick(panel.up_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.up_button, Qt.MouseButton.LeftButton)
+    order = ["dogs", "Class 1", "Class 2"]
+    assert panel.current_class() == "dogs" and not panel.up_button.isEnabled()
+    assert [panel.class_list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(panel.class_list.count())] == order
+    assert json.loads((project / PROJECT_FILE).read_text())["classes"] == order
+    assert window.results.view._teach_classes == order
+    # the next training, and the taught model live, have the labels in that order
+    qtbot.waitUntil(lambda: not panel.busy() and panel.latest.scan.classes == tuple(order),
+                    timeout=60_000)
+    assert [c.name for c in panel.latest.report.classes] == order
+    qtbot.waitUntil(lambda: window.models.loaded is not None
+                    and window.models.loaded.path.name == TAUGHT_FILE, timeout=30_000)
+    assert _taught_labels(window.models.loaded.path) == order
+    # reopened from disk: the same order
+    window.teach_new_classes(project)
+    assert panel.project.classes == order
+    window.close()
+    assert_threads_joined(window)
+
+
+def test_the_recording_rate_is_set_in_the_panel_and_saved(qtbot, model_dir, tmp_path) -> None:
+    from squeezeapp.core.teach.project import Project
+
+    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    project = tmp_path / "proj"
+    panel = window.teach_new_classes(project)
+    spin = panel.fps_spin
+    assert spin.isEnabled() and spin.value() == 8  # the project's default
+    assert (spin.minimum(), spin.maximum()) == (1, 30)
+    spin.selectAll()
+    qtbot.keyClicks(spin, "15")
+    assert spin.value() == 15
+    assert Project.open(project).settings.record_fps == 15
+    spin.setValue(99)  # bounded
+    assert spin.value() == 30 and Project.open(project).settings.record_fps == 30
+    spin.setValue(4)
+    # Hold to Record adds frames at that rate
+    camera_frame = np.zeros((64, 64, 3), np.uint8)
+    from squeezeapp.core.imaging.sources import Frame
+
+    panel.set_frame(Frame.capture(camera_frame, "camera:0", live=True))
+    panel.start_recording()
+    assert panel._record_timer.interval() == 250
+    panel.stop_recording()
+    # reopened: the rate the user chose
+    window.teach_new_classes(project)
+    assert panel.fps_spin.value() == 4
     window.close()
     assert_threads_joined(window)

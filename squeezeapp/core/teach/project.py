@@ -249,6 +249,18 @@ class Project:
         self.save()
         return target
 
+    def move_class(self, name: str, offset: int) -> int:
+        """Move a class `offset` places up (negative) or down, within the list; the saved order
+        is the label order of the taught model. Returns its new index."""
+        if name not in self.classes:
+            raise TeachError(f"There is no class '{name}'")
+        old = self.classes.index(name)
+        new = min(max(0, old + offset), len(self.classes) - 1)
+        if new != old:
+            self.classes.insert(new, self.classes.pop(old))
+            self.save()
+        return new
+
     def remove_class(self, name: str) -> Path | None:
         """Take a class out of the project. Its pictures are kept: the folder is moved into
         the hidden `.removed` folder (returned, for Undo); an empty folder is deleted."""

@@ -91,6 +91,9 @@ class ResultsView(QWidget):
     exported = Signal(str, int)  # path written, results in it
     sortFinished = Signal(object)  # SortSummary
     tagsFinished = Signal(str)  # "Wrote tags to 100 sidecars", when Write/Remove Tags ends
+    # Add to Class ▸ a class of the open teach project: its name and the selected files (the
+    # window hands them to the teach panel; the results view knows nothing of teaching)
+    addToClassRequested = Signal(str, list)
 
     def __init__(self, cache: ResultCache | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -198,6 +201,19 @@ class ResultsView(QWidget):
         for action in (self.write_tags_action, self.remove_tags_action):
             action.setToolTip("Labels as keywords in XMP sidecars, where photo managers "
                               "(darktable, digiKam, Lightroom, Immich) read them")
+        # Add to Class ▸ each class of the open teach project (set_teach_classes fills it)
+        self.add_to_class_menu = QMenu("Add to &Class", self)
+        self.add_to_class_menu.setToolTip("Add the selected pictures as examples of a class of "
+                                          "the teach project")
+        self.add_to_class_action = self.add_to_class_menu.menuAction()
+        self._teach_classes: list[str] = []
+        for list_view in (self.table, self.grid):
+            list_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            list_view.customContextMenuRequested.connect(
+                lambda pos, list_view=list_view: self._context_menu(list_view, pos))
+        self.table.selectionModel().selectionChanged.connect(
+            lambda *_: self._update_add_to_class())
+        self._update_add_to_class()
         self.export_button = export_button = MenuButton(self)  # its arrow beside "Export"
         export_button.setText("Export")
         export_menu = QMenu(export_button)
@@ -536,6 +552,49 @@ class ResultsView(QWidget):
     def visible_rows(self) -> list[int]:
         return sorted(self.proxy.mapToSource(self.proxy.index(row, 0)).row()
                       for row in range(self.proxy.rowCount()))
+
+    def selected_paths(self) -> list[Path]:
+        paths = self.model.paths
+        return [paths[row] for row in self.selected_rows() if row < len(paths)]
+
+    # --- Add to Class (teach) ---------------------------------------------------------------
+    def set_teach_classes(self, names: Sequence[str]) -> None:
+        """The classes of the open teach project, in its order (none: no project open)."""
+        names = [str(name) for name in names]
+        if names == self._teach_classes:
+            return
+        self._teach_classes = names
+        self.add_to_class_menu.clear()
+        for name in names:
+            action = self.add_to_class_menu.addAction(name.replace("&", "&&"))
+            action.setData(name)
+            action.triggered.connect(lambda _=False, name=name: self.add_to_class(name))
+        self._update_add_to_class()
+
+    def _update_add_to_class(self) -> None:
+        self.add_to_class_action.setEnabled(bool(self._teach_classes)
+                                            and self.table.selectionModel().hasSelection())
+
+    def add_to_class(self, name: str) -> None:
+        """Add to Class ▸ `name`: ask for the selected files to become its examples."""
+        paths = self.selected_paths()
+        if name in self._teach_classes and paths:
+            self.addToClassRequested.emit(name, paths)
+
+    def context_menu(self) -> QMenu:
+        """What a right-click on the results offers: the selection's actions."""
+        self._update_add_to_class()
+        menu = QMenu(self)
+        menu.addAction(self.open_action)
+        menu.addAction(self.copy_action)
+        menu.addSeparator()
+        menu.addAction(self.add_to_class_action)
+        return menu
+
+    def _context_menu(self, list_view: QAbstractItemView, pos) -> None:
+        menu = self.context_menu()
+        menu.exec(list_view.viewport().mapToGlobal(pos))
+        menu.deleteLater()
 
     def selected_results(self) -> list[FileResult]:
         return self.model.finished_results(self.selected_rows())

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 TRAIN_DEBOUNCE_MS = 600
 MAX_STRIP = 40  # thumbnails kept per class in the strip
 PANEL_MAX_WIDTH = 360  # warnings and long class names wrap or elide; the panel never grows
+RECORD_FPS_RANGE = (1, 30)  # Hold to Record's frames per second the spin box offers
 RECORD_TEXT, STILL_TEXT = "Hold to Record", "Add This Picture"
 NOTHING_TO_RECORD = "Nothing to record"
 
@@ -56,6 +58,7 @@ class TeachPanel(QDockWidget):
     modelReady = Signal(object)  # Path of the taught model to load
     imagenetWanted = Signal()
     trained = Signal(object)  # TrainedProject, once shown
+    classesChanged = Signal(list)  # the open project's class names, in order
 
     def __init__(self, board: MessageBoard, base_model: Path, parent: QWidget | None = None
                  ) -> None:
@@ -104,6 +107,7 @@ class TeachPanel(QDockWidget):
         self.class_list.itemDelegate().closeEditor.connect(
             lambda *_: QTimer.singleShot(0, self._refresh_classes))
         self.class_list.currentRowChanged.connect(lambda _row: self._show_strip())
+        self.class_list.currentRowChanged.connect(lambda _row: self._update_move_buttons())
         layout.addWidget(self.class_list)
         row = QHBoxLayout()
         self.add_button = QPushButton("Add Class", body)
@@ -112,6 +116,17 @@ class TeachPanel(QDockWidget):
         self.remove_button.clicked.connect(self.remove_current_class)
         row.addWidget(self.add_button)
         row.addWidget(self.remove_button)
+        layout.addLayout(row)
+        row = QHBoxLayout()  # the class order is the taught model's label order
+        self.up_button = QPushButton("Move Up", body)
+        self.up_button.setToolTip("Move the selected class up (the taught model's labels "
+                                  "follow this order)")
+        self.up_button.clicked.connect(lambda: self.move_current_class(-1))
+        self.down_button = QPushButton("Move Down", body)
+        self.down_button.setToolTip("Move the selected class down")
+        self.down_button.clicked.connect(lambda: self.move_current_class(1))
+        row.addWidget(self.up_button)
+        row.addWidget(self.down_button)
         layout.addLayout(row)
         row = QHBoxLayout()
         self.record_button = QPushButton(RECORD_TEXT, body)
@@ -123,6 +138,20 @@ class TeachPanel(QDockWidget):
         self.add_images_button.clicked.connect(self._choose_images)
         row.addWidget(self.record_button)
         row.addWidget(self.add_images_button)
+        layout.addLayout(row)
+        row = QHBoxLayout()
+        fps_label = QLabel("Recording rate:", body)
+        self.fps_spin = QSpinBox(body)
+        self.fps_spin.setRange(*RECORD_FPS_RANGE)
+        self.fps_spin.setSuffix(" frames/s")
+        self.fps_spin.setAccessibleName("Recording rate")
+        self.fps_spin.setToolTip("How many frames a second Hold to Record adds (saved in the "
+                                 "project)")
+        fps_label.setBuddy(self.fps_spin)
+        self.fps_spin.setEnabled(False)
+        self.fps_spin.valueChanged.connect(self.set_record_fps)
+        row.addWidget(fps_label)
+        row.addWidget(self.fps_spin, 1)
         layout.addLayout(row)
         self.strip_title = QLabel("Examples", body)
         self.strip_title.setMinimumWidth(1)
@@ -184,6 +213,7 @@ class TeachPanel(QDockWidget):
         self.title.setToolTip(str(folder))
         self._refresh_classes()
         self.class_list.setCurrentRow(0)
+        self._show_record_fps()
         self._start(self.engine.thumbnails, project.snapshot(), MAX_STRIP,
                     done=self._on_thumbnails)
         self.schedule_training()
@@ -224,6 +254,54 @@ class TeachPanel(QDockWidget):
             self.class_list.addItem(item)
         self.class_list.blockSignals(False)
         self.class_list.setCurrentRow(min(max(0, current), self.class_list.count() - 1))
+        self._update_move_buttons()
+        self.classesChanged.emit(list(project.classes))
+
+    def _update_move_buttons(self) -> None:
+        row, count = self.class_list.currentRow(), self.class_list.count()
+        self.up_button.setEnabled(row > 0)
+        self.down_button.setEnabled(0 <= row < count - 1)
+
+    def move_current_class(self, offset: int) -> None:
+        """Move Up / Move Down: the class order (saved in the project) is the label order of
+        the next taught model."""
+        name, project = self.current_class(), self.project
+        if name is None or project is None:
+            return
+        try:
+            project.move_class(name, offset)
+        except TeachError as error:
+            self.board.error(Topic.TEACH, "Class not moved", str(error))
+            return
+        self._clear_stale(Level.ERROR, "Class not moved")
+        self._refresh_classes()
+        self.select_class(name)
+        self.schedule_training()
+
+    # --- recording rate -----------------------------------------------------------------------
+    def _show_record_fps(self) -> None:
+        project = self.project
+        self.fps_spin.blockSignals(True)
+        if project is not None:
+            low, high = RECORD_FPS_RANGE
+            self.fps_spin.setValue(min(high, max(low, round(project.settings.record_fps))))
+        self.fps_spin.blockSignals(False)
+        self.fps_spin.setEnabled(project is not None)
+
+    def set_record_fps(self, fps: int) -> None:
+        """The recording rate spin box: saved in the project; a recording going on speeds up
+        or slows down at once."""
+        project = self.project
+        if project is None:
+            return
+        try:
+            project.with_settings(record_fps=float(fps))
+        except TeachError as error:
+            self.board.error(Topic.TEACH, "Recording rate not saved", str(error))
+            return
+        self._clear_stale(Level.ERROR, "Recording rate not saved")
+        if self._record_timer.isActive():
+            self._record_timer.setInterval(int(1000 / project.settings.record_fps))
 
     def class_count_text(self, name: str) -> str:
         for row in range(self.class_list.count()):

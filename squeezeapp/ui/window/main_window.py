@@ -427,6 +427,9 @@ class MainWindow(QMainWindow):
         panel.model_in_use(self._is_base(Path(loaded.path)))
         panel.modelReady.connect(lambda path: self.models.load_model(str(path)))
         panel.imagenetWanted.connect(lambda: self.models.load_model(str(self._base_model)))
+        # Add to Class ▸ in the results view: the selected files become a class's examples
+        panel.classesChanged.connect(self.results.view.set_teach_classes)
+        self.results.view.addToClassRequested.connect(panel.add_files)
         return panel
 
     def _is_base(self, path: Path) -> bool:
