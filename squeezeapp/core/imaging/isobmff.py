@@ -38,6 +38,14 @@ class ItemInfo:
     exif: bytes | None  # the TIFF structure (from "II*\0"/"MM\0*"), if the file has one
 
 
+
+def _item_id(head: bytes, position: int, wide: bool) -> tuple[int, int]:
+    """An item id or count: 16 bits in early box versions, 32 in later ones (struct.error when
+    the box is cut short). Returns it and the position after it."""
+    size = 4 if wide else 2
+    (value,) = struct.unpack(">I" if wide else ">H", head[position:position + size])
+    return value, position + size
+
 def brand_of(buffer: bytes) -> str | None:
     """"heif", "avif" or None, from the `ftyp` box's major and compatible brands."""
     if len(buffer) < 12 or buffer[4:8] != b"ftyp":
@@ -123,12 +131,7 @@ def _associations(head: bytes, start: int, end: int) -> dict[int, list[int]]:
     position += 4
     result: dict[int, list[int]] = {}
     for _ in range(min(count, _MAX_BOXES)):
-        if version < 1:
-            item = struct.unpack(">H", head[position:position + 2])[0]
-            position += 2
-        else:
-            item = struct.unpack(">I", head[position:position + 4])[0]
-            position += 4
+        item, position = _item_id(head, position, wide=version >= 1)
         entries = head[position]
         position += 1
         indices = []
@@ -181,12 +184,7 @@ def _extent(head: bytes, start: int, end: int, wanted: int) -> tuple[int, int] |
     offset_size, length_size = sizes >> 12, (sizes >> 8) & 15
     base_size, index_size = (sizes >> 4) & 15, (sizes & 15 if version in (1, 2) else 0)
     position += 2
-    if version < 2:
-        count = struct.unpack(">H", head[position:position + 2])[0]
-        position += 2
-    else:
-        count = struct.unpack(">I", head[position:position + 4])[0]
-        position += 4
+    count, position = _item_id(head, position, wide=version >= 2)
 
     def number(size: int) -> int:
         nonlocal position
