@@ -38,13 +38,13 @@ class ItemInfo:
     exif: bytes | None  # the TIFF structure (from "II*\0"/"MM\0*"), if the file has one
 
 
-
 def _item_id(head: bytes, position: int, wide: bool) -> tuple[int, int]:
     """An item id or count: 16 bits in early box versions, 32 in later ones (struct.error when
     the box is cut short). Returns it and the position after it."""
     size = 4 if wide else 2
     (value,) = struct.unpack(">I" if wide else ">H", head[position:position + size])
     return value, position + size
+
 
 def brand_of(buffer: bytes) -> str | None:
     """"heif", "avif" or None, from the `ftyp` box's major and compatible brands."""
