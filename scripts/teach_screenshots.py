@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from scripts.state_screenshots import _spin, wait_until
+from squeezeapp.ui.common.canvas_message import Level, Topic
 from squeezeapp.ui.window.app import create_application
 from squeezeapp.ui.window.main_window import MainWindow
 from tests.fakes import FakeCamera, make_video
@@ -68,6 +69,10 @@ def main() -> int:
         wait_until(lambda: window.view.result is not None
                    and window.view.result.model != "squeezenet1.1", 60)
         _spin(2.0)
+        # a last example may still be training: the picture shows the settled state
+        wait_until(lambda: not panel.busy()
+                   and window.board.shown(Topic.MODEL, Level.INFO) is None, 60)
+        _spin(1.0)
         _save(window, "screenshot-teach-trained.png")
         latency = sorted(panel.strip_latency_ms)
         print(f"recorded frame to its thumbnail: median {latency[len(latency) // 2]:.0f} ms, "
