@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,65 +119,76 @@ def fit(rows: np.ndarray, labels: np.ndarray, classes: int, regulariser: float,
                 coefficients)
 
 
+Gradients = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, float]]
+
+
 def _fit_dual(gram: np.ndarray, labels: np.ndarray, classes: int, regulariser: float,
               start: tuple[np.ndarray, np.ndarray] | None, iterations: int
               ) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients A [n,C] (weights = Xᵀ·A) and bias [C] for the centred Gram matrix."""
     count = gram.shape[0]
-    targets = np.zeros((count, classes), np.float32)
-    targets[np.arange(count), labels] = 1.0
-    # Lipschitz constant of the gradient: softmax curvature ≤ 1/2, |x|² ≤ 4 after centring
-    # unit rows; the power method's estimate is much tighter than the trace bound.
-    largest = _largest_eigenvalue(gram) / max(1, count)
-    step = 1.0 / (0.5 * largest + regulariser + 0.5)  # + 0.5: the bias's own curvature
-    momentum = (1 - math.sqrt(regulariser * step)) / (1 + math.sqrt(regulariser * step))
+    targets = _one_hot(labels, classes, count)
     if start is not None:
         coefficients, bias = start[0].astype(np.float32), start[1].astype(np.float32)
     else:
         coefficients = np.zeros((count, classes), np.float32)
         bias = np.zeros(classes, np.float32)
-    previous_a, previous_b = coefficients, bias
-    look_a, look_b = coefficients, bias
-    for _ in range(iterations):
-        scores = gram @ look_a + look_b
-        residual = (softmax(scores) - targets) / count
+
+    def gradients(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        residual = (softmax(gram @ a + b) - targets) / count
         # in the dual form the primal gradient Xᵀ·residual + λ·Xᵀ·A maps to residual + λ·A
-        grad_a = residual + regulariser * look_a
-        grad_b = residual.sum(axis=0)
-        coefficients = look_a - step * grad_a
-        bias = look_b - step * grad_b
-        look_a = coefficients + momentum * (coefficients - previous_a)
-        look_b = bias + momentum * (bias - previous_b)
-        previous_a, previous_b = coefficients, bias
-        if max(float(np.abs(grad_a).max()) * count, float(np.abs(grad_b).max())) < TOLERANCE:
-            break
-    return coefficients, bias
+        grad_a, grad_b = residual + regulariser * a, residual.sum(axis=0)
+        return grad_a, grad_b, max(float(np.abs(grad_a).max()) * count,
+                                   float(np.abs(grad_b).max()))
+
+    # Lipschitz constant of the gradient: softmax curvature ≤ 1/2, |x|² ≤ 4 after centring
+    # unit rows; the power method's estimate is much tighter than the trace bound.
+    largest = _largest_eigenvalue(gram) / max(1, count)
+    return _accelerated(coefficients, bias, gradients, largest, regulariser, iterations)
 
 
 def _fit_primal(centred: np.ndarray, labels: np.ndarray, classes: int, regulariser: float,
                 iterations: int) -> tuple[np.ndarray, np.ndarray]:
     """Weights [d,C] and bias [C] by the same accelerated gradient, on the rows themselves."""
     count, width = centred.shape
+    targets = _one_hot(labels, classes, count)
+
+    def gradients(w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        residual = (softmax(centred @ w + b) - targets) / count
+        grad_w, grad_b = centred.T @ residual + regulariser * w, residual.sum(axis=0)
+        return grad_w, grad_b, max(float(np.abs(grad_w).max()), float(np.abs(grad_b).max()))
+
+    largest = _largest_eigenvalue(centred.T @ centred) / max(1, count)
+    weights, bias = _accelerated(np.zeros((width, classes), np.float32),
+                                 np.zeros(classes, np.float32), gradients, largest, regulariser,
+                                 iterations)
+    return weights.astype(np.float32), bias.astype(np.float32)
+
+
+def _one_hot(labels: np.ndarray, classes: int, count: int) -> np.ndarray:
     targets = np.zeros((count, classes), np.float32)
     targets[np.arange(count), labels] = 1.0
-    largest = _largest_eigenvalue(centred.T @ centred) / max(1, count)
-    step = 1.0 / (0.5 * largest + regulariser + 0.5)
+    return targets
+
+
+def _accelerated(weights: np.ndarray, bias: np.ndarray, gradients: Gradients, largest: float,
+                 regulariser: float, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nesterov's accelerated gradient for a strongly convex loss, shared by the dual and the
+    primal fit: `gradients` gives both gradients at the look-ahead point and the size that
+    ends the descent below TOLERANCE; `largest` is the loss curvature's largest eigenvalue."""
+    step = 1.0 / (0.5 * largest + regulariser + 0.5)  # + 0.5: the bias's own curvature
     momentum = (1 - math.sqrt(regulariser * step)) / (1 + math.sqrt(regulariser * step))
-    weights = np.zeros((width, classes), np.float32)
-    bias = np.zeros(classes, np.float32)
     previous_w, previous_b, look_w, look_b = weights, bias, weights, bias
     for _ in range(iterations):
-        residual = (softmax(centred @ look_w + look_b) - targets) / count
-        grad_w = centred.T @ residual + regulariser * look_w
-        grad_b = residual.sum(axis=0)
+        grad_w, grad_b, size = gradients(look_w, look_b)
         weights = look_w - step * grad_w
         bias = look_b - step * grad_b
         look_w = weights + momentum * (weights - previous_w)
         look_b = bias + momentum * (bias - previous_b)
         previous_w, previous_b = weights, bias
-        if max(float(np.abs(grad_w).max()), float(np.abs(grad_b).max())) < TOLERANCE:
+        if size < TOLERANCE:
             break
-    return weights.astype(np.float32), bias.astype(np.float32)
+    return weights, bias
 
 
 def _largest_eigenvalue(gram: np.ndarray, steps: int = 20) -> float:
