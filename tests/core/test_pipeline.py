@@ -15,6 +15,7 @@ from squeezeapp.core.batch.pipeline import (
 )
 from squeezeapp.core.common.errors import ModelError
 from squeezeapp.core.inference.classifier import Classifier, SessionSettings
+from squeezeapp.core.inference.engines import openvino_installed
 
 
 @pytest.mark.parametrize(("cores", "threads", "kind", "session_threads"), [
@@ -137,3 +138,20 @@ def test_a_failing_inference_is_raised_at_its_file(one_thread, sample_images,
             handed.append(result)
     assert len(handed) < 30 and all(r.ok for r in handed)
     assert not _helpers_alive()
+
+
+@pytest.mark.skipif(not openvino_installed(), reason="the openvino extra is not installed")
+def test_openvino_on_the_cpu_runs_one_thread_beside_the_decoding(model_dir,
+                                                               sample_images) -> None:
+    """OpenVINO's CPU device gets the image workers and a 1-thread session (measured cheaper per
+    image than all threads on batches), and its folder answers are onnxruntime's."""
+    settings = SessionSettings(provider="openvino-cpu")
+    assert plan_schedule(settings, 2) == Schedule("images", workers=2, session_threads=1)
+    model = model_dir / "squeezenet1.1.onnx"
+    openvino = Classifier.load(model, pipeline_session(settings, 2))
+    assert openvino.engine.name == "openvino-cpu" and schedule_for(openvino).kind == "images"
+    fp32 = Classifier.load(model, SessionSettings(threads=1, provider="cpu"))
+    paths = sample_images[:30]
+    ours = [r.classification.top.index for r in classify_files(paths, openvino)]
+    reference = [r.classification.top.index for r in classify_files(paths, fp32)]
+    assert sum(a == b for a, b in zip(ours, reference, strict=True)) >= 29  # bf16 on AMX

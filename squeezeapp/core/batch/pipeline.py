@@ -1,12 +1,12 @@
 """Classifying many files, yielding results in input order, with one of two schedules.
 
-- **images** (CPU, up to IMAGE_WORKERS_MAX_CORES cores): the calling thread decodes and crops,
-  cores − 1 helper threads run a shared 1-thread session, each side taking the other's work when
-  it would otherwise wait (`_ImagePipeline`). OpenCV decoding and onnxruntime both release the
-  GIL, there is no intra-op synchronisation, and a core that mostly infers keeps its caches to
-  the session; on 2 cores this reaches 0.84–0.95 of the bound of decode + crop + 1-thread
-  inference timed alone and spread over both cores, 0.92–1.01 of the same stages timed with the
-  other core busy (docs/performance.md).
+- **images** (an engine on the CPU, up to IMAGE_WORKERS_MAX_CORES cores): the calling thread
+  decodes and crops, cores − 1 helper threads run a shared 1-thread session, each side taking
+  the other's work when it would otherwise wait (`_ImagePipeline`). OpenCV decoding and the
+  engines release the GIL, there is no intra-op synchronisation, and a core that mostly infers
+  keeps its caches to the session; on 2 cores this reaches 0.84–0.95 of the bound of decode +
+  crop + 1-thread inference timed alone and spread over both cores, 0.92–1.01 of the same stages
+  timed with the other core busy (docs/performance.md).
 - **batches** (accelerators, many cores): decoding threads feed batches to a multi-thread session,
   which is what an accelerator or a wide CPU needs to be kept busy.
 
@@ -33,7 +33,6 @@ from squeezeapp.core.common.threads import running_threads
 from squeezeapp.core.imaging.decode import read_image
 from squeezeapp.core.inference.classifier import Classification, Classifier, SessionSettings
 from squeezeapp.core.inference.engine_choice import resolve_engine
-from squeezeapp.core.inference.engines import CPU_ENGINE
 
 DEFAULT_BATCH = 8
 # Above this many cores the image schedule is unmeasured here (the development machine has 2):
@@ -65,8 +64,10 @@ class Schedule:
 def plan_schedule(settings: SessionSettings, cores: int | None = None) -> Schedule:
     """The schedule for this machine and these settings (an explicit --threads wins)."""
     cores = max(1, cores or os.cpu_count() or 1)
-    # "auto" here is the classic rule (a measured OpenVINO choice then runs on image workers)
-    on_cpu = resolve_engine(settings.provider, "") == CPU_ENGINE
+    # "auto" here is the classic rule; pipeline_session resolves a measured choice first.
+    # OpenVINO's CPU device takes image workers too: on one thread beside the decoding it costs
+    # 1.5 core-ms per image, less than on all threads with batches (docs/performance.md).
+    on_cpu = resolve_engine(settings.provider, "").on_cpu
     if settings.threads == 1 or (settings.threads is None and on_cpu
                                  and cores <= IMAGE_WORKERS_MAX_CORES):
         return Schedule("images", workers=cores, session_threads=1)
@@ -79,7 +80,7 @@ def pipeline_session(settings: SessionSettings, cores: int | None = None,
     runs instead of spinning, so that they leave the cores to decoding (measured for the batched
     schedule on 2 cores in the fast host state: about 350 images/s instead of 300). With the
     model's `model_sha256`, "auto" is resolved first (engine_choice), so that the schedule suits
-    the engine it picks (OpenVINO runs its own threads: the batched schedule)."""
+    the engine it picks (an accelerator gets the batched schedule)."""
     if model_sha256:
         engine = resolve_engine(settings.provider, model_sha256, settings.expected_images)
         settings = replace(settings, provider=engine.name)

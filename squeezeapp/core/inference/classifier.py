@@ -365,7 +365,7 @@ def open_session(model: str | bytes, settings: SessionSettings, display_name: st
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     engine = engine or resolve_engine(settings.provider, "")
     try:
-        providers = configure(engine, options)
+        providers = configure(engine, options, settings.threads)
         with ort_prints_logged():
             return ort.InferenceSession(model, sess_options=options, providers=providers)
     except ModelError:

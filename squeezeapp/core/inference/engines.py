@@ -17,6 +17,7 @@ runs the plugin under strace and checks for connections, files and the module).
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -50,6 +51,11 @@ class Engine:
     @property
     def short_provider(self) -> str:
         return short_name(self.provider)
+
+    @property
+    def on_cpu(self) -> bool:
+        """Whether it computes on the CPU cores (so that it competes with decoding for them)."""
+        return self.provider == CPU or self.device == "CPU"
 
 
 CPU_ENGINE = Engine("cpu", "onnxruntime CPU", CPU)
@@ -173,14 +179,26 @@ def find_engine(name: str) -> Engine:
     return engine
 
 
-def configure(engine: Engine, options: ort.SessionOptions) -> list[str] | None:
+def configure(engine: Engine, options: ort.SessionOptions,
+              threads: int | None = None) -> list[str] | None:
     """Set `options` up for `engine`: the providers list for InferenceSession, or None where the
-    engine's device was added to the options (plugins)."""
+    engine's device was added to the options (plugins). `threads` reaches OpenVINO's CPU device
+    through its own load_config (it ignores onnxruntime's thread settings): the folder pipeline
+    runs it on one unpinned thread beside the decoding, 1.5 core-ms per image against 1.6 for
+    two threads on batches of 8 (docs/performance.md)."""
     if engine.device is None:
         return [engine.provider] if engine.provider == CPU else [engine.provider, CPU]
     devices = [device for device in _openvino_devices()
                if str(device.ep_metadata.get("ov_device")) == engine.device]
     if not devices:
         raise ModelError(f"{engine.label} is not available on this machine")
-    options.add_provider_for_devices(devices[:1], {})
+    plugin_options = {}
+    if engine.device == "CPU":
+        # Pinned OpenVINO threads fight the app's own (decoding, capture, the GUI) for the same
+        # cores: folder throughput 338 images/s pinned, 537 not (2 cores, 1 inference thread).
+        config = {"ENABLE_CPU_PINNING": "NO"}
+        if threads:
+            config |= {"INFERENCE_NUM_THREADS": str(threads), "NUM_STREAMS": "1"}
+        plugin_options["load_config"] = json.dumps({"CPU": config})
+    options.add_provider_for_devices(devices[:1], plugin_options)
     return None
