@@ -98,7 +98,7 @@ distcheck: dist
 # Regenerate the lock after changing dependencies (uv: one universal lock for every OS).
 lock: setup
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml packaging/release.in --extra package --universal \
+	$(BIN)/uv pip compile pyproject.toml packaging/release.in --extra package --extra openvino --universal \
 		--python-version 3.11 --generate-hashes --no-header --quiet -o $(LOCK)
 
 screenshots: setup
