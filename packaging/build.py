@@ -151,6 +151,7 @@ def build_deb(bundle: Path, share: Path, version: str, dist: Path, work: Path) -
         arch=arch,
         installed_size=_installed_size_kib(root),
         depends=", ".join(debian_depends(bundle)),
+        recommends=", ".join(_listed(LINUX / "recommends.txt")),
     )
     _write(root / "DEBIAN" / "control", control)
     for path in root.rglob("*"):  # dpkg-deb insists on sane modes; umasks vary between machines
@@ -168,9 +169,13 @@ def build_deb(bundle: Path, share: Path, version: str, dist: Path, work: Path) -
 def debian_depends(bundle: Path) -> list[str]:
     """libc6 and the C/C++ runtimes (versions from the bundle's ELF symbol versions), then
     packaging/linux/depends.txt (GL, X, Wayland, fonts: libraries PyInstaller never bundles)."""
-    listed = [line.strip() for line in (LINUX / "depends.txt").read_text().splitlines()
-              if line.strip() and not line.startswith("#")]
-    return [*elfdeps.runtime_depends(elfdeps.scan(bundle)), *listed]
+    return [*elfdeps.runtime_depends(elfdeps.scan(bundle)), *_listed(LINUX / "depends.txt")]
+
+
+def _listed(path: Path) -> list[str]:
+    """The package clauses of a list file (one per line; # starts a comment line)."""
+    return [line.strip() for line in path.read_text().splitlines()
+            if line.strip() and not line.startswith("#")]
 
 
 def release_date() -> dt.date:

@@ -10,76 +10,16 @@ tests/packaging/test_packaging.py.
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
-
-INET_CONNECT = re.compile(r"connect\(\d+, \{sa_family=AF_INET6?\b")
-
-
-def _fresh_user_env(home: Path, model_dir: Path) -> dict[str, str]:
-    """A user's environment: own HOME, no XDG overrides, no telemetry switch, no cache override,
-    and its own, empty temporary folder (TMPDIR) beside HOME, which must stay empty."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("XDG_", "SQUEEZEAPP_", "ORT_", "QT_QPA_PLATFORM", "TMP"))}
-    temp = home.parent / "tmp"
-    temp.mkdir(exist_ok=True)
-    env.update(HOME=str(home), SQUEEZEAPP_MODEL_DIR=str(model_dir), TMPDIR=str(temp))
-    return env
-
-
-@functools.cache
-def _strace_works() -> bool:
-    """strace is installed and may trace here (containers without ptrace rights refuse it)."""
-    if shutil.which("strace") is None:
-        return False
-    probe = subprocess.run(["strace", "-f", "-qq", "-e", "trace=connect", "-o", os.devnull,
-                            "true"], capture_output=True, check=False)
-    return probe.returncode == 0
-
-
-def _run_traced(command: list[str], env: dict[str, str], trace: Path) -> str:
-    """Run command (under strace where it works, recording every connect and every file
-    created); return its output.
-
-    Without strace only the file checks run, and pytest's warnings summary says so.
-    """
-    prefix = []
-    if _strace_works():
-        prefix = ["strace", "-f", "-qq", "-e", "trace=connect,openat,creat", "-o", str(trace)]
-    else:
-        warnings.warn("strace unavailable: no connect check, the file checks still run",
-                      stacklevel=2)
-    done = subprocess.run([*prefix, *command], capture_output=True, text=True, env=env,
-                          timeout=240, cwd=env["HOME"], check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
-def _assert_private(home: Path, trace: Path) -> None:
-    assert not (home / ".cache" / "Microsoft").exists(), "onnxruntime telemetry files written"
-    written = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
-    assert all("squeezeapp" in name for name in written), f"files outside our folders: {written}"
-    temp = home.parent / "tmp"
-    left = sorted(str(p) for p in temp.rglob("*")) if temp.exists() else []
-    assert not left, f"files left in the temporary folder: {left[:5]}"
-    if trace.exists():
-        lines = trace.read_text(errors="replace").splitlines()
-        connects = [line for line in lines if INET_CONNECT.search(line)]
-        assert not connects, f"inet connections: {connects[:5]}"
-        # a copy of a picture in a temporary folder, even one removed again (OpenCV's HDR
-        # reader wrote every picture to /tmp/__opencv_temp.XXXXXX, mode 0644)
-        temp_copies = [line for line in lines if "O_CREAT" in line and "opencv_temp" in line]
-        assert not temp_copies, f"pictures copied to a temporary file: {temp_copies[:5]}"
+from tests.privacy import assert_private, fresh_user_env, run_traced, strace_works
 
 
 @pytest.fixture
@@ -91,11 +31,11 @@ def home(tmp_path: Path) -> Path:
 
 def test_classify_stays_on_this_computer(home, tmp_path, model_dir, sample_dir) -> None:
     trace = tmp_path / "classify.strace"
-    output = _run_traced([sys.executable, "-m", "squeezeapp", "classify",
+    output = run_traced([sys.executable, "-m", "squeezeapp", "classify",
                           str(sample_dir / "n01440764_tench.JPEG")],
-                         _fresh_user_env(home, model_dir), trace)
+                         fresh_user_env(home, model_dir), trace)
     assert "tench" in output
-    _assert_private(home, trace)
+    assert_private(home, trace)
 
 
 def test_no_decoder_copies_a_picture_to_a_temporary_file(home, tmp_path, model_dir) -> None:
@@ -109,17 +49,17 @@ def test_no_decoder_copies_a_picture_to_a_temporary_file(home, tmp_path, model_d
     assert ok
     (pictures / "valid.hdr").write_bytes(encoded.tobytes())
     (pictures / "damaged.hdr").write_bytes(b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\nnonsense")
-    env = _fresh_user_env(home, model_dir)
+    env = fresh_user_env(home, model_dir)
     trace = tmp_path / "hdr.strace"
     prefix = ["strace", "-f", "-qq", "-e", "trace=connect,openat,creat", "-o", str(trace)] \
-        if _strace_works() else []
+        if strace_works() else []
     done = subprocess.run([*prefix, sys.executable, "-m", "squeezeapp", "classify", "--format",
                            "jsonl", *map(str, sorted(pictures.iterdir()))],
                           capture_output=True, text=True, env=env, timeout=240,
                           cwd=env["HOME"], check=False)
     assert done.returncode == 1, done.stderr  # both refused, each with one line
     assert done.stderr.count("Radiance HDR pictures are not supported") == 2, done.stderr
-    _assert_private(home, trace)
+    assert_private(home, trace)
     if trace.exists():  # classify creates nothing at all in the temporary folder
         temp = str(home.parent / "tmp")
         created = [line for line in trace.read_text(errors="replace").splitlines()
@@ -128,11 +68,11 @@ def test_no_decoder_copies_a_picture_to_a_temporary_file(home, tmp_path, model_d
 
 
 def test_offscreen_window_stays_on_this_computer(home, tmp_path, model_dir) -> None:
-    env = {**_fresh_user_env(home, model_dir), "QT_QPA_PLATFORM": "offscreen"}
+    env = {**fresh_user_env(home, model_dir), "QT_QPA_PLATFORM": "offscreen"}
     trace = tmp_path / "selftest.strace"
-    output = _run_traced([sys.executable, "-m", "squeezeapp", "--selftest"], env, trace)
+    output = run_traced([sys.executable, "-m", "squeezeapp", "--selftest"], env, trace)
     assert output.rstrip().endswith("self-test passed")
-    _assert_private(home, trace)
+    assert_private(home, trace)
 
 
 def test_window_in_an_x_session_stays_on_this_computer(home, tmp_path, model_dir,
@@ -142,10 +82,10 @@ def test_window_in_an_x_session_stays_on_this_computer(home, tmp_path, model_dir
     if xvfb is None:
         pytest.skip("xvfb-run not installed (make setup installs xvfb)")
     trace = tmp_path / "gui.strace"
-    _run_traced([xvfb, "-a", "-s", "-screen 0 1024x768x24", sys.executable, "-m", "squeezeapp",
+    run_traced([xvfb, "-a", "-s", "-screen 0 1024x768x24", sys.executable, "-m", "squeezeapp",
                  "gui", str(sample_dir / "n01440764_tench.JPEG"), "--exit-after", "6"],
-                _fresh_user_env(home, model_dir), trace)
-    _assert_private(home, trace)
+                fresh_user_env(home, model_dir), trace)
+    assert_private(home, trace)
 
 
 def test_the_package_switches_telemetry_off_before_anything_else() -> None:
@@ -179,10 +119,10 @@ def test_the_openvino_plugin_stays_on_this_computer(home, tmp_path, model_dir,
               "         main(['classify', '--provider', 'openvino', sys.argv[1]])]\n"
               "print('telemetry module:', 'openvino_telemetry' in sys.modules, codes)\n")
     trace = tmp_path / "openvino.strace"
-    output = _run_traced([sys.executable, "-c", script,
+    output = run_traced([sys.executable, "-c", script,
                           str(sample_dir / "n01440764_tench.JPEG")],
-                         {**_fresh_user_env(home, model_dir), "PYTHONPATH": str(REPO)}, trace)
+                         {**fresh_user_env(home, model_dir), "PYTHONPATH": str(REPO)}, trace)
     assert "OpenVINO CPU" in output and "tench" in output
     assert "telemetry module: False [0, 0]" in output
     assert not (home / "intel").exists()
-    _assert_private(home, trace)
+    assert_private(home, trace)
