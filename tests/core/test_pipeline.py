@@ -15,7 +15,8 @@ from squeezeapp.core.batch.pipeline import (
 )
 from squeezeapp.core.common.errors import ModelError
 from squeezeapp.core.inference.classifier import Classifier, SessionSettings
-from squeezeapp.core.inference.engines import openvino_installed
+from squeezeapp.core.inference.engines import Engine, openvino_installed
+from squeezeapp.core.inference.providers import CPU
 
 
 @pytest.mark.parametrize(("cores", "threads", "kind", "session_threads"), [
@@ -155,3 +156,46 @@ def test_openvino_on_the_cpu_runs_one_thread_beside_the_decoding(model_dir,
     ours = [r.classification.top.index for r in classify_files(paths, openvino)]
     reference = [r.classification.top.index for r in classify_files(paths, fp32)]
     assert sum(a == b for a, b in zip(ours, reference, strict=True)) >= 29  # bf16 on AMX
+
+
+class _CountingSession:
+    """Wraps a session and records the most runs that were ever in progress at once."""
+
+    def __init__(self, session) -> None:
+        self._session = session
+        self._lock = threading.Lock()
+        self._running = 0
+        self.most = 0
+
+    def run(self, *args, **kwargs):
+        with self._lock:
+            self._running += 1
+            self.most = max(self.most, self._running)
+        try:
+            return self._session.run(*args, **kwargs)
+        finally:
+            with self._lock:
+                self._running -= 1
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+
+def test_a_session_that_runs_one_inference_at_a_time_gets_one_crop_at_a_time(
+        model_dir, sample_images) -> None:
+    """OpenVINO's session serves one inference at a time: the image workers never call it from
+    two threads at once (the second would wait instead of decoding), and the answers stay."""
+    model = model_dir / "squeezenet1.1.onnx"
+    reference = [r.classification.top.index
+                 for r in classify_files(sample_images[:24], Classifier.load(
+                     model, SessionSettings(threads=1, spin_wait=False)))]
+    serial = Classifier.load(model, SessionSettings(threads=1, spin_wait=False))
+    serial.engine = Engine("serial", "a one-request engine", CPU, device="CPU")
+    assert serial.engine.serial_runs and serial.engine.on_cpu
+    counting = _CountingSession(serial.session)
+    serial.session = counting
+    schedule = Schedule("images", workers=3, session_threads=1)
+    for _ in range(3):
+        results = list(classify_files(sample_images[:24], serial, schedule=schedule))
+        assert [r.classification.top.index for r in results] == reference
+    assert counting.most == 1

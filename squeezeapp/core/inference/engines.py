@@ -53,6 +53,12 @@ class Engine:
         return short_name(self.provider)
 
     @property
+    def serial_runs(self) -> bool:
+        """Whether a session runs one inference at a time (a plugin device's: one OpenVINO
+        infer request), so that a second thread calling it only waits."""
+        return self.device is not None
+
+    @property
     def on_cpu(self) -> bool:
         """Whether it computes on the CPU cores (so that it competes with decoding for them)."""
         return self.provider == CPU or self.device == "CPU"
