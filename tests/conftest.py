@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,18 @@ def sample_images(sample_dir: Path) -> list[Path]:
     images = sorted(sample_dir.glob("*.JPEG"))
     assert len(images) == 100, f"expected 100 photos in {sample_dir}, found {len(images)}"
     return images
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_cache(tmp_path_factory) -> Iterator[Path]:
+    """The session's shared classifiers load before any test's own cache exists: they get a
+    cache of their own, never the developer's real one (an engine choice measured there, by
+    `bench` say, put them on OpenVINO and changed their numbers)."""
+    with pytest.MonkeyPatch.context() as patch:
+        cache = tmp_path_factory.mktemp("session-cache")
+        patch.setenv("SQUEEZEAPP_CACHE_DIR", str(cache))
+        patch.setenv("SQUEEZEAPP_NO_ENGINE_MEASUREMENT", "1")
+        yield cache
 
 
 @pytest.fixture(autouse=True)

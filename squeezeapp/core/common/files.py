@@ -18,7 +18,6 @@ import contextlib
 import errno
 import logging
 import os
-import secrets
 import stat
 import sys
 import threading
@@ -91,7 +90,7 @@ def fit_name(name: str, extra: str = "", limit: int = MAX_NAME_BYTES) -> str:
 def temporary_name(target: Path) -> Path:
     """A fresh hidden name beside `target`: unique, so that it can never be a user's file."""
     stem = _clip_bytes(target.name, _TEMP_STEM_BYTES)
-    return target.with_name(f".{stem}.{secrets.token_hex(4)}{PART_SUFFIX}")
+    return target.with_name(f".{stem}.{os.urandom(4).hex()}{PART_SUFFIX}")
 
 
 def numbered_name(target: Path, number: int) -> Path:
