@@ -3,7 +3,7 @@
 Per engine: classify latency on one 640×480 frame, and with --images the folder throughput of
 `classify_files` on that engine. The folder figures come with two ceilings measured in the same
 run: the decode ceiling (cores × 1000 / the per-image ms of decode + crop + post, i.e. inference
-for free: no engine can pass it) and, for onnxruntime CPU, the usual 1-thread stage bound. The
+for free: no engine can pass it) and the 1-thread stage bound of the engine the report ran on. The
 auto choice is measured again here (auto_engine) and reported with its reason.
 """
 
@@ -91,8 +91,9 @@ def _per_second(measure: Measure, count: int) -> Measure:
                    tuple(count * 1e3 / t for t in measure.rounds))
 
 
-def engine_lines(bench: EngineBench, cpu_bound: float | None) -> list[str]:
-    """The table's engine section."""
+def engine_lines(bench: EngineBench, stage_bound: float | None, provider: str) -> list[str]:
+    """The table's engine section; `stage_bound` is the folder section's 1-thread stage bound,
+    measured on `provider` (the engine the rest of the report ran on)."""
     lines = ["engines on this model, interleaved (classify 640x480 latency; folder images/s):",
              f"  {'engine':<22} {'p50 ms':>8} {'p95 ms':>8} {'folder img/s':>13}"]
     for row in bench.rows:
@@ -104,8 +105,8 @@ def engine_lines(bench: EngineBench, cpu_bound: float | None) -> list[str]:
     if bench.decode_ceiling is not None:
         lines.append(f"  decode ceiling ({bench.cores} cores / decode+crop+post, inference "
                      f"free): {bench.decode_ceiling:.1f} img/s"
-                     + (f"; onnxruntime CPU 1-thread bound {cpu_bound:.1f} img/s"
-                        if cpu_bound else ""))
+                     + (f"; {provider} 1-thread stage bound {stage_bound:.1f} img/s"
+                        if stage_bound else ""))
     lines.append(f"  auto: {bench.choice.engine} ({bench.choice.why})")
     for timing in bench.choice.timings:
         if not timing.usable:

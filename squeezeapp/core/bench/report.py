@@ -138,7 +138,7 @@ def render_table(result: BenchResult) -> str:
         lines += ["", *_folder_lines(result, speed)]
     if result.engines is not None:
         bound = result.folder.bound_images_per_s if result.folder else None
-        lines += ["", *engine_lines(result.engines, bound)]
+        lines += ["", *engine_lines(result.engines, bound, result.provider)]
     return "\n".join(lines)
 
 
