@@ -7,12 +7,13 @@ import os
 import sys
 import textwrap
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
-from squeezeapp.core.batch.pipeline import FileResult
+from squeezeapp.core.batch.label_folders import CHANGED, SortSummary, copy_into_label_folders
+from squeezeapp.core.batch.pipeline import FileResult, FileStamp
 from squeezeapp.core.common.files import PART_SUFFIX
 from squeezeapp.core.inference.classifier import Classification, Prediction
 from tests.processes import kill_after_lines
@@ -127,3 +128,28 @@ def test_a_long_name_that_collides_is_shortened_keeping_its_extension(tmp_path):
     copy = second.copied[0][1]
     assert copy.name.endswith(" (2).jpeg") and len(copy.name.encode()) <= 255
     assert second.renamed == 1
+
+
+def test_a_file_changed_since_it_was_classified_is_not_sorted(tmp_path):
+    """The label belongs to the file as it was classified: one written or replaced since is
+    skipped, and the summary says why and what to do; unchanged files are copied."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("kept.jpg", "rewritten.jpg", "touched.jpg", "gone.jpg"):
+        (photos / name).write_bytes(b"\xff\xd8 a photo " + name.encode())
+    results = [replace(classified(path), stamp=FileStamp.of(path))
+               for path in sorted(photos.iterdir())]
+    (photos / "rewritten.jpg").write_bytes(b"\xff\xd8 another picture, longer than before")
+    touched = photos / "touched.jpg"
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    (photos / "gone.jpg").unlink()
+    summary = sort_in_thread(results, tmp_path / "sorted")
+    assert [source.name for source, _ in summary.copied] == ["kept.jpg"]
+    assert sorted(path.name for path, _ in summary.skipped) == \
+        ["gone.jpg", "rewritten.jpg", "touched.jpg"]
+    assert {why for _, why in summary.skipped} == {CHANGED}
+    assert "3 skipped: changed on disk since it was classified (classify them again to sort " \
+        "them)." in summary.describe()
+    assert [p.name for p in (tmp_path / "sorted" / "tabby").iterdir()] == ["kept.jpg"]
+    unstamped = sort_in_thread([classified(photos / "rewritten.jpg")], tmp_path / "other")
+    assert len(unstamped.copied) == 1  # no stamp (results from elsewhere): copied as before

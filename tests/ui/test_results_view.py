@@ -13,7 +13,7 @@ from PySide6.QtCore import QRect, QSettings, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QToolButton
 
-from squeezeapp.core.batch.label_folders import folder_name
+from squeezeapp.core.batch.label_folders import CHANGED, folder_name
 from squeezeapp.core.batch.result_cache import ResultCache
 from squeezeapp.core.imaging.decode import expand_image_paths
 from squeezeapp.ui.results.job import JobSummary
@@ -396,11 +396,11 @@ def test_result_cache_misses_when_a_file_changes(qtbot, view, model_dir, sample_
 
 
 def test_cache_is_bounded() -> None:
-    from squeezeapp.core.batch.pipeline import FileResult
+    from squeezeapp.core.batch.pipeline import FileResult, FileStamp
     from squeezeapp.core.batch.result_cache import FileKey
 
     cache = ResultCache(max_entries=3)
-    keys = [FileKey(f"/f{i}", 1, 1, "m") for i in range(5)]
+    keys = [FileKey(f"/f{i}", FileStamp(1, 1), "m") for i in range(5)]
     for key in keys:
         cache.put(key, FileResult(Path(key.path), error="x"))
     assert len(cache) == 3
@@ -781,3 +781,30 @@ def test_thumbnails_of_turned_photos_are_upright(qtbot, tmp_path, name) -> None:
     assert full.shape[:2] == (400, 300)
     small = cv2.resize(full, (120, 160), interpolation=cv2.INTER_AREA)
     assert np.abs(thumbnail.astype(int) - small.astype(int)).mean() < 4
+
+
+def test_sort_leaves_out_a_photo_changed_since_it_was_classified(qtbot, view, model_dir,
+                                                                 sample_images, tmp_path) -> None:
+    """A photo overwritten after its row was classified keeps a label that is no longer its
+    content's: Sort into Folders copies the others and says so where the user looks; the same
+    holds for rows that came from the result cache."""
+    source = tmp_path / "photos"
+    source.mkdir()
+    copies = []
+    for photo in sample_images[:3]:
+        copies.append(source / photo.name)
+        copies[-1].write_bytes(photo.read_bytes())
+    model = model_dir / "squeezenet1.1.onnx"
+    _run(qtbot, view, copies, model)
+    assert _run(qtbot, view, copies, model).cached == 3  # rows from the cache carry it too
+    copies[1].write_bytes(sample_images[5].read_bytes())  # another picture under the old name
+    with qtbot.waitSignal(view.sortFinished, timeout=WAIT_MS) as sorted_once:
+        view.sort_into_folders(tmp_path / "sorted")
+    summary = sorted_once.args[0]
+    assert [original for original, _ in summary.copied] == [copies[0], copies[2]]
+    assert summary.skipped == ((copies[1], CHANGED),)
+    assert view.notice.isVisible()
+    assert view.notice_label.text().endswith(
+        " in sorted; 1 changed on disk since classified, not copied")
+    assert "classify it again to sort it" in summary.describe()
+    assert not list((tmp_path / "sorted").rglob(copies[1].name))

@@ -10,7 +10,8 @@ looks complete and a file that appears meanwhile is never overwritten. Sources a
 decoder opens them (regular files only, non-blocking, bounded by their size), so a file that has
 become a FIFO or a link to /dev/zero is reported instead of blocking or filling the disk. Where a
 label folder's name is taken by something that is not a folder (a file, a link), the next free
-name is used and the summary says so.
+name is used and the summary says so. A file whose size or modification time is no longer what it
+was when it was classified is not copied: its label may not be its content's any more.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ _WINDOWS_RESERVED = frozenset(
      *(f"LPT{i}" for i in range(1, 10))}
 )
 _MAX_FOLDER_TRIES = 1_000
+CHANGED = "changed on disk since it was classified"
 
 
 def folder_name(label: str) -> str:
@@ -66,6 +68,11 @@ class SortSummary:
     # (label folder name, the folder used instead): the name was taken by a file or a link
     moved_folders: tuple[tuple[str, str], ...] = field(default=())
 
+    @property
+    def changed(self) -> int:
+        """How many were not copied because they changed on disk since they were classified."""
+        return sum(why == CHANGED for _, why in self.skipped)
+
     def describe(self) -> str:
         """For people, in the summary dialog."""
         lines = [f"Copied {len(self.copied)} image{'s' if len(self.copied) != 1 else ''} "
@@ -73,8 +80,14 @@ class SortSummary:
         if self.renamed:
             lines.append(f"{self.renamed} got a number added because a file of that name "
                          "existed (nothing was overwritten).")
-        if self.skipped:
-            lines.append(f"{len(self.skipped)} skipped (not classified, or unreadable).")
+        changed = self.changed
+        if len(self.skipped) > changed:
+            lines.append(f"{len(self.skipped) - changed} skipped (not classified, or "
+                         "unreadable).")
+        if changed:
+            lines.append(f"{changed} skipped: {CHANGED} (classify "
+                         f"{'it' if changed == 1 else 'them'} again to sort "
+                         f"{'it' if changed == 1 else 'them'}).")
         if self.failures:
             lines.append(f"{len(self.failures)} could not be copied: {self.failures[0][1]}"
                          + (" …" if len(self.failures) > 1 else ""))
@@ -124,6 +137,9 @@ def copy_into_label_folders(results: Iterable[FileResult], destination: Path,
             break
         if result.classification is None:
             skipped.append((result.path, result.error or "not classified"))
+            continue
+        if result.changed_on_disk():  # its label may no longer be its content's
+            skipped.append((result.path, CHANGED))
             continue
         name = folder_name(result.classification.top.label)
         source = Path(result.path)

@@ -41,14 +41,38 @@ IMAGE_WORKERS_MAX_CORES = 8
 
 
 @dataclass(frozen=True)
+class FileStamp:
+    """A file's size and modification time as it was classified: what acts on the file later
+    (copying it into its label's folder) first checks that it is still that file."""
+
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> FileStamp | None:
+        """The file's stamp now; None when it cannot be stat'ed."""
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        return cls(info.st_size, info.st_mtime_ns)
+
+
+@dataclass(frozen=True)
 class FileResult:
     path: Path
     classification: Classification | None = None
     error: str | None = None
+    stamp: FileStamp | None = None  # the file as it was classified, where known
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def changed_on_disk(self) -> bool:
+        """Whether the file is no longer the one classified: written, replaced or gone since
+        (False where no stamp was taken)."""
+        return self.stamp is not None and FileStamp.of(self.path) != self.stamp
 
 
 @dataclass(frozen=True)

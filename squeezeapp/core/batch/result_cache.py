@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from squeezeapp.core.batch.pipeline import FileResult
+from squeezeapp.core.batch.pipeline import FileResult, FileStamp
 from squeezeapp.core.inference.classifier import Classification
 
 logger = logging.getLogger(__name__)
@@ -37,18 +37,14 @@ class ModelIdentity:
 @dataclass(frozen=True)
 class FileKey:
     path: str  # absolute, not resolved: two links to one photo are two rows for the user
-    size: int
-    mtime_ns: int
+    stamp: FileStamp
     model: str
 
 
 def file_key(path: Path, model: ModelIdentity) -> FileKey | None:
     """The cache key of a file as it is now on disk; None when it cannot be stat'ed."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return FileKey(str(path.absolute()), info.st_size, info.st_mtime_ns, model.key)
+    stamp = FileStamp.of(path)
+    return None if stamp is None else FileKey(str(path.absolute()), stamp, model.key)
 
 
 @dataclass(frozen=True)
@@ -80,7 +76,7 @@ class ResultCache:
                 return None
             self._entries.move_to_end(key)
             self.hits += 1
-        return FileResult(path, entry.classification, entry.error)
+        return FileResult(path, entry.classification, entry.error, key.stamp)
 
     def put(self, key: FileKey | None, result: FileResult) -> None:
         if key is None:

@@ -734,7 +734,9 @@ class ResultsView(QWidget):
     def _on_sorted(self, summary: SortSummary, destination: Path | None = None) -> None:
         self.sortFinished.emit(summary)
         self.show_notice(summary.describe().splitlines()[0].rstrip(".")
-                         + (f" in {destination.name}" if destination else ""), destination)
+                         + (f" in {destination.name}" if destination else "")
+                         + (f"; {summary.changed} changed on disk since classified, not copied"
+                            if summary.changed else ""), destination)
         if self.show_summaries:
             box = QMessageBox(QMessageBox.Icon.Information, "Sort into Folders",
                               summary.describe(), QMessageBox.StandardButton.Ok, self)
