@@ -783,11 +783,11 @@ def test_thumbnails_of_turned_photos_are_upright(qtbot, tmp_path, name) -> None:
     assert np.abs(thumbnail.astype(int) - small.astype(int)).mean() < 4
 
 
-def test_sort_leaves_out_a_photo_changed_since_it_was_classified(qtbot, view, model_dir,
-                                                                 sample_images, tmp_path) -> None:
+def test_sort_and_tags_leave_out_a_photo_changed_since_it_was_classified(
+        qtbot, view, model_dir, sample_images, tmp_path) -> None:
     """A photo overwritten after its row was classified keeps a label that is no longer its
-    content's: Sort into Folders copies the others and says so where the user looks; the same
-    holds for rows that came from the result cache."""
+    content's: Sort into Folders and Write Tags act on the others and say so where the user
+    looks; the same holds for rows that came from the result cache."""
     source = tmp_path / "photos"
     source.mkdir()
     copies = []
@@ -808,3 +808,10 @@ def test_sort_leaves_out_a_photo_changed_since_it_was_classified(qtbot, view, mo
         " in sorted; 1 changed on disk since classified, not copied")
     assert "classify it again to sort it" in summary.describe()
     assert not list((tmp_path / "sorted").rglob(copies[1].name))
+    with qtbot.waitSignal(view.tagsFinished, timeout=WAIT_MS) as tagged:  # Write Tags too
+        view.write_tags(TagSettings(0.0))
+    assert tagged.args[0] == ("Wrote tags to 2 sidecars; 1 changed on disk since classified, "
+                              "not tagged")
+    assert tagged.args[0] in view.status_label.text()
+    assert sorted(p.name for p in source.glob("*.xmp")) == \
+        sorted(f"{p.name}.xmp" for p in (copies[0], copies[2]))

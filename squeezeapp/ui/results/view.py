@@ -56,7 +56,7 @@ from squeezeapp.core.common.files import describe_os_error
 from squeezeapp.core.imaging.scan import ImageScan, describe_left_out
 from squeezeapp.core.inference.classifier import SessionSettings
 from squeezeapp.ui.common.file_dialogs import DialogFolders, ask_export_file, ask_sort_folder
-from squeezeapp.ui.common.jobs import Job, let_threads_leave, run_job, wait_for
+from squeezeapp.ui.common.jobs import Job, JobContext, let_threads_leave, run_job, wait_for
 from squeezeapp.ui.common.menu_button import MenuButton
 from squeezeapp.ui.results.export import (
     export_format_for,
@@ -682,11 +682,18 @@ class ResultsView(QWidget):
         if results is None:
             results = self._tag_targets()[0]
         rule = settings.rule(self.model.unsure_threshold)
-        work = [(result.path, result.classification) for result in results
-                if result.classification is not None]
+        chosen = [result for result in results if result.classification is not None]
+
+        def tag(_ctx: JobContext) -> tuple[list[SidecarResult], int]:
+            # a photo changed on disk since it was classified would get another picture's tags
+            fresh = [result for result in chosen if not result.changed_on_disk()]
+            work = [(result.path, result.classification) for result in fresh
+                    if result.classification is not None]
+            return tag_results(work, rule, naming=settings.naming), len(chosen) - len(fresh)
+
         return self._keep(run_job(
-            lambda _ctx: tag_results(work, rule, naming=settings.naming), name=TAGS_JOB,
-            returned=lambda outcomes: self._on_tagged(outcomes, False, rule.min_confidence),
+            tag, name=TAGS_JOB,
+            returned=lambda done: self._on_tagged(done[0], False, rule.min_confidence, done[1]),
             errored=lambda error: self.show_error(f"Write Tags failed: {_in_words(error)}")))
 
     def choose_remove_tags(self) -> None:
@@ -717,9 +724,10 @@ class ResultsView(QWidget):
             errored=lambda error: self.show_error(f"Remove Tags failed: {_in_words(error)}")))
 
     def _on_tagged(self, outcomes: list[SidecarResult], removing: bool,
-                   min_confidence: float | None = None) -> None:
+                   min_confidence: float | None = None, changed: int = 0) -> None:
         """The confirmation line stays in the status; failures are listed in a box."""
-        self.tags_note = describe_sidecars(outcomes, removing, min_confidence)
+        self.tags_note = describe_sidecars(outcomes, removing, min_confidence) + (
+            f"; {changed:,} changed on disk since classified, not tagged" if changed else "")
         self._update_status()
         self.tagsFinished.emit(self.tags_note)
         failures = [outcome.error for outcome in outcomes if outcome.error]
