@@ -140,8 +140,12 @@ def engine_choice_lines(classifier: Classifier) -> list[str]:
     from squeezeapp.core.inference.auto_engine import choose_engine
     from squeezeapp.core.inference.engine_choice import cached_choice
 
-    choice = cached_choice(classifier.spec.sha256) or choose_engine(classifier)
+    cached = cached_choice(classifier.spec.sha256)
+    choice = cached or choose_engine(classifier)
     lines = [f"auto engine    {choice.engine}: {choice.why}"]
+    if cached is None and classifier.settings.provider in (None, "", "auto") \
+            and classifier.engine is not None and classifier.engine.name != choice.engine:
+        lines.append("               (measured just now: used from the next start on)")
     for timing in choice.timings:
         figure = f"{timing.ms:.2f} ms" if timing.ms is not None else "-"
         note = f" (not used: {timing.reason})" if not timing.usable else ""

@@ -32,8 +32,8 @@ def home(tmp_path: Path) -> Path:
 def test_classify_stays_on_this_computer(home, tmp_path, model_dir, sample_dir) -> None:
     trace = tmp_path / "classify.strace"
     output = run_traced([sys.executable, "-m", "squeezeapp", "classify",
-                          str(sample_dir / "n01440764_tench.JPEG")],
-                         fresh_user_env(home, model_dir), trace)
+                         str(sample_dir / "n01440764_tench.JPEG")],
+                        fresh_user_env(home, model_dir), trace)
     assert "tench" in output
     assert_private(home, trace)
 
@@ -83,8 +83,8 @@ def test_window_in_an_x_session_stays_on_this_computer(home, tmp_path, model_dir
         pytest.skip("xvfb-run not installed (make setup installs xvfb)")
     trace = tmp_path / "gui.strace"
     run_traced([xvfb, "-a", "-s", "-screen 0 1024x768x24", sys.executable, "-m", "squeezeapp",
-                 "gui", str(sample_dir / "n01440764_tench.JPEG"), "--exit-after", "6"],
-                fresh_user_env(home, model_dir), trace)
+                "gui", str(sample_dir / "n01440764_tench.JPEG"), "--exit-after", "6"],
+               fresh_user_env(home, model_dir), trace)
     assert_private(home, trace)
 
 
@@ -120,8 +120,8 @@ def test_the_openvino_plugin_stays_on_this_computer(home, tmp_path, model_dir,
               "print('telemetry module:', 'openvino_telemetry' in sys.modules, codes)\n")
     trace = tmp_path / "openvino.strace"
     output = run_traced([sys.executable, "-c", script,
-                          str(sample_dir / "n01440764_tench.JPEG")],
-                         {**fresh_user_env(home, model_dir), "PYTHONPATH": str(REPO)}, trace)
+                         str(sample_dir / "n01440764_tench.JPEG")],
+                        {**fresh_user_env(home, model_dir), "PYTHONPATH": str(REPO)}, trace)
     assert "OpenVINO CPU" in output and "tench" in output
     assert "telemetry module: False [0, 0]" in output
     assert not (home / "intel").exists()

@@ -130,3 +130,36 @@ def test_a_slow_starting_engine_is_used_only_where_its_start_pays_off() -> None:
     assert not engine_choice.pays_off(choice, 200)  # 200 × 3 ms = 600 ms: not won back yet
     assert engine_choice.pays_off(choice, 201)
     assert engine_choice.pays_off(choice, None)  # live video, the window
+
+
+def test_openvino_cpu_sessions_never_pin_and_take_the_thread_count(monkeypatch) -> None:
+    """OpenVINO ignores onnxruntime's thread options: the count goes through its load_config,
+    and its CPU threads are never pinned (they would fight the decoding for the cores)."""
+    import json
+    from types import SimpleNamespace
+
+    from squeezeapp.core.inference import engines
+
+    cpu, gpu = (SimpleNamespace(ep_metadata={"ov_device": kind}) for kind in ("CPU", "GPU"))
+    monkeypatch.setattr(engines, "_openvino_devices", lambda: [cpu, gpu])
+
+    class Options:  # records what onnxruntime's SessionOptions would be given
+        added: tuple = ()
+
+        def add_provider_for_devices(self, devices, options) -> None:
+            self.added = (devices, options)
+
+    def configured(kind: str, threads: int | None) -> tuple:
+        options = Options()
+        engine = engines.Engine(f"openvino-{kind.lower()}", f"OpenVINO {kind}", engines.OPENVINO,
+                                kind)
+        assert engines.configure(engine, options, threads) is None  # a plugin: no providers
+        devices, plugin_options = options.added
+        config = plugin_options.get("load_config")
+        return devices, json.loads(config) if config else None
+
+    assert configured("CPU", 1) == ([cpu], {"CPU": {"ENABLE_CPU_PINNING": "NO",
+                                                    "INFERENCE_NUM_THREADS": "1",
+                                                    "NUM_STREAMS": "1"}})
+    assert configured("CPU", None) == ([cpu], {"CPU": {"ENABLE_CPU_PINNING": "NO"}})
+    assert configured("GPU", 1) == ([gpu], None)  # the GPU's own defaults

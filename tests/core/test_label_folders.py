@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from squeezeapp.core.batch.label_folders import CHANGED, SortSummary, copy_into_label_folders
-from squeezeapp.core.batch.pipeline import FileResult, FileStamp
+from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
+from squeezeapp.core.batch.pipeline import CHANGED_ON_DISK, FileResult, FileStamp
 from squeezeapp.core.common.files import PART_SUFFIX
 from squeezeapp.core.inference.classifier import Classification, Prediction
 from tests.processes import kill_after_lines
@@ -147,8 +147,8 @@ def test_a_file_changed_since_it_was_classified_is_not_sorted(tmp_path):
     assert [source.name for source, _ in summary.copied] == ["kept.jpg"]
     assert sorted(path.name for path, _ in summary.skipped) == \
         ["gone.jpg", "rewritten.jpg", "touched.jpg"]
-    assert {why for _, why in summary.skipped} == {CHANGED}
-    assert "3 skipped: changed on disk since it was classified (classify them again to sort " \
+    assert {why for _, why in summary.skipped} == {CHANGED_ON_DISK}
+    assert "3 skipped: changed on disk since classified (classify them again to sort " \
         "them)." in summary.describe()
     assert [p.name for p in (tmp_path / "sorted" / "tabby").iterdir()] == ["kept.jpg"]
     unstamped = sort_in_thread([classified(photos / "rewritten.jpg")], tmp_path / "other")

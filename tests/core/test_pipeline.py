@@ -142,8 +142,8 @@ def test_a_failing_inference_is_raised_at_its_file(one_thread, sample_images,
 
 
 @pytest.mark.skipif(not openvino_installed(), reason="the openvino extra is not installed")
-def test_openvino_on_the_cpu_runs_one_thread_beside_the_decoding(model_dir,
-                                                               sample_images) -> None:
+def test_openvino_on_the_cpu_gets_one_thread_image_workers_and_agrees(
+        model_dir, sample_images) -> None:
     """OpenVINO's CPU device gets the image workers and a 1-thread session (measured cheaper per
     image than all threads on batches), and its folder answers are onnxruntime's."""
     settings = SessionSettings(provider="openvino-cpu")

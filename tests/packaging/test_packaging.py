@@ -217,10 +217,12 @@ def test_frozen_openvino_engine_agrees_and_stays_private(built, model_dir, sampl
     if platform.machine() != "x86_64" or not openvino_installed():
         pytest.skip("the OpenVINO plugin has no wheel for this machine or is not installed")
     plugin = built.bundle / "_internal" / "onnxruntime_ep_openvino"
-    for needed in ("libonnxruntime_providers_openvino_plugin.so", "libopenvino.so.2641",
-                   "libopenvino_intel_cpu_plugin.so", "libopenvino_onnx_frontend.so.2641",
-                   "libtbb.so.12", "third-party-programs.txt"):
-        assert (plugin / needed).is_file(), needed
+    for needed in ("libonnxruntime_providers_openvino_plugin.so", "libopenvino.so.*",
+                   "libopenvino_intel_cpu_plugin.so", "libopenvino_onnx_frontend.so.*",
+                   "libtbb.so.*", "third-party-programs.txt"):
+        assert list(plugin.glob(needed)), needed
+    # no top-level copy or link that LD_LIBRARY_PATH would load instead of the plugin's own
+    assert not list((built.bundle / "_internal").glob("libopenvino*"))
     home = tmp_path / "home"
     home.mkdir()
     # the bundle's own model: no model folder, no Python settings from this test run

@@ -13,7 +13,8 @@ from PySide6.QtCore import QRect, QSettings, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QToolButton
 
-from squeezeapp.core.batch.label_folders import CHANGED, folder_name
+from squeezeapp.core.batch.label_folders import folder_name
+from squeezeapp.core.batch.pipeline import CHANGED_ON_DISK
 from squeezeapp.core.batch.result_cache import ResultCache
 from squeezeapp.core.imaging.decode import expand_image_paths
 from squeezeapp.ui.results.job import JobSummary
@@ -802,7 +803,7 @@ def test_sort_and_tags_leave_out_a_photo_changed_since_it_was_classified(
         view.sort_into_folders(tmp_path / "sorted")
     summary = sorted_once.args[0]
     assert [original for original, _ in summary.copied] == [copies[0], copies[2]]
-    assert summary.skipped == ((copies[1], CHANGED),)
+    assert summary.skipped == ((copies[1], CHANGED_ON_DISK),)
     assert view.notice.isVisible()
     assert view.notice_label.text().endswith(
         " in sorted; 1 changed on disk since classified, not copied")

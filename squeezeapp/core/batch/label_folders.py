@@ -11,7 +11,7 @@ decoder opens them (regular files only, non-blocking, bounded by their size), so
 become a FIFO or a link to /dev/zero is reported instead of blocking or filling the disk. Where a
 label folder's name is taken by something that is not a folder (a file, a link), the next free
 name is used and the summary says so. A file whose size or modification time is no longer what it
-was when it was classified is not copied: its label may not be its content's any more.
+was when it was read for classification is not copied: its label may not be its content's.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from squeezeapp.core.batch.pipeline import FileResult
+from squeezeapp.core.batch.pipeline import CHANGED_ON_DISK, FileResult
 from squeezeapp.core.common.files import (
     copy_file_atomic,
     describe_os_error,
@@ -43,7 +43,6 @@ _WINDOWS_RESERVED = frozenset(
      *(f"LPT{i}" for i in range(1, 10))}
 )
 _MAX_FOLDER_TRIES = 1_000
-CHANGED = "changed on disk since it was classified"
 
 
 def folder_name(label: str) -> str:
@@ -71,7 +70,7 @@ class SortSummary:
     @property
     def changed(self) -> int:
         """How many were not copied because they changed on disk since they were classified."""
-        return sum(why == CHANGED for _, why in self.skipped)
+        return sum(why == CHANGED_ON_DISK for _, why in self.skipped)
 
     def describe(self) -> str:
         """For people, in the summary dialog."""
@@ -85,7 +84,7 @@ class SortSummary:
             lines.append(f"{len(self.skipped) - changed} skipped (not classified, or "
                          "unreadable).")
         if changed:
-            lines.append(f"{changed} skipped: {CHANGED} (classify "
+            lines.append(f"{changed} skipped: {CHANGED_ON_DISK} (classify "
                          f"{'it' if changed == 1 else 'them'} again to sort "
                          f"{'it' if changed == 1 else 'them'}).")
         if self.failures:
@@ -139,7 +138,7 @@ def copy_into_label_folders(results: Iterable[FileResult], destination: Path,
             skipped.append((result.path, result.error or "not classified"))
             continue
         if result.changed_on_disk():  # its label may no longer be its content's
-            skipped.append((result.path, CHANGED))
+            skipped.append((result.path, CHANGED_ON_DISK))
             continue
         name = folder_name(result.classification.top.label)
         source = Path(result.path)

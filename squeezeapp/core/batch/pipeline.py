@@ -4,9 +4,10 @@
   decodes and crops, cores − 1 helper threads run a shared 1-thread session, each side taking
   the other's work when it would otherwise wait (`_ImagePipeline`). OpenCV decoding and the
   engines release the GIL, there is no intra-op synchronisation, and a core that mostly infers
-  keeps its caches to the session; on 2 cores this reaches 0.84–0.95 of the bound of decode +
-  crop + 1-thread inference timed alone and spread over both cores, 0.92–1.01 of the same stages
-  timed with the other core busy (docs/performance.md).
+  keeps its caches to the session; on 2 cores, with onnxruntime CPU, this reaches 0.84–0.95 of
+  the bound of decode + crop + 1-thread inference timed alone and spread over both cores,
+  0.92–1.01 of the same stages timed with the other core busy; with OpenVINO CPU 0.85–0.89 of
+  the first (docs/performance.md).
 - **batches** (accelerators, many cores): decoding threads feed batches to a multi-thread session,
   which is what an accelerator or a wide CPU needs to be kept busy.
 
@@ -38,6 +39,10 @@ DEFAULT_BATCH = 8
 # Above this many cores the image schedule is unmeasured here (the development machine has 2):
 # the batched schedule, whose inference threads scale with the cores, is kept there.
 IMAGE_WORKERS_MAX_CORES = 8
+
+
+# why a file is left out of what acts on it after classification (FileResult.changed_on_disk)
+CHANGED_ON_DISK = "changed on disk since classified"
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,8 @@ def plan_schedule(settings: SessionSettings, cores: int | None = None) -> Schedu
     cores = max(1, cores or os.cpu_count() or 1)
     # "auto" here is the classic rule; pipeline_session resolves a measured choice first.
     # OpenVINO's CPU device takes image workers too: on one thread beside the decoding it costs
-    # 1.5 core-ms per image, less than on all threads with batches (docs/performance.md).
+    # 1.5 core-ms per image, less than on two threads with batches of 8 (1.6–1.7), and the
+    # folder goes faster (570 against 488 images/s, docs/performance.md).
     on_cpu = resolve_engine(settings.provider, "").on_cpu
     if settings.threads == 1 or (settings.threads is None and on_cpu
                                  and cores <= IMAGE_WORKERS_MAX_CORES):
@@ -198,7 +204,8 @@ class _ImagePipeline:
 
     An engine whose session runs one inference at a time (OpenVINO's: one infer request) gets
     at most one crop handed out at a time: a second thread would only wait inside the session
-    while its core could decode (537 against 568 images/s for a session per thread, measured)."""
+    while its core could decode (537–551 images/s with threads calling it freely, 570 one crop
+    at a time; 568 with a session per thread, docs/performance.md)."""
 
     def __init__(self, classifier: Classifier, top_k: int, workers: int, with_cam: bool) -> None:
         self._classifier = classifier
@@ -207,7 +214,7 @@ class _ImagePipeline:
         self._helpers = max(0, workers - 1)
         self._lookahead = 4 * max(1, workers)  # files read but not yet yielded, at most
         self._backlog = max(1, 2 * self._helpers)
-        self._one_run_at_a_time = classifier.engine is not None and classifier.engine.serial_runs
+        self._serial_runs = classifier.engine is not None and classifier.engine.serial_runs
         self._running = 0  # crops handed out and not yet inferred
         self._changed = threading.Condition()
         self._source: Iterator[_FileJob] = iter(())
@@ -258,7 +265,7 @@ class _ImagePipeline:
     def _take_crop(self) -> _Crop | None:
         """Under the lock: the oldest crop waiting, unless the session is busy and can run only
         one inference at a time."""
-        if not self._ready or (self._one_run_at_a_time and self._running):
+        if not self._ready or (self._serial_runs and self._running):
             return None
         self._running += 1
         return self._ready.popleft()
@@ -286,7 +293,7 @@ class _ImagePipeline:
                             self._changed.wait()
                     if self._stopping or job is None:
                         return
-                self._work(job, queue_crop=self._one_run_at_a_time)
+                self._work(job, queue_crop=self._serial_runs)
         except BaseException as error:  # handed to the caller, which raises it
             with self._changed:
                 self._helper_failure = error
@@ -312,7 +319,8 @@ class _ImagePipeline:
             outcome = error
         with self._changed:
             self._done[index] = outcome
-            self._running -= isinstance(job, _Crop)
+            if isinstance(job, _Crop):
+                self._running -= 1
             self._changed.notify_all()
 
     def _crop(self, index: int, path: Path) -> _Crop | FileResult:

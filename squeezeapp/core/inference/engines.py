@@ -190,18 +190,18 @@ def configure(engine: Engine, options: ort.SessionOptions,
     """Set `options` up for `engine`: the providers list for InferenceSession, or None where the
     engine's device was added to the options (plugins). `threads` reaches OpenVINO's CPU device
     through its own load_config (it ignores onnxruntime's thread settings): the folder pipeline
-    runs it on one unpinned thread beside the decoding, 1.5 core-ms per image against 1.6 for
-    two threads on batches of 8 (docs/performance.md)."""
+    runs it on one unpinned thread beside the decoding (docs/performance.md)."""
     if engine.device is None:
         return [engine.provider] if engine.provider == CPU else [engine.provider, CPU]
     devices = [device for device in _openvino_devices()
                if str(device.ep_metadata.get("ov_device")) == engine.device]
     if not devices:
         raise ModelError(f"{engine.label} is not available on this machine")
-    plugin_options = {}
+    plugin_options: dict[str, str] = {}
     if engine.device == "CPU":
         # Pinned OpenVINO threads fight the app's own (decoding, capture, the GUI) for the same
-        # cores: folder throughput 338 images/s pinned, 537 not (2 cores, 1 inference thread).
+        # cores: folder throughput 338 images/s pinned, 537–551 not (2 cores, 1 inference
+        # thread, before the one-crop-at-a-time rule of the image workers).
         config = {"ENABLE_CPU_PINNING": "NO"}
         if threads:
             config |= {"INFERENCE_NUM_THREADS": str(threads), "NUM_STREAMS": "1"}

@@ -48,7 +48,7 @@ from PySide6.QtWidgets import (
 
 from squeezeapp.core.batch.formats import FILE_FORMATS
 from squeezeapp.core.batch.label_folders import SortSummary, copy_into_label_folders
-from squeezeapp.core.batch.pipeline import FileResult
+from squeezeapp.core.batch.pipeline import CHANGED_ON_DISK, FileResult
 from squeezeapp.core.batch.result_cache import ResultCache
 from squeezeapp.core.batch.xmp import SidecarNaming, SidecarResult, tag_results, untag_photos
 from squeezeapp.core.batch.xmp import describe as describe_sidecars
@@ -682,18 +682,18 @@ class ResultsView(QWidget):
         if results is None:
             results = self._tag_targets()[0]
         rule = settings.rule(self.model.unsure_threshold)
-        chosen = [result for result in results if result.classification is not None]
+        chosen = [(result, result.classification) for result in results
+                  if result.classification is not None]
 
         def tag(_ctx: JobContext) -> tuple[list[SidecarResult], int]:
             # a photo changed on disk since it was classified would get another picture's tags
-            fresh = [result for result in chosen if not result.changed_on_disk()]
-            work = [(result.path, result.classification) for result in fresh
-                    if result.classification is not None]
-            return tag_results(work, rule, naming=settings.naming), len(chosen) - len(fresh)
+            work = [(result.path, classification) for result, classification in chosen
+                    if not result.changed_on_disk()]
+            return tag_results(work, rule, naming=settings.naming), len(chosen) - len(work)
 
         return self._keep(run_job(
             tag, name=TAGS_JOB,
-            returned=lambda done: self._on_tagged(done[0], False, rule.min_confidence, done[1]),
+            returned=lambda done: self._on_tagged(done[0], done[1], False, rule.min_confidence),
             errored=lambda error: self.show_error(f"Write Tags failed: {_in_words(error)}")))
 
     def choose_remove_tags(self) -> None:
@@ -720,14 +720,15 @@ class ResultsView(QWidget):
         chosen = list(paths)
         return self._keep(run_job(
             lambda _ctx: untag_photos(chosen, naming=naming), name=TAGS_JOB,
-            returned=lambda outcomes: self._on_tagged(outcomes, True),
+            returned=lambda outcomes: self._on_tagged(outcomes, 0, True),
             errored=lambda error: self.show_error(f"Remove Tags failed: {_in_words(error)}")))
 
-    def _on_tagged(self, outcomes: list[SidecarResult], removing: bool,
-                   min_confidence: float | None = None, changed: int = 0) -> None:
-        """The confirmation line stays in the status; failures are listed in a box."""
+    def _on_tagged(self, outcomes: list[SidecarResult], changed: int, removing: bool,
+                   min_confidence: float | None = None) -> None:
+        """The confirmation line stays in the status; failures are listed in a box. `changed`:
+        photos left out because they changed on disk since they were classified."""
         self.tags_note = describe_sidecars(outcomes, removing, min_confidence) + (
-            f"; {changed:,} changed on disk since classified, not tagged" if changed else "")
+            f"; {changed:,} {CHANGED_ON_DISK}, not tagged" if changed else "")
         self._update_status()
         self.tagsFinished.emit(self.tags_note)
         failures = [outcome.error for outcome in outcomes if outcome.error]
@@ -743,7 +744,7 @@ class ResultsView(QWidget):
         self.sortFinished.emit(summary)
         self.show_notice(summary.describe().splitlines()[0].rstrip(".")
                          + (f" in {destination.name}" if destination else "")
-                         + (f"; {summary.changed} changed on disk since classified, not copied"
+                         + (f"; {summary.changed:,} {CHANGED_ON_DISK}, not copied"
                             if summary.changed else ""), destination)
         if self.show_summaries:
             box = QMessageBox(QMessageBox.Icon.Information, "Sort into Folders",
