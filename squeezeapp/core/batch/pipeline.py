@@ -6,7 +6,7 @@
   engines release the GIL, there is no intra-op synchronisation, and a core that mostly infers
   keeps its caches to the session; on 2 cores, with onnxruntime CPU, this reaches 0.84–0.95 of
   the bound of decode + crop + 1-thread inference timed alone and spread over both cores,
-  0.92–1.01 of the same stages timed with the other core busy; with OpenVINO CPU 0.85–0.89 of
+  0.92–1.01 of the same stages timed with the other core busy; with OpenVINO CPU 0.84–0.88 of
   the first (docs/performance.md).
 - **batches** (accelerators, many cores): decoding threads feed batches to a multi-thread session,
   which is what an accelerator or a wide CPU needs to be kept busy.
