@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from squeezeapp.core.batch.pipeline import (
+    FileStamp,
     Schedule,
     classify_files,
     pipeline_session,
@@ -49,6 +50,9 @@ def test_both_schedules_give_the_same_answers_in_order(model_dir, sample_images,
     second = list(classify_files(paths, batched))
     assert [r.path for r in first] == paths == [r.path for r in second]
     assert not first[9].ok and not second[9].ok
+    # each result carries its file's stamp as it was read (what Sort and Tags check later)
+    assert [r.stamp for r in first] == [FileStamp.of(p) for p in paths] == \
+        [r.stamp for r in second]
     # the record has the path: the error is the reason alone
     assert first[9].error == "not a readable image (unknown format, corrupt or truncated)"
     for a, b in zip(first, second, strict=True):

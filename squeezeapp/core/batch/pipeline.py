@@ -47,8 +47,9 @@ CHANGED_ON_DISK = "changed on disk since classified"
 
 @dataclass(frozen=True)
 class FileStamp:
-    """A file's size and modification time as it was classified: what acts on the file later
-    (copying it into its label's folder) first checks that it is still that file."""
+    """A file's size and modification time as it was read to be classified (stat'ed just
+    before): what acts on the file later (copying it into its label's folder, tagging it) first
+    checks that it is still that file."""
 
     size: int
     mtime_ns: int
@@ -153,10 +154,15 @@ def _decode(path: Path, classifier: Classifier) -> np.ndarray | str:
         return error.reason
 
 
-def _load(path: Path, classifier: Classifier) -> np.ndarray | str:
-    """One file as the session's input row, or the error text."""
+_Loaded = tuple[FileStamp | None, np.ndarray | str]
+
+
+def _load(path: Path, classifier: Classifier) -> _Loaded:
+    """One file's stamp as it is read, and the file as the session's input row (or the error
+    text)."""
+    stamp = FileStamp.of(path)
     image = _decode(path, classifier)
-    return image if isinstance(image, str) else classifier.prepare(image)
+    return stamp, image if isinstance(image, str) else classifier.prepare(image)
 
 
 def _per_image(paths: Iterable[Path], classifier: Classifier, top_k: int, workers: int,
@@ -170,6 +176,7 @@ class _Crop:
 
     index: int
     path: Path
+    stamp: FileStamp | None  # the file as it was read
     batch: np.ndarray  # [1, ...] in the session's input form
     image_size: tuple[int, int]  # height, width of the decoded image
     work_ms: float  # decode + crop
@@ -180,6 +187,7 @@ class _Inferred:
     """A file's session outputs, before the ranking that the calling thread does."""
 
     path: Path
+    stamp: FileStamp | None
     probabilities: np.ndarray  # [1000]
     maps: np.ndarray | None  # [C, h, w] class maps, with_cam only
     image_size: tuple[int, int]
@@ -325,20 +333,22 @@ class _ImagePipeline:
 
     def _crop(self, index: int, path: Path) -> _Crop | FileResult:
         started = time.perf_counter()
+        stamp = FileStamp.of(path)
         image = _decode(path, self._classifier)
         if isinstance(image, str):
-            return FileResult(path, error=image)
+            return FileResult(path, error=image, stamp=stamp)
         batch = self._classifier.new_batch(1)
         self._classifier.prepare(image, batch[0])
         height, width = image.shape[:2]
-        return _Crop(index, path, batch, (height, width),
+        return _Crop(index, path, stamp, batch, (height, width),
                      (time.perf_counter() - started) * 1e3)
 
     def _infer(self, crop: _Crop) -> _Inferred:
         started = time.perf_counter()
         probabilities, maps = self._classifier.run(crop.batch, with_cam=self._with_cam)
-        return _Inferred(crop.path, probabilities[0], None if maps is None else maps[0],
-                         crop.image_size, crop.work_ms + (time.perf_counter() - started) * 1e3)
+        return _Inferred(crop.path, crop.stamp, probabilities[0],
+                         None if maps is None else maps[0], crop.image_size,
+                         crop.work_ms + (time.perf_counter() - started) * 1e3)
 
     def _finish(self, outcome: _Outcome) -> FileResult:
         """In the calling thread: rank the classes (and pick their maps) of one file."""
@@ -353,15 +363,16 @@ class _ImagePipeline:
                else classifier.class_maps(outcome.maps, predictions, outcome.image_size))
         elapsed_ms = outcome.work_ms + (time.perf_counter() - started) * 1e3
         return FileResult(outcome.path,
-                          Classification(predictions, elapsed_ms, classifier.name, cam))
+                          Classification(predictions, elapsed_ms, classifier.name, cam),
+                          stamp=outcome.stamp)
 
 
 def _batched(paths: Iterable[Path], classifier: Classifier, top_k: int, workers: int,
              batch_size: int) -> Iterator[FileResult]:
     lookahead = max(2, workers) * batch_size
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
-        queued: deque[tuple[Path, Future[np.ndarray | str]]] = deque()
-        pending: list[tuple[Path, np.ndarray | str]] = []
+        queued: deque[tuple[Path, Future[_Loaded]]] = deque()
+        pending: list[tuple[Path, _Loaded]] = []
         try:
             for path in paths:
                 queued.append((path, pool.submit(_load, path, classifier)))
@@ -385,24 +396,25 @@ def _collect(queued, pending, classifier, top_k, batch_size, final) -> Iterator[
     while queued and (final or len(queued) > batch_size):
         path, future = queued.popleft()
         pending.append((path, future.result()))
-        if sum(isinstance(item, np.ndarray) for _, item in pending) >= batch_size:
+        if sum(isinstance(item, np.ndarray) for _, (_, item) in pending) >= batch_size:
             yield from _flush(pending, classifier, top_k)
     if final and pending:
         yield from _flush(pending, classifier, top_k)
 
 
 def _flush(pending, classifier: Classifier, top_k: int) -> Iterator[FileResult]:
-    tensors = [item for _, item in pending if isinstance(item, np.ndarray)]
+    tensors = [item for _, (_, item) in pending if isinstance(item, np.ndarray)]
     rows: Iterator[np.ndarray] = iter(())
     per_image_ms = 0.0
     if tensors:
         started = time.perf_counter()
         rows = iter(classifier.infer(np.stack(tensors)))
         per_image_ms = (time.perf_counter() - started) * 1e3 / len(tensors)
-    for path, item in pending:
+    for path, (stamp, item) in pending:
         if isinstance(item, str):
-            yield FileResult(path, error=item)
+            yield FileResult(path, error=item, stamp=stamp)
         else:
             predictions = classifier.predictions(next(rows), top_k)
-            yield FileResult(path, Classification(predictions, per_image_ms, classifier.name))
+            yield FileResult(path, Classification(predictions, per_image_ms, classifier.name),
+                             stamp=stamp)
     pending.clear()

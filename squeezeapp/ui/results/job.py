@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Generator, Sequence
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -175,11 +175,11 @@ def _classify_in_chunks(token: int, paths: list[Path], model: str | Path | None,
         rows = iter(missing)
         results = classify_files((paths[row] for row in missing), classifier, top_k)
         with closing(results):  # on cancel: stop the helper threads now, not at collection
-            for fresh in results:
+            for result in results:
                 row = next(rows)
-                key = keys[row]  # the file as stat'ed before it was read: what Sort checks
-                result = fresh if key is None else replace(fresh, stamp=key.stamp)
-                cache.put(key, result)
+                key = keys[row]
+                if key is not None and result.stamp == key.stamp:  # not changed since listed
+                    cache.put(key, result)
                 counts["classified"] += 1
                 counts["failed"] += not result.ok
                 outbox.append((row, result))
