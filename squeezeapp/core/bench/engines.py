@@ -107,7 +107,8 @@ def engine_lines(bench: EngineBench, stage_bound: float | None, provider: str) -
                      f"free): {bench.decode_ceiling:.1f} img/s"
                      + (f"; {provider} 1-thread stage bound {stage_bound:.1f} img/s"
                         if stage_bound else ""))
-    lines.append(f"  auto: {bench.choice.engine} ({bench.choice.why})")
+    lines.append(f"  auto: {bench.choice.engine} (its own timing, on its built-in test frames: "
+                 f"{bench.choice.why})")
     for timing in bench.choice.timings:
         if not timing.usable:
             lines.append(f"    {timing.label} not used: {timing.reason}")
