@@ -43,6 +43,13 @@ def _record(qtbot, window, panel, camera: FakeCamera, class_name: str,
     return scene
 
 
+def _window_with_model(qtbot, tmp_path):
+    """The real window, its settings in tmp_path, once the default model has loaded."""
+    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
+    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    return window
+
+
 def test_teach_two_scenes_from_a_camera(qtbot, model_dir, sample_images, tmp_path) -> None:
     scene_a, scene_b = sample_images[0], sample_images[60]
     videos = tmp_path / "videos"
@@ -50,8 +57,7 @@ def test_teach_two_scenes_from_a_camera(qtbot, model_dir, sample_images, tmp_pat
     only_a = make_video(videos / "a.mp4", [scene_a], frames_per_photo=90)
     only_b = make_video(videos / "b.mp4", [scene_b], frames_per_photo=90)
     both = make_video(videos / "ab.mp4", [scene_a, scene_b] * 2, frames_per_photo=45)
-    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
-    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    window = _window_with_model(qtbot, tmp_path)
     base_model = window.models.loaded.path
     project = tmp_path / "pets"
     panel = window.teach_new_classes(project)
@@ -128,8 +134,7 @@ def _scene(image: np.ndarray, reference: dict[str, np.ndarray]) -> str:
 
 
 def test_bad_class_names_and_read_only_messages(qtbot, model_dir, tmp_path) -> None:
-    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
-    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    window = _window_with_model(qtbot, tmp_path)
     panel = window.teach_new_classes(tmp_path / "proj")
     # double-click renames the class alone, in place; the name is made safe
     item = panel.class_list.item(0)
@@ -160,8 +165,7 @@ def test_bad_class_names_and_read_only_messages(qtbot, model_dir, tmp_path) -> N
 
 def test_add_images_delete_with_undo_and_reopen_shows_thumbnails(qtbot, model_dir,
                                                                  sample_images, tmp_path) -> None:
-    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
-    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    window = _window_with_model(qtbot, tmp_path)
     panel = window.teach_new_classes(tmp_path / "proj")
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff not really")
@@ -210,8 +214,7 @@ def test_a_picture_on_screen_is_recorded_and_stale_messages_go(qtbot, model_dir,
                                                                tmp_path) -> None:
     from squeezeapp.ui.teach.panel import PANEL_MAX_WIDTH
 
-    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
-    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    window = _window_with_model(qtbot, tmp_path)
     panel = window.teach_new_classes(tmp_path / "proj")
     # nothing on screen: the card says so, and goes once an example is added
     qtbot.mouseClick(panel.record_button, Qt.MouseButton.LeftButton)
@@ -246,8 +249,7 @@ def test_a_picture_on_screen_is_recorded_and_stale_messages_go(qtbot, model_dir,
 
 def test_a_picture_shown_before_the_panel_opens_is_added(qtbot, model_dir, sample_images,
                                                           tmp_path) -> None:
-    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
-    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    window = _window_with_model(qtbot, tmp_path)
     window.session.show_image(sample_images[5])
     qtbot.waitUntil(lambda: window.session.frame is not None, timeout=20_000)
     panel = window.teach_new_classes(tmp_path / "proj")
@@ -274,8 +276,7 @@ def test_teaching_with_a_taught_model_loaded_teaches_from_imagenet(qtbot, model_
     taught = export_model(classifier.spec.path, trained.report,
                           classifier.spec.preprocess.as_dict(), tmp_path / "taught.onnx",
                           "taught", base_name=classifier.spec.name)
-    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
-    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    window = _window_with_model(qtbot, tmp_path)
     base = window.models.loaded.path
     window.models.load_model(str(taught))
     qtbot.waitUntil(lambda: window.models.loaded.path == taught, timeout=20_000)
@@ -307,8 +308,7 @@ def test_add_to_class_from_the_results_view(qtbot, model_dir, sample_images, tmp
     photos = [folder / f"{i}.jpg" for i in range(4)]
     for photo, source in zip(photos, sample_images[:4], strict=True):
         photo.write_bytes(source.read_bytes())
-    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
-    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    window = _window_with_model(qtbot, tmp_path)
     view = window.results.view
     with qtbot.waitSignal(view.finished, timeout=60_000):
         drop_on(window, file_mime(folder))
@@ -350,8 +350,7 @@ def _taught_labels(path) -> list[str]:
 
 def test_reordered_classes_are_saved_and_the_model_follows(qtbot, model_dir, sample_images,
                                                            tmp_path) -> None:
-    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
-    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    window = _window_with_model(qtbot, tmp_path)
     project = tmp_path / "proj"
     panel = window.teach_new_classes(project)
     panel.add_class("dogs")
@@ -389,8 +388,7 @@ def test_reordered_classes_are_saved_and_the_model_follows(qtbot, model_dir, sam
 def test_the_recording_rate_is_set_in_the_panel_and_saved(qtbot, model_dir, tmp_path) -> None:
     from squeezeapp.core.teach.project import Project
 
-    window = make_window(qtbot, tmp_path / "settings.ini", tmp_path)
-    qtbot.waitUntil(lambda: window.session.loaded is not None, timeout=20_000)
+    window = _window_with_model(qtbot, tmp_path)
     project = tmp_path / "proj"
     panel = window.teach_new_classes(project)
     spin = panel.fps_spin
